@@ -1,0 +1,44 @@
+"""Non-battle attrition and recovery: disease by season, terrain and supply; men returning.
+
+Disease admissions run 0.2 % to over 1 % of strength per day in subtropical campaigns of the
+1940s, pushed up by the rains, exertion, altitude and hunger (models.md §6). A share of the
+wounded and sick enter a recovering pool and return to duty at a daily rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from wargame.params import AttritionParams
+
+
+def disease_rate(p: AttritionParams, date: dt.date, side: str, *, mountain: bool,
+                 low_supply: bool, exertion: bool) -> float:
+    """Daily fraction of a unit's men admitted sick."""
+    rate = p.disease_rate_by_month.get(str(date.month), 0.0) * p.side_factor.get(side, 1.0)
+    if mountain:
+        rate *= p.mountain_factor
+    if low_supply:
+        rate *= p.low_supply_factor
+    if exertion:
+        rate *= p.combat_factor
+    return min(rate, 1.0)
+
+
+def to_recovering(p: AttritionParams, wounded: int, sick: int, rng: np.random.Generator) -> int:
+    """How many of today's wounded and sick will eventually come back."""
+    back = 0
+    if wounded > 0:
+        back += int(rng.binomial(wounded, p.wounded_return_fraction))
+    if sick > 0:
+        back += int(rng.binomial(sick, p.sick_return_fraction))
+    return back
+
+
+def returns_today(p: AttritionParams, recovering: int, rng: np.random.Generator) -> int:
+    """Men from the recovering pool who rejoin their unit today."""
+    if recovering <= 0:
+        return 0
+    return int(rng.binomial(recovering, p.return_rate_per_day))

@@ -1,0 +1,115 @@
+"""Chinese doctrine: defence in depth, reserves to threatened sectors, counteroffensive.
+
+- **Defend**: committed divisions hold their towns and passes (their posture hardens with
+  time in place); a division that gives ground holds where it falls back to.
+- **Reserves**: each day the place under attack nearest the objective draws the nearest
+  reserve division (one per threatened place per day). Uncommitted formations are released
+  to the reserve when the enemy comes within ``reserve_release_km`` of the objective.
+- **Counteroffensive**: once the attacker withdraws, or is spent (Chinese men on the map at
+  least ``counteroffensive_ratio`` times the enemy's and the enemy's supply below
+  ``culmination_supply``), every division attacks the nearest enemy-held place that was
+  Chinese at the start; a second division sent after the same place goes for the place behind
+  it on the enemy's line of retreat (envelopment). Divisions pursue no further than the
+  original front.
+"""
+
+from __future__ import annotations
+
+from wargame.doctrine import Decision, Order
+from wargame.scenario import Side
+from wargame.state import CampaignState, Mission, Status, UnitState
+from wargame.world import World
+
+DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
+
+
+def threatened_places(world: World, state: CampaignState) -> list[str]:
+    """Chinese-held places the enemy is attacking or about to, nearest the objective first."""
+    ours = {u.location for u in state.units_of(Side.CHINESE) if u.location is not None}
+    places: set[str] = set()
+    for e in state.units_of(Side.JAPANESE):
+        if e.location is None and e.road_to in ours:
+            places.add(e.road_to)
+    return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
+
+
+def enemy_spent(world: World, state: CampaignState) -> bool:
+    p = world.params
+    ours = sum(u.present for u in state.units_of(Side.CHINESE) if u.status == Status.ACTIVE)
+    theirs = state.units_of(Side.JAPANESE)
+    men = sum(u.present for u in theirs)
+    if men == 0:
+        return True
+    supply = sum(u.supply_state * u.present for u in theirs) / men
+    return ours >= p.doctrine.counteroffensive_ratio * men and supply < p.doctrine.culmination_supply
+
+
+def decide(world: World, state: CampaignState) -> Decision:
+    """Orders for today."""
+    p = world.params.doctrine
+    side = Side.CHINESE
+    phase = state.phase.get(side, DEFEND)
+    decision = Decision(phase)
+    enemy = state.units_of(Side.JAPANESE)
+    closest = min((world.distance_to_objective(e) for e in enemy), default=float("inf"))
+
+    for u in state.units.values():
+        if u.side == side and u.status == Status.UNCOMMITTED and closest <= p.reserve_release_km:
+            decision.release.append(u.id)
+    if decision.release:
+        decision.events.append(f"Uncommitted formations released to the reserve: "
+                               f"{', '.join(decision.release)}")
+
+    if phase == DEFEND and (state.phase.get(Side.JAPANESE) == "withdraw"
+                            or enemy_spent(world, state)):
+        decision.phase = phase = COUNTEROFFENSIVE
+        decision.events.append("Chinese counteroffensive begins")
+
+    ours = state.units_of(side)
+    if phase == DEFEND:
+        reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
+        for place in threatened_places(world, state):
+            if closest > p.reserve_trigger_km or not reserves:
+                break
+            pick = min(reserves, key=lambda r: world.tmap.dist[r.location][place])
+            reserves.remove(pick)
+            decision.commit.append(pick.id)
+            decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
+        for u in ours:
+            if u.id not in decision.commit and u.mission != Mission.REINFORCE:
+                decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+        return decision
+
+    decision.orders.extend(_counteroffensive(world, state, ours, decision))
+    return decision
+
+
+def _counteroffensive(world: World, state: CampaignState, ours: list[UnitState],
+                      decision: Decision) -> list[Order]:
+    """Attack, envelop and pursue up to the original front."""
+    start_ours = {p for p, s in world.start_control.items() if s == Side.CHINESE}
+    enemy_places = {u.location for u in state.units_of(Side.JAPANESE) if u.location}
+    # what to retake: enemy-held or enemy-controlled places that were ours at the start
+    targets = sorted(p for p in start_ours
+                     if p in enemy_places or state.control.get(p) == Side.JAPANESE)
+    enemy_depots = world.side_config(Side.JAPANESE).depots
+    orders: list[Order] = []
+    assigned: dict[str, int] = {}
+    for u in ours:
+        if u.status == Status.RESERVE:
+            decision.commit.append(u.id)
+        origin = u.location or u.road_to
+        if not targets or origin is None:
+            orders.append(Order(u.id, Mission.HOLD, u.location))
+            continue
+        target = min(targets, key=lambda t: (world.tmap.dist[origin][t], t))
+        if assigned.get(target, 0) >= 1 and target in enemy_places:
+            # envelop: go for the next place on the enemy's road home, if it was ours
+            home = world.nearest(target, enemy_depots)
+            route = world.tmap.route(target, home) if home else [target]
+            behind = route[1] if len(route) > 1 else None
+            if behind in start_ours and behind not in enemy_places:
+                target = behind
+        assigned[target] = assigned.get(target, 0) + 1
+        orders.append(Order(u.id, Mission.COUNTERATTACK, target))
+    return orders

@@ -1,0 +1,66 @@
+"""Japanese 20th Army doctrine: advance in columns, consolidate, culminate, withdraw.
+
+- **Advance**: each column's units march along their axis (the scenario's column route)
+  toward the objective and attack whatever holds the next place.
+- **Consolidate**: a unit whose last day's battle loss passed ``attack_loss_limit``
+  (the RAND/Dupuy ~7.5 %/day at which attacks ease) halts for ``consolidate_days``.
+- **Culmination**: when the force's cumulative loss reaches ``culmination_loss`` or its mean
+  supply state stays below ``culmination_supply`` for ``culmination_days``, the offensive is
+  over.
+- **Withdrawal**: every unit falls back to the nearest place of its start line and holds.
+"""
+
+from __future__ import annotations
+
+from wargame.doctrine import Decision, Order
+from wargame.scenario import Side
+from wargame.state import CampaignState, Mission, Status
+from wargame.world import World
+
+ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
+
+
+def culminated(world: World, state: CampaignState) -> str | None:
+    """Why the offensive has culminated, or None while it can go on."""
+    p = world.params.doctrine
+    units = [u for u in state.units.values()
+             if u.side == Side.JAPANESE and u.status != Status.PENDING]
+    initial = sum(u.initial_men + u.returned for u in units)
+    if initial > 0:
+        lost = sum(u.losses for u in units) / initial
+        if lost >= p.culmination_loss:
+            return f"losses reached {lost:.0%} of the force"
+    if state.low_supply_days >= p.culmination_days:
+        return f"supply below {p.culmination_supply:.0%} of need for {state.low_supply_days} days"
+    return None
+
+
+def decide(world: World, state: CampaignState) -> Decision:
+    """Orders for today."""
+    p = world.params.doctrine
+    side = Side.JAPANESE
+    phase = state.phase.get(side, ADVANCE)
+    decision = Decision(phase)
+    if phase == ADVANCE and state.objective_captured_day is not None:
+        decision.phase = phase = HOLD
+    if phase == ADVANCE:
+        why = culminated(world, state)
+        if why is not None:
+            decision.phase = phase = WITHDRAW
+            decision.events.append(f"Japanese offensive culminates: {why}; withdrawal ordered")
+    start_line = world.side_config(side).start_line or world.side_config(side).depots
+    for u in state.units_of(side):
+        if phase == WITHDRAW:
+            if u.location in start_line:
+                decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+            else:
+                origin = u.location or u.road_from or u.road_to
+                decision.orders.append(
+                    Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line)))
+        elif phase == HOLD or world.column_path(u) is None:
+            decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+        elif u.hold_days > 0 or (u.present > 0 and u.last_battle_loss / max(1, u.present) > p.attack_loss_limit):
+            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location))
+        else:
+            decision.orders.append(Order(u.id, Mission.ADVANCE, world.scenario.objective.place))
+    return decision

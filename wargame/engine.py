@@ -1,0 +1,715 @@
+"""The campaign engine: a simpy clock in days that wires the mechanics together.
+
+Each day runs in phases, each a simpy process at a fixed fraction of the day::
+
+    0.00 weather   0.05 arrivals   0.10 staffs (orders)   0.20 air   0.40 movement
+    0.60 combat    0.80 supply     0.90 attrition          0.99 end of day (record, hash)
+
+The engine is the only place that mutates :class:`~wargame.state.CampaignState`; the
+mechanics modules are pure functions and the doctrine modules only return orders. One
+``numpy.random.Generator`` made from the run's seed is used for every draw, in a fixed
+order (units in scenario order, places and roads sorted by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from wargame import air, ambush, attrition, combat, movement, supply, weather
+from wargame.doctrine import Decision, Order, chinese, japanese
+from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
+from wargame.state import (
+    LOSS_CATEGORIES,
+    AirState,
+    CampaignState,
+    Mission,
+    Posture,
+    Status,
+    UnitState,
+)
+from wargame.world import World
+
+PHASES = {"weather": 0.0, "arrivals": 0.05, "staffs": 0.10, "air": 0.20, "movement": 0.40,
+          "combat": 0.60, "supply": 0.80, "attrition": 0.90, "end_of_day": 0.99}
+ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+
+DayCallback = Callable[["Campaign", dict[str, Any]], None]
+
+
+def initial_state(world: World) -> CampaignState:
+    """The state at dawn of day 0, before anything happens."""
+    s = world.scenario
+    state = CampaignState()
+    state.control = {p.id: p.control for p in sorted(s.places, key=lambda p: p.id)
+                     if p.control is not None}
+    for unit in world.oob.manoeuvre_units():
+        commitment = world.oob.effective_commitment(unit)
+        status = {Commitment.COMMITTED: Status.ACTIVE, Commitment.RESERVE: Status.RESERVE,
+                  Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment]
+        pending = unit.location is None or (unit.arrival is not None and unit.arrival.day > 0)
+        u = UnitState(id=unit.id, side=unit.side, initial_men=unit.men,
+                      status=Status.PENDING if pending else status,
+                      location=None if pending else unit.location,
+                      supply_stock_days=s.params.supply.carried_days)
+        u.present = unit.men
+        state.units[unit.id] = u
+        if not pending and unit.location is not None:
+            state.control[unit.location] = unit.side
+    for side in Side:
+        state.air[side] = AirState()
+        state.sorties_total[side] = 0
+    state.phase = {Side.JAPANESE: japanese.ADVANCE, Side.CHINESE: chinese.DEFEND}
+    state.control = dict(sorted(state.control.items()))
+    return state
+
+
+@dataclass
+class Summary:
+    """The result of a campaign (see ``to_dict`` for the JSON keys other tools rely on)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+class Campaign:
+    """One campaign: world + state + generator, advanced day by day on a simpy clock."""
+
+    def __init__(self, scenario: Scenario, seed: int, *,
+                 branch: tuple[int, Scenario] | None = None) -> None:
+        self.world = World.from_scenario(scenario)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.state = initial_state(self.world)
+        self.env = simpy.Environment()
+        self.finished = self.env.event()
+        self.branch = branch
+        self.callbacks: list[DayCallback] = []
+        self.events_total = 0
+        self._day: dict[str, Any] = {}
+        self._stop_after: int | None = None
+        self._started = False
+        self.over = False
+        for name, offset in PHASES.items():
+            self.env.process(self._phase(offset, getattr(self, f"_{name}")))
+
+    # ------------------------------------------------------------------ clock
+
+    def _phase(self, offset: float, fn: Callable[[], None]):
+        yield self.env.timeout(offset)
+        while True:
+            fn()
+            self.events_total += 1
+            yield self.env.timeout(1)
+
+    def run(self, until_day: int | None = None) -> Summary:
+        """Play to the end, or through day ``until_day``, and return the summary.
+
+        A campaign stopped at ``until_day`` can be run on again; once it is over (end date or
+        an end condition) further calls return at once.
+        """
+        if not self.over:
+            self._stop_after = until_day
+            self.env.run(until=self.finished)
+            self.finished = self.env.event()
+        return self.summary()
+
+    @property
+    def params(self):
+        return self.world.params
+
+    def today(self):
+        return self.world.date(self.state.day)
+
+    def _event(self, kind: str, text: str, **extra: Any) -> None:
+        self._day["events"].append({"kind": kind, "text": text, **extra})
+
+    # ------------------------------------------------------------------ phases
+
+    def _weather(self) -> None:
+        s = self.state
+        if self._started:
+            s.day += 1
+        self._started = True
+        if self.branch is not None and s.day == self.branch[0]:
+            self.world = World.from_scenario(self.branch[1])
+        self._day = {"day": s.day, "date": self.today().isoformat(), "events": [],
+                     "orders": [], "moves": [], "engagements": [], "air": {}, "supply": {},
+                     "losses": {}}
+        s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
+        self._day["weather"] = s.weather
+        for u in s.units.values():
+            u.last_battle_loss = 0 if u.mission not in ATTACKING else u.last_battle_loss
+
+    def _arrivals(self) -> None:
+        s = self.state
+        for u in s.units.values():
+            unit = self.world.unit(u.id)
+            if u.status != Status.PENDING or unit.arrival is None or unit.arrival.day > s.day:
+                continue
+            place = unit.arrival.place
+            if s.control.get(place) == u.side.enemy or s.occupant(place) == u.side.enemy:
+                place = self.world.nearest(place, self.world.side_config(u.side).depots) or place
+            commitment = self.world.oob.effective_commitment(unit)
+            u.status = {Commitment.COMMITTED: Status.ACTIVE, Commitment.RESERVE: Status.RESERVE,
+                        Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment]
+            u.location = place
+            s.control[place] = u.side
+            self._event("arrival", f"{unit.name} arrives at {self._name(place)} by "
+                        f"{unit.arrival.mode} ({u.present:,} men)", unit=u.id, place=place)
+
+    def _staffs(self) -> None:
+        for side, module in ((Side.JAPANESE, japanese), (Side.CHINESE, chinese)):
+            decision: Decision = module.decide(self.world, self.state)
+            self._apply(side, decision)
+
+    def _apply(self, side: Side, decision: Decision) -> None:
+        s = self.state
+        if decision.phase != s.phase.get(side):
+            if side == Side.JAPANESE and decision.phase == japanese.WITHDRAW:
+                s.culminated_day = s.day
+            if side == Side.CHINESE and decision.phase == chinese.COUNTEROFFENSIVE:
+                s.counteroffensive_day = s.day
+            s.phase[side] = decision.phase
+        for text in decision.events:
+            self._event("decision", text, side=str(side))
+        for uid in decision.release:
+            s.units[uid].status = Status.RESERVE
+        for uid in decision.commit:
+            if s.units[uid].status == Status.RESERVE:
+                s.units[uid].status = Status.ACTIVE
+        for order in decision.orders:
+            self._order(order)
+
+    def _order(self, order: Order) -> None:
+        u = self.state.units[order.unit_id]
+        if u.status not in (Status.ACTIVE, Status.RESERVE):
+            return
+        if order.mission == Mission.CONSOLIDATE and u.hold_days == 0:
+            u.hold_days = self.params.doctrine.consolidate_days
+        if (order.mission, order.target) != (u.mission, u.target):
+            self._day["orders"].append(order.to_dict())
+        u.mission, u.target = order.mission, order.target
+
+    def _air(self) -> None:
+        s, p = self.state, self.params.air
+        flown: dict[str, int] = {}
+        groups_by_side: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
+        for g in self.world.scenario.air_groups:
+            damaged = s.air[g.side].damaged_aircraft
+            gs = air.AirGroupState(g.id, max(0, g.aircraft), g.role,
+                                   self._airfield_active(g.base, g.side))
+            groups_by_side[g.side].append(gs)
+        for side in Side:
+            total_aircraft = sum(g.aircraft for g in groups_by_side[side])
+            damaged = min(s.air[side].damaged_aircraft, total_aircraft)
+            n = 0
+            for gs in groups_by_side[side]:
+                share = gs.aircraft / total_aircraft if total_aircraft else 0
+                avail = gs.aircraft - round(damaged * share)
+                n += air.sorties(p, air.AirGroupState(gs.group_id, avail, gs.role,
+                                                      gs.base_active), s.weather, self.rng)
+            flown[side] = n
+        s.air_superiority = air.superiority(p, flown)
+        for side in Side:
+            a = s.air[side]
+            missions = air.allocate(p, flown[side], s.air_superiority == side)
+            a.sorties = flown[side]
+            a.interdiction = missions["interdiction"]
+            a.close_support = missions["close_support"]
+            a.airfield_attack = missions["airfield_attack"]
+            s.sorties_total[side] += flown[side]
+        for side in Side:
+            enemy_aircraft = sum(g.aircraft for g in groups_by_side[side.enemy])
+            hit = air.airfield_damage(p, s.air[side].airfield_attack,
+                                      enemy_aircraft - s.air[side.enemy].damaged_aircraft,
+                                      self.rng)
+            ea = s.air[side.enemy]
+            ea.damaged_aircraft = ea.damaged_aircraft + hit
+        self._day["air"] = {str(side): {"sorties": s.air[side].sorties,
+                                        "interdiction": s.air[side].interdiction,
+                                        "close_support": s.air[side].close_support,
+                                        "airfield_attack": s.air[side].airfield_attack}
+                            for side in Side}
+        self._day["air_superiority"] = None if s.air_superiority is None else str(
+            s.air_superiority)
+
+    def _airfield_active(self, base: str, side: Side) -> bool:
+        """An airfield flies unless the enemy holds it or has troops within artillery range."""
+        s = self.state
+        if s.control.get(base) == side.enemy:
+            return False
+        rng_km = self.params.air.airfield_artillery_km
+        for e in s.units_of(side.enemy):
+            pos = e.location or e.road_to
+            if pos is not None and self.world.tmap.straight_km(pos, base) <= rng_km and (
+                    e.location is not None or e.road_to == base):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ movement
+
+    def _movement(self) -> None:
+        for u in self.state.units.values():
+            if u.on_map and u.present > 0:
+                self._move(u)
+        self._update_closest()
+
+    def _next_hop(self, u: UnitState, here: str) -> str | None:
+        """The next place on the unit's way to its target, or None."""
+        w = self.world
+        if u.target is None or here == u.target:
+            return None
+        if u.mission == Mission.ADVANCE:
+            path = w.column_path(u)
+            if path is not None:
+                if here in path:
+                    i = path.index(here)
+                    return path[i + 1] if i + 1 < len(path) else None
+                join = w.nearest(here, path)
+                return w.tmap.route(here, join)[1] if join and join != here else None
+        if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
+            blocked = w.enemy_held(self.state, u.side) - {u.target}
+            _dist, paths = supply.supply_routes(w.tmap.graph, [here], blocked - {here})
+            if u.target in paths and len(paths[u.target]) > 1:
+                return paths[u.target][1]
+            if u.mission == Mission.REINFORCE:
+                return None
+        return w.tmap.route(here, u.target)[1]
+
+    def _move(self, u: UnitState) -> None:
+        w, s, p = self.world, self.state, self.params.movement
+        if u.mission in (Mission.HOLD, Mission.CONSOLIDATE) and u.location is not None:
+            return
+        budget = 1.0
+        moved = False
+        low_supply = u.supply_state < self.params.supply.shortfall_threshold
+        enemy_air = s.air_superiority == u.side.enemy
+        rain = weather.is_rain(s.weather)
+        for _ in range(64):
+            if u.location is not None:
+                nxt = self._next_hop(u, u.location)
+                if nxt is None:
+                    break
+                if s.occupant(nxt) == u.side.enemy and u.mission not in ATTACKING:
+                    break
+                u.road_from, u.road_to, u.progress_km = u.location, nxt, 0.0
+                u.location = None
+                u.contact_days = 0
+            assert u.road_from is not None and u.road_to is not None
+            if u.mission in (Mission.WITHDRAW, Mission.HOLD, Mission.CONSOLIDATE):
+                # turn back from a road that leads away from the target or into the enemy
+                a, b = u.road_from, u.road_to
+                tgt = u.target or a
+                if (s.occupant(b) == u.side.enemy and u.mission != Mission.WITHDRAW) or (
+                        u.mission == Mission.WITHDRAW
+                        and w.tmap.dist[a][tgt] < w.tmap.dist[b][tgt]):
+                    road = w.tmap.road(a, b)
+                    effort = movement.road_effort_km(p, road["kind"], road["km"],
+                                                     road["river_crossings"])
+                    u.road_from, u.road_to = b, a
+                    u.progress_km = max(0.0, effort - u.progress_km)
+                    u.contact_days = 0
+            a, b = u.road_from, u.road_to
+            road = w.tmap.road(a, b)
+            effort = movement.road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
+            rate = movement.march_rate_km(p, road["kind"], w.tmap.terrain(b), rain=rain,
+                                          enemy_air_superiority=enemy_air, low_supply=low_supply)
+            if rate <= 0:
+                break
+            if s.occupant(b) == u.side.enemy:
+                if u.progress_km < effort:
+                    step = min(effort - u.progress_km, budget * rate)
+                    u.progress_km += step
+                    budget -= step / rate
+                    moved = True
+                break  # at the gates of an enemy-held place: combat decides
+            need = (effort - u.progress_km) / rate
+            if need > budget:
+                u.progress_km += budget * rate
+                moved = True
+                break
+            budget -= need
+            moved = True
+            u.location, u.road_from, u.road_to, u.progress_km = b, None, None, 0.0
+            self._enter(u, b)
+            if b == u.target:
+                if u.mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
+                    u.mission = Mission.HOLD
+                break
+            if budget <= 1e-9:
+                break
+        if moved:
+            u.days_in_place = 0
+            u.posture = Posture.ATTACK if u.mission in (Mission.ADVANCE, Mission.COUNTERATTACK) \
+                else Posture.WITHDRAWAL if u.mission == Mission.WITHDRAW else Posture.HASTY
+            self._day["moves"].append({"unit": u.id, "at": u.location, "road": None if u.location
+                                       else [u.road_from, u.road_to],
+                                       "km": round(u.progress_km, 3)})
+
+    def _enter(self, u: UnitState, place: str) -> None:
+        s = self.state
+        if s.control.get(place) != u.side:
+            s.control[place] = u.side
+            self._event("control", f"{self._name(u.id)} takes {self._name(place)}",
+                        side=str(u.side), place=place)
+        if place == self.world.scenario.objective.place and u.side == \
+                self.world.scenario.objective.attacker and s.objective_captured_day is None:
+            s.objective_captured_day = s.day
+            self._event("objective", f"{self._name(place)} captured by {self._name(u.id)}",
+                        place=place)
+
+    def _update_closest(self) -> None:
+        s, w = self.state, self.world
+        attacker = w.scenario.objective.attacker
+        for u in s.units_of(attacker):
+            d = w.distance_to_objective(u)
+            if d < s.closest_km - 1e-9:
+                s.closest_km, s.closest_day = d, s.day
+
+    # ------------------------------------------------------------------ combat
+
+    def _combat(self) -> None:
+        s, w = self.state, self.world
+        sites: dict[str, list[UnitState]] = {}
+        for u in s.units.values():
+            if (u.on_map and u.location is None and u.present > 0 and u.mission in ATTACKING
+                    and s.occupant(u.road_to) == u.side.enemy):
+                road = w.tmap.road(u.road_from, u.road_to)
+                effort = movement.road_effort_km(self.params.movement, road["kind"], road["km"],
+                                                 road["river_crossings"])
+                if u.progress_km >= effort - 1e-9:
+                    sites.setdefault(u.road_to, []).append(u)
+        engagements = len(sites)
+        for place in sorted(sites):
+            self._engage(place, sites[place], engagements)
+        for u in s.units.values():
+            if u.on_map and u.location is None and u.road_to not in sites:
+                u.contact_days = 0
+
+    def _engage(self, place: str, attackers: list[UnitState], engagements: int) -> None:
+        s, w, p = self.state, self.world, self.params
+        cp = p.combat
+        defenders = [d for d in s.units_at(place) if d.present > 0]
+        if not defenders:
+            return
+        att_side, def_side = attackers[0].side, defenders[0].side
+        attackers = [a for a in attackers if a.side == att_side]
+        terrain = w.tmap.terrain(place)
+        rain = weather.is_rain(s.weather)
+        through_pass = any(w.tmap.road(a.road_from, place)["crosses_pass"] for a in attackers)
+        river = any(w.tmap.road(a.road_from, place)["river_crossings"] > 0 for a in attackers)
+        town = w.tmap.has(place, Feature.TOWN)
+        best_posture = max((d.posture for d in defenders),
+                           key=lambda x: cp.posture.get(str(x), 1.0))
+
+        # mountain ambush on the first day of contact
+        for a in attackers:
+            if a.contact_days == 0:
+                chance = ambush.ambush_chance(p.ambush, str(terrain), str(best_posture),
+                                              through_pass=through_pass,
+                                              attacker_has_air=s.air_superiority == att_side)
+                if chance > 0 and ambush.roll_ambush(chance, self.rng):
+                    a.ambushed_on_day = s.day
+                    self._event("ambush", f"{self._name(a.id)} ambushed approaching "
+                                f"{self._name(place)}", unit=a.id, place=place)
+        surprise = max(ambush.surprise_factor(
+            p.ambush, None if a.ambushed_on_day is None else s.day - a.ambushed_on_day)
+            for a in attackers)
+
+        def forces(units: list[UnitState], defending: bool) -> list[combat.Force]:
+            out = []
+            for u in units:
+                unit = w.unit(u.id)
+                posture = cp.posture.get(str(u.posture), 1.0) if defending else 1.0
+                out.append(combat.Force(u.id, u.present, cp.quality.get(unit.quality, 1.0),
+                                        combat.supply_power_factor(p.supply, u.supply_state)
+                                        * posture, cp.size_effect.get(str(unit.echelon), 1.0)))
+            return out
+
+        att_forces, def_forces = forces(attackers, False), forces(defenders, True)
+        att_mult = (cp.rain_attacker if rain else 1.0)
+        def_mult = defender_env = combat.defender_multiplier(cp, str(terrain), "attack",
+                                                             town=town, river=river)
+        def_mult *= surprise
+        for side, mult_name in ((att_side, "att"), (def_side, "def")):
+            bonus = (cp.air_superiority if s.air_superiority == side else 1.0) * \
+                air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
+            if mult_name == "att":
+                att_mult *= bonus
+            else:
+                def_mult *= bonus
+        att_power = combat.power(att_forces, att_mult)
+        def_power = combat.power(def_forces, def_mult)
+        ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
+        att_rate, def_rate = combat.casualty_rates(cp, ratio, str(terrain))
+
+        can_retreat = self._retreat_place(defenders[0], place, attackers) is not None
+        def_men = sum(d.present for d in defenders)
+        def_initial = sum(d.initial_men + d.returned for d in defenders)
+        def_losses = {d.id: combat.draw_casualties(
+            d.present, def_rate * cp.size_effect.get(str(w.unit(d.id).echelon), 1.0), self.rng)
+            for d in defenders}
+        att_losses = {a.id: combat.draw_casualties(
+            a.present, att_rate * cp.size_effect.get(str(w.unit(a.id).echelon), 1.0), self.rng)
+            for a in attackers}
+        daily = sum(def_losses.values()) / max(1, def_men)
+        cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(
+            1, def_initial)
+        outcome = combat.decide_outcome(cp, ratio, daily, cumulative, can_retreat)
+        routed = outcome in (combat.Outcome.BREAKTHROUGH, combat.Outcome.ENCIRCLED)
+        for d in defenders:
+            self._battle_loss(d, def_losses[d.id], routed)
+        for a in attackers:
+            self._battle_loss(a, att_losses[a.id], False)
+            a.contact_days += 1
+        record = {"place": place, "attackers": [a.id for a in attackers],
+                  "defenders": [d.id for d in defenders], "terrain": str(terrain),
+                  "defender_env": round(defender_env, 4),
+                  "surprise": round(surprise, 4), "att_power": round(att_power, 1),
+                  "def_power": round(def_power, 1), "ratio": round(ratio, 4),
+                  "att_losses": sum(att_losses.values()), "def_losses": sum(def_losses.values()),
+                  "outcome": str(outcome)}
+        self._day["engagements"].append(record)
+        if outcome in (combat.Outcome.WITHDRAWS, combat.Outcome.BREAKTHROUGH):
+            for d in defenders:
+                if d.present <= 0:
+                    continue
+                dest = self._retreat_place(d, place, attackers)
+                if dest is None:
+                    continue
+                d.location, d.posture, d.days_in_place = dest, Posture.WITHDRAWAL, 0
+                d.contact_days = 0
+                if s.control.get(dest) != d.side:
+                    s.control[dest] = d.side
+            self._event("combat", f"{self._name(place)}: {outcome.replace('_', ' ')} "
+                        f"(ratio {ratio:.2f})", place=place, outcome=str(outcome))
+            for a in attackers:
+                if a.present > 0:
+                    a.location, a.road_from, a.road_to, a.progress_km = place, None, None, 0.0
+                    a.contact_days = 0
+                    self._enter(a, place)
+                    if a.target == place and a.mission != Mission.ADVANCE:
+                        a.mission = Mission.HOLD
+        elif outcome == combat.Outcome.ENCIRCLED:
+            self._event("combat", f"{self._name(place)}: defenders encircled and hold out "
+                        f"(ratio {ratio:.2f})", place=place, outcome=str(outcome))
+
+    def _retreat_place(self, d: UnitState, place: str, attackers: list[UnitState]) -> str | None:
+        """Where a beaten defender falls back: a free neighbour nearest its own depots."""
+        w, s = self.world, self.state
+        blocked = w.enemy_held(s, d.side) | {a.road_from for a in attackers}
+        depots = w.side_config(d.side).depots
+        options = [n for n in w.tmap.neighbours(place) if n not in blocked]
+        if not options:
+            return None
+        return min(options, key=lambda n: (min(w.tmap.dist[n][x] for x in depots), n))
+
+    def _battle_loss(self, u: UnitState, men: int, routed: bool) -> None:
+        men = min(men, u.present)
+        split = combat.split_losses(self.params.combat, men, routed, self.rng)
+        self._lose(u, split)
+        u.last_battle_loss = men
+
+    def _lose(self, u: UnitState, split: dict[str, int]) -> None:
+        total = sum(split.values())
+        if total <= 0:
+            return
+        u.present -= total
+        for cat, n in split.items():
+            setattr(u, cat, getattr(u, cat) + n)
+        day_losses = self._day["losses"].setdefault(u.id, dict.fromkeys(LOSS_CATEGORIES, 0))
+        for cat, n in split.items():
+            day_losses[cat] += n
+        back = attrition.to_recovering(self.params.attrition, split.get("wounded", 0),
+                                       split.get("disease", 0), self.rng)
+        u.recovering += back
+        if u.present <= 0:
+            u.present = 0
+            u.status = Status.DESTROYED
+            self._event("destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit",
+                        unit=u.id)
+
+    # ------------------------------------------------------------------ supply
+
+    def _supply(self) -> None:
+        s, w, p = self.state, self.world, self.params
+        rain = weather.is_rain(s.weather)
+        report: dict[str, Any] = {}
+        for side in Side:
+            blocked = w.enemy_held(s, side)
+            routes = supply.supply_routes(w.tmap.graph, w.side_config(side).depots, blocked)
+            cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
+            raided: list[str] = []
+            capacity: dict[tuple[str, str], float] = {}
+            for r in sorted(w.scenario.roads, key=lambda r: r.id):
+                raid = 0.0
+                if side == Side.JAPANESE and s.control.get(r.a) == side == s.control.get(r.b):
+                    if self.rng.random() < p.guerrilla.raid_chance_per_road:
+                        raid = p.guerrilla.raid_capacity_cut
+                        raided.append(r.id)
+                capacity[(min(r.a, r.b), max(r.a, r.b))] = supply.road_capacity(
+                    p.supply, r.kind, rain=rain, interdiction=cut, raid_cut=raid)
+            demands = []
+            units = [u for u in s.units_of(side) if u.present > 0]
+            need = p.supply.need_tons_per_1000_men.get(side, 0.0)
+            for u in units:
+                demands.append(supply.Demand(u.id, u.location or u.road_from, u.present / 1000
+                                             * need))
+            delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
+            for u in units:
+                u.supply_stock_days, u.supply_state = supply.consume(
+                    p.supply, u.supply_stock_days, delivered[u.id])
+            self._guerrilla_losses(side, raided, routes, units)
+            tons = sum(d.tons * delivered[d.unit_id] for d in demands)
+            report[str(side)] = {"tons": round(tons, 1), "interdiction_cut": round(cut, 4),
+                                 "raids": raided,
+                                 "cut_off": [u.id for u in units if u.supply_state <= 0]}
+        self._day["supply"] = report
+        jap = [u for u in s.units_of(Side.JAPANESE) if u.present > 0]
+        men = sum(u.present for u in jap)
+        mean = sum(u.supply_state * u.present for u in jap) / men if men else 1.0
+        below = mean < p.doctrine.culmination_supply
+        s.low_supply_days = s.low_supply_days + 1 if below else 0
+
+    def _guerrilla_losses(self, side: Side, raided: list[str], routes, units) -> None:
+        if not raided:
+            return
+        _, paths = routes
+        ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
+        for rid in raided:
+            victims = [u for u in units if u.present > 0 and (u.location or u.road_from) in paths
+                       and ends[rid] <= set(paths[u.location or u.road_from])]
+            n = int(self.rng.poisson(self.params.guerrilla.raid_losses_men))
+            if victims and n > 0:
+                self._battle_loss(victims[0], n, False)
+                self._event("guerrilla", f"guerrillas raid the road {rid}", road=rid)
+
+    # ------------------------------------------------------------------ attrition
+
+    def _attrition(self) -> None:
+        s, w, p = self.state, self.world, self.params
+        date = self.today()
+        for u in s.units.values():
+            if not u.on_map or u.present <= 0:
+                continue
+            place = u.location or u.road_to
+            terrain = str(w.tmap.terrain(place))
+            rate = attrition.disease_rate(
+                p.attrition, date, str(u.side), mountain=terrain in ("mountain", "pass"),
+                low_supply=u.supply_state < p.supply.shortfall_threshold,
+                exertion=u.location is None or u.mission in ATTACKING)
+            sick = combat.draw_casualties(u.present, rate, self.rng)
+            if sick:
+                self._lose(u, {"disease": sick})
+            back = attrition.returns_today(p.attrition, u.recovering, self.rng)
+            if back and u.status != Status.DESTROYED:
+                u.recovering -= back
+                u.returned += back
+                u.present += back
+        for u in s.units.values():
+            if u.status == Status.DESTROYED and u.recovering > 0:
+                # the unit is gone; those who recover are posted elsewhere (stay counted lost)
+                u.recovering = 0
+
+    # ------------------------------------------------------------------ end of day
+
+    def _end_of_day(self) -> None:
+        s, p = self.state, self.params
+        for u in s.units.values():
+            if not u.on_map:
+                continue
+            if u.hold_days > 0:
+                u.hold_days -= 1
+            if u.location is not None and not any(m["unit"] == u.id for m in self._day["moves"]):
+                u.days_in_place += 1
+                if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
+                    u.posture = (Posture.FORTIFIED if u.days_in_place >= p.combat.days_to_fortified
+                                 else Posture.PREPARED if u.days_in_place >= p.combat.days_to_prepared
+                                 else Posture.HASTY)
+        for side in Side:
+            a = s.air[side]
+            a.damaged_aircraft -= int(a.damaged_aircraft * p.air.repair_rate)
+        self._day["positions"] = {u.id: u.location or f"{u.road_from}>{u.road_to}"
+                                  for u in s.units.values() if u.on_map}
+        self._day["men"] = {str(side): s.men(side) for side in Side}
+        self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
+        self._day["hash"] = s.digest()
+        record = self._day
+        for cb in self.callbacks:
+            cb(self, record)
+        last_day = self.world.scenario.days - 1
+        self.over = (s.day >= last_day or s.objective_captured_day is not None
+                     or self._attacker_home())
+        if self.over or (self._stop_after is not None and s.day >= self._stop_after):
+            self.finished.succeed()
+
+    def _attacker_home(self) -> bool:
+        s, w = self.state, self.world
+        if s.phase.get(Side.JAPANESE) != japanese.WITHDRAW:
+            return False
+        line = set(w.side_config(Side.JAPANESE).start_line or w.side_config(Side.JAPANESE).depots)
+        return all(u.location in line for u in s.units_of(Side.JAPANESE))
+
+    # ------------------------------------------------------------------ results
+
+    def _name(self, ident: str) -> str:
+        f = self.world.oob.formations.get(ident)
+        if f is not None:
+            return f.name
+        if ident in self.world.tmap.graph:
+            return self.world.tmap.graph.nodes[ident]["name"]
+        return ident
+
+    def summary(self) -> Summary:
+        s, w = self.state, self.world
+        scen = w.scenario
+        start = scen.meta.start_date
+        captured = s.objective_captured_day is not None
+        if captured:
+            outcome = "zhijiang_captured" if scen.objective.place.startswith("zhijiang") \
+                else "objective_captured"
+        elif s.phase.get(Side.JAPANESE) == japanese.WITHDRAW:
+            outcome = "japanese_repulsed"
+        else:
+            outcome = "stalemate"
+        line = set(w.side_config(Side.JAPANESE).start_line or w.side_config(Side.JAPANESE).depots)
+        jap = s.units_of(Side.JAPANESE)
+        data = {
+            "scenario": scen.meta.name,
+            "scenario_sha256": scenario_digest(scen),
+            "seed": self.seed,
+            "start_date": start.isoformat(),
+            "end_date": w.date(s.day).isoformat(),
+            "days": s.day + 1,
+            "outcome": outcome,
+            "zhijiang_captured": captured,
+            "zhijiang_captured_date": w.date(s.objective_captured_day).isoformat()
+            if captured else None,
+            "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf")
+            else None,
+            "culmination_date": w.date(s.closest_day).isoformat(),
+            "offensive_culminated_date": None if s.culminated_day is None
+            else w.date(s.culminated_day).isoformat(),
+            "counteroffensive_date": None if s.counteroffensive_day is None
+            else w.date(s.counteroffensive_day).isoformat(),
+            "japanese_at_start_line_by_end": bool(jap) and all(u.location in line for u in jap),
+            "casualties": {str(side): s.casualties(side) for side in Side},
+            "sorties": {str(side): s.sorties_total[side] for side in Side},
+            "men_at_end": {str(side): s.men(side) for side in Side},
+            "control": {str(side): sorted(p for p, c in s.control.items() if c == side)
+                        for side in Side},
+            "final_hash": s.digest(),
+        }
+        return Summary(data)
+
+
+def run_campaign(scenario: Scenario, seed: int, **kw: Any) -> Summary:
+    """Play one campaign to the end and return its summary."""
+    return Campaign(scenario, seed, **kw).run()

@@ -1,0 +1,361 @@
+"""The one table of model parameters, each with its source.
+
+Every modifier the mechanics use lives here as a typed, range-checked field whose
+``description`` names where the figure comes from (see ``shared/reference/models.md``).
+A scenario file may override any of them in its ``[params.*]`` tables, and ``--set
+params.combat.attacker_base_rate=0.03`` changes one for a single run.
+
+Nothing here is fitted to the outcome of the West Hunan campaign: values come from
+Dupuy's general QJM/TNDM tables, field-manual march rates, air-force sortie statistics
+and medical statistics; where a figure is an estimate the description says so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Factor = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+"""A finite, non-negative multiplier or rate."""
+
+
+def _p(default: float, source: str, *, ge: float = 0.0, le: float | None = None) -> float:
+    """A sourced, range-checked float parameter."""
+    return Field(default, ge=ge, le=le, allow_inf_nan=False, description=source)
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CombatParams(_Table):
+    """Dupuy QJM/TNDM combat factors (multipliers unless stated)."""
+
+    attacker_base_rate: float = _p(
+        0.028, "Attacker killed+wounded+captured per day, fraction of strength. TNDM base attacker "
+        "casualty rate, division level (Dupuy, Attrition 1990).", le=1)
+    defender_base_rate: float = _p(
+        0.015, "Defender daily casualty fraction. TNDM base defender rate (Dupuy, Attrition 1990).",
+        le=1)
+    ratio_exponent: float = _p(
+        0.5, "Casualties scale with the opponent's power ratio to this power. TNDM (models.md §1: "
+        "roughly the square root of the ratio).", le=3)
+    max_daily_rate: float = _p(
+        0.25, "Cap on any side's daily casualty fraction; Dupuy's highest division-day rates in "
+        "Attrition (1990) stay below a quarter of strength.", le=1)
+    ratio_noise_sigma: float = _p(
+        0.2, "Lognormal sigma of the daily power ratio: commanders' and soldiers' uncertainty "
+        "(models.md §7, 0.1-0.3).", le=2)
+    success_ratio: float = _p(
+        1.0, "Noisy power ratio above which the attack succeeds and the defender gives ground: "
+        "QJM's prediction rule P/P > 1 (Dupuy, Numbers, Predictions and War).", ge=0.01)
+    breakthrough_ratio: float = _p(
+        3.0, "Noisy power ratio for a breakthrough (defender routed). Dupuy Institute "
+        "force-ratio regularities: 3:1 and more (models.md §3).", ge=1)
+    killed_fraction: float = _p(
+        0.22, "Share of battle casualties killed, for a force that holds. Dupuy, Attrition: "
+        "20-25 %.", le=1)
+    captured_fraction: float = _p(
+        0.05, "Share of battle casualties missing/captured for a force that holds (Dupuy, "
+        "Attrition: 'the rest').", le=1)
+    captured_fraction_routed: float = _p(
+        0.30, "Share captured/missing when a force is routed or encircled. Dupuy, Attrition: 'far "
+        "more captured'; estimate.", le=1)
+    terrain_defender: dict[str, Factor] = Field(
+        default_factory=lambda: {"plain": 1.0, "river_valley": 1.2, "hills": 1.3,
+                                 "mountain": 1.5, "pass": 1.6},
+        description="Defender strength by terrain. QJM terrain table: flat 1.0, rolling/mixed "
+        "1.2-1.3, rugged/mountain 1.5, very rugged 1.6 (passes).")
+    terrain_defender_casualty: dict[str, Factor] = Field(
+        default_factory=lambda: {"plain": 1.0, "river_valley": 0.8, "hills": 0.6,
+                                 "mountain": 0.4, "pass": 0.35},
+        description="Defender casualty multiplier by terrain. QJM/TNDM terrain casualty factors: "
+        "0.3-0.4 of flat-terrain rates in mountains; intermediate values interpolated (estimate).")
+    town_defender: float = _p(
+        1.3, "Defender multiplier in a town or walled county seat. QJM urban/village 1.3-1.4.",
+        ge=1)
+    river_obstacle: float = _p(
+        1.5, "Defender multiplier when the attacker must cross a river on the road. QJM river "
+        "table, minor river 1.5.", ge=1)
+    posture: dict[str, Factor] = Field(
+        default_factory=lambda: {"attack": 1.0, "withdrawal": 1.1, "delay": 1.2, "hasty": 1.3,
+                                 "prepared": 1.5, "fortified": 1.6},
+        description="Defender strength by posture. QJM posture table: hasty 1.3, prepared 1.5, "
+        "fortified 1.6, delay 1.2, withdrawal 1.1.")
+    days_to_prepared: int = Field(
+        2, ge=0, le=60, description="Days in place before a hasty defence counts as prepared. "
+        "QJM: prepared defence takes 12-24 h of work; estimate 2 days in mountains.")
+    days_to_fortified: int = Field(
+        7, ge=0, le=120, description="Days in place before a defence counts as fortified "
+        "(entrenchments, mortar positions). Estimate from QJM's 'fortified' definition.")
+    rain_attacker: float = _p(
+        0.85, "Attacker strength in rain (mobility). QJM weather table: heavy rain 0.8-0.9.",
+        le=1)
+    air_superiority: float = _p(
+        1.10, "Combat-power multiplier for the side holding air superiority. QJM air factor, "
+        "about +10 %.", ge=1)
+    quality: dict[str, Factor] = Field(
+        default_factory=lambda: {"american_equipped": 1.3, "veteran": 1.15, "regular": 1.0,
+                                 "provincial": 0.75, "japanese_line": 1.3,
+                                 "japanese_second_line": 1.1},
+        description="Combat effectiveness value (CEV) by quality class. Dupuy's relative CEVs: "
+        "German/Japanese over Allied 1.2-1.5 in WWII; American-equipped Chinese Y/X-Force "
+        "divisions reported near Japanese line divisions (Romanus & Sunderland, Time Runs Out in "
+        "CBI); the remaining values are estimates.")
+    size_effect: dict[str, Factor] = Field(
+        default_factory=lambda: {"division": 1.0, "brigade": 1.3, "regiment": 1.6,
+                                 "detachment": 2.0},
+        description="Casualty-rate multiplier by unit size. Dupuy, Attrition (1990): divisions "
+        "1x, regiments 1.5-2x, battalions 3-4x.")
+    withdraw_daily_loss: float = _p(
+        0.05, "A defender whose daily loss passes this fraction withdraws. Breakpoint studies "
+        "(RAND/Dupuy): defenders withdraw at about 5 %/day.", le=1)
+    defender_breakpoint: float = _p(
+        0.20, "Cumulative loss fraction beyond which a defender no longer holds: defenders who "
+        "held lost <= 20 % (RAND/Dupuy breakpoints).", le=1)
+
+
+class AmbushParams(_Table):
+    """Surprise and mountain ambush (Dupuy, Understanding War; models.md §5)."""
+
+    chance_by_terrain: dict[str, Factor] = Field(
+        default_factory=lambda: {"plain": 0.0, "river_valley": 0.05, "hills": 0.15,
+                                 "mountain": 0.35, "pass": 0.5},
+        description="Base chance per column per first contact day that the defender springs an "
+        "ambush, by the terrain of the contested place. Estimate: passes and narrow valleys "
+        "channel a column (models.md §5).")
+    posture_bonus: dict[str, Factor] = Field(
+        default_factory=lambda: {"hasty": 0.0, "prepared": 0.1, "fortified": 0.15,
+                                 "delay": 0.05, "withdrawal": 0.0, "attack": 0.0},
+        description="Added chance for a defender with prepared positions and local knowledge "
+        "(models.md §5); estimate.")
+    reconnaissance: float = _p(
+        0.3, "Fraction of the ambush chance the attacker's reconnaissance removes; doubled "
+        "effect under its own air superiority. Estimate (models.md §5).", le=1)
+    surprise_factor: float = _p(
+        2.0, "Multiplier on the ambusher's power on the first day: 'substantial surprise "
+        "1.5-2x', complete up to 2-3x (Dupuy, Understanding War).", ge=1)
+    fade_per_day: float = _p(
+        0.5, "The surprise effect halves each following day (Dupuy, Understanding War).", le=1)
+    fade_days: int = Field(3, ge=1, le=10, description="Surprise is gone after about three "
+                           "days (Dupuy, Understanding War).")
+
+
+class MovementParams(_Table):
+    """March rates and delays (field-manual rates; QJM advance-rate table)."""
+
+    road_km_per_day: dict[str, Factor] = Field(
+        default_factory=lambda: {"highway": 25.0, "cart_road": 18.0, "mountain_track": 12.0},
+        description="Foot-infantry road march, no contact: 20-30 km/day on a road, 10-15 on a "
+        "mountain track (field-manual march rates, models.md §1).")
+    terrain_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"plain": 1.0, "river_valley": 1.0, "hills": 0.85,
+                                 "mountain": 0.7, "pass": 0.6},
+        description="March-rate multiplier by the terrain of the destination. From the ratio of "
+        "QJM advance rates rugged vs open (4-8 vs 12-20 km/day); estimate.")
+    rain_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"highway": 0.8, "cart_road": 0.65, "mountain_track": 0.6},
+        description="March rate in rain: QJM weather factor 0.6-0.8; mud hits dirt roads "
+        "hardest (geography.md).")
+    river_crossing_days: float = _p(
+        0.5, "Days lost per unbridged river crossing on a road: 'a day or more' for an unbridged "
+        "river (models.md §1); ferries/fords on most roads, so half a day (estimate).", le=10)
+    enemy_air_day_factor: float = _p(
+        0.6, "March rate under enemy air superiority: columns forced to move by night "
+        "(Japanese practice in China 1944-45, models.md §4); estimate.", le=1)
+    low_supply_factor: float = _p(
+        0.7, "March rate of a unit below the supply threshold (models.md §6); estimate.", le=1)
+    airlift_per_day_men: int = Field(
+        6000, ge=0, le=1_000_000, description="Men the airlift can land per day. The New 6th "
+        "Corps airlift from Kunming (Romanus & Sunderland); estimate from C-47/C-46 loads.")
+
+
+class AirParams(_Table):
+    """Sorties, weather, air superiority and missions (models.md §4)."""
+
+    serviceability: float = _p(
+        0.65, "Serviceable share of aircraft: 60-75 % (14th AF and RAF figures).", le=1)
+    sortie_rate: dict[str, Factor] = Field(
+        default_factory=lambda: {"fighter": 0.8, "fighter_bomber": 0.7, "bomber": 0.3,
+                                 "mixed": 0.6},
+        description="Sorties per serviceable aircraft per good-weather day: fighters 0.5-1.0, "
+        "bombers 0.2-0.4 (14th AF histories; models.md §4).")
+    weather_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"clear": 1.0, "light_rain": 0.5, "heavy_rain": 0.2},
+        description="Air effectiveness and sorties by weather. QJM weather table: heavy rain 0.2, "
+        "light rain 0.5-0.8.")
+    superiority_share: float = _p(
+        0.67, "Share of the day's sorties a side needs to hold air superiority (2:1 sortie "
+        "balance). Estimate: QJM treats superiority as a clear preponderance.", ge=0.5, le=1)
+    interdiction_share: float = _p(
+        0.5, "Share of sorties flown on interdiction when a side holds superiority; the rest are "
+        "close air support. Estimate (14th AF mission mix, Molesworth, Wings for the Dragon).",
+        le=1)
+    interdiction_cut_per_sortie: float = _p(
+        0.002, "Fraction of enemy supply throughput cut per interdiction sortie. Estimate scaled "
+        "so ~150 sorties reach the observed one-third to one-half cut (Operation Strangle, "
+        "models.md §4).", le=1)
+    interdiction_max_cut: float = _p(
+        0.5, "Most of a road's supply throughput interdiction can cut: one third to one half "
+        "(Italy 1944, Burma 1944-45; models.md §4).", le=1)
+    cas_per_sortie: float = _p(
+        0.002, "Combat-power gain per close-support sortie over an engagement, on top of air "
+        "superiority (TNDM adds air OLI; models.md §4). Estimate.", le=1)
+    cas_max: float = _p(
+        0.2, "Cap on the close-air-support power bonus; air was a small share of ground losses "
+        "(models.md §4). Estimate.", le=5)
+    airfield_attack_share: float = _p(
+        0.1, "Share of a side's sorties sent against enemy airfields (14th AF counter-air "
+        "missions were a minor share of effort in 1945; estimate).", le=1)
+    damage_per_airfield_sortie: float = _p(
+        0.05, "Enemy aircraft put out of action per airfield-attack sortie (estimate; USSBS "
+        "Pacific counter-air claims were small per sortie).", le=10)
+    repair_rate: float = _p(
+        0.2, "Share of damaged aircraft back in service each day (estimate).", le=1)
+    airfield_artillery_km: float = _p(
+        15.0, "Straight-line distance at which enemy troops put an airfield under artillery fire "
+        "and stop its flying (Japanese 75 mm field gun range ~12-14 km; estimate).", le=100)
+
+
+class SupplyParams(_Table):
+    """Consumption, road capacity and stocks (models.md §6)."""
+
+    need_tons_per_1000_men: dict[str, Factor] = Field(
+        default_factory=lambda: {"japanese": 10.0, "chinese": 6.0},
+        description="Daily need in sustained operations, tons per 1,000 men: a Japanese division "
+        "of ~15,000 needed 100-200 t/day (10 t per 1,000); Chinese divisions were lighter and "
+        "lived partly off local supply (models.md §6; estimate).")
+    road_capacity_tons: dict[str, Factor] = Field(
+        default_factory=lambda: {"highway": 400.0, "cart_road": 150.0, "mountain_track": 40.0},
+        description="Daily throughput of one road: a motor road hundreds of tons, a mountain track "
+        "a few tens (porters 25-35 kg, pack horses 90-100 kg; models.md §6).")
+    haul_limit_km: dict[str, Factor] = Field(
+        default_factory=lambda: {"japanese": 400.0, "chinese": 400.0},
+        description="Road distance at which a carrier-borne supply line delivers nothing, the "
+        "carriers eating what they carry (porter 15-25 km/day with 25-35 kg, models.md §6). "
+        "Delivered share falls linearly with distance; estimate.")
+    rain_capacity_factor: float = _p(
+        0.5, "Rain halves a dirt road's capacity (models.md §6, estimate); highways 0.75.", le=1)
+    carried_days: float = _p(
+        5.0, "Days of supply a unit carries and can live on when cut off (Japanese infantry "
+        "carried several days' rations; estimate).", le=60)
+    shortfall_threshold: float = _p(
+        0.6, "Below this share of need combat power and movement fall and sickness rises "
+        "(QJM supply consideration, models.md §6).", le=1)
+    min_power_factor: float = _p(
+        0.4, "Combat-power multiplier of a unit with no supply at all (starving, little "
+        "ammunition). Estimate; QJM: power falls in proportion to the shortfall.", le=1)
+
+
+class AttritionParams(_Table):
+    """Disease and non-battle losses, recovery (models.md §6)."""
+
+    disease_rate_by_month: dict[str, Factor] = Field(
+        default_factory=lambda: {"4": 0.002, "5": 0.003, "6": 0.004},
+        description="Daily disease admissions, fraction of strength, by month (keys 1-12). "
+        "Subtropical campaigns 0.2 % to over 1 %/day (US Army medical statistics, CBI); rising "
+        "into the May-June heat (malaria, dysentery).")
+    mountain_factor: float = _p(
+        1.3, "Disease multiplier in mountain and pass terrain: exertion, altitude, cold wet "
+        "nights (models.md §6; estimate).", ge=1)
+    low_supply_factor: float = _p(
+        2.5, "Disease multiplier below the supply threshold: hunger and beriberi (Japanese army "
+        "medical data; estimate).", ge=1)
+    combat_factor: float = _p(
+        1.2, "Disease multiplier for a unit in combat or on the march (exertion; estimate).", ge=1)
+    side_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"japanese": 1.0, "chinese": 1.0},
+        description="Per-side disease multiplier; 1.0 for both unless a source says otherwise.")
+    wounded_return_fraction: float = _p(
+        0.4, "Share of wounded who return to their unit within the campaign (lightly wounded); "
+        "US Army medical statistics; estimate.", le=1)
+    sick_return_fraction: float = _p(
+        0.5, "Share of sick who return within the campaign (models.md §6: 'a fraction return "
+        "after days to weeks').", le=1)
+    return_rate_per_day: float = _p(
+        0.05, "Daily rate at which men in the recovering pool return (mean 20 days in hospital; "
+        "estimate).", le=1)
+
+
+class WeatherParams(_Table):
+    """Daily weather as a two-state Markov chain (geography.md, season and weather)."""
+
+    rain_probability_by_month: dict[str, Factor] = Field(
+        default_factory=lambda: {"4": 0.5, "5": 0.5, "6": 0.55},
+        description="Chance of a rain day by month (keys 1-12). Shaoyang/Zhijiang normals: "
+        "roughly half the days of April-May bring rain (geography.md).")
+    rain_persistence: float = _p(
+        0.6, "Chance that a rain day follows a rain day (spells of the pre-summer rainy season; "
+        "estimate).", le=1)
+    heavy_share: float = _p(
+        0.4, "Share of rain days that are heavy rain and low cloud (geography.md: 40-60 % of "
+        "days fully flyable; estimate).", le=1)
+
+
+class GuerrillaParams(_Table):
+    """Guerrilla raids on the Japanese lines of communication."""
+
+    raid_chance_per_road: float = _p(
+        0.1, "Daily chance that guerrillas raid one road of the Japanese supply line (local "
+        "guerrillas attacked Japanese positions, seed text; estimate).", le=1)
+    raid_capacity_cut: float = _p(
+        0.3, "Share of that road's throughput lost on a raid day (estimate).", le=1)
+    raid_losses_men: float = _p(
+        20.0, "Mean Japanese losses per raid, men (Poisson; estimate).", le=10_000)
+
+
+class DoctrineParams(_Table):
+    """Operational decision thresholds for both staffs."""
+
+    attack_loss_limit: float = _p(
+        0.075, "An attacker eases off (consolidates a day) when its daily loss passes this "
+        "fraction (RAND/Dupuy breakpoints: ~7.5 %/day).", le=1)
+    culmination_loss: float = _p(
+        0.40, "Cumulative loss of the attacking force (battle + disease) at which the offensive "
+        "culminates: failed attackers rarely passed 40 % (RAND/Dupuy breakpoints).", le=1)
+    culmination_supply: float = _p(
+        0.6, "Mean supply state of the attacking columns below which, for culmination_days, the "
+        "attack is hopeless (QJM supply threshold, models.md §6).", le=1)
+    culmination_days: int = Field(
+        5, ge=1, le=60, description="Days of supply below threshold before culmination "
+        "(estimate).")
+    consolidate_strength: float = _p(
+        0.7, "A column below this share of its starting strength halts to consolidate "
+        "(estimate).", le=1)
+    consolidate_days: int = Field(
+        2, ge=0, le=30, description="Days a column consolidates before resuming (estimate).")
+    reserve_trigger_km: float = _p(
+        120.0, "Chinese reserves move when an enemy column comes within this road distance of "
+        "the objective (defence in depth; estimate).", le=10_000)
+    counteroffensive_ratio: float = _p(
+        1.5, "Chinese local strength ratio needed to counter-attack a spent enemy (Dupuy "
+        "Institute: attacker at 1.5-2:1 wins more often than not).", ge=0.1)
+    reserve_release_km: float = _p(
+        60.0, "Uncommitted formations are released when the enemy comes within this road "
+        "distance of the objective (estimate).", le=10_000)
+
+
+class Params(_Table):
+    """All model parameters; every field names its source."""
+
+    combat: CombatParams = Field(default_factory=CombatParams)
+    ambush: AmbushParams = Field(default_factory=AmbushParams)
+    movement: MovementParams = Field(default_factory=MovementParams)
+    air: AirParams = Field(default_factory=AirParams)
+    supply: SupplyParams = Field(default_factory=SupplyParams)
+    attrition: AttritionParams = Field(default_factory=AttritionParams)
+    weather: WeatherParams = Field(default_factory=WeatherParams)
+    guerrilla: GuerrillaParams = Field(default_factory=GuerrillaParams)
+    doctrine: DoctrineParams = Field(default_factory=DoctrineParams)
+
+
+def iter_params(params: Params) -> list[tuple[str, object, str]]:
+    """Flatten the table to (dotted key, value, source) rows for display."""
+    rows: list[tuple[str, object, str]] = []
+    for section_name in type(params).model_fields:
+        section = getattr(params, section_name)
+        for name, field in type(section).model_fields.items():
+            rows.append((f"params.{section_name}.{name}", getattr(section, name),
+                         field.description or ""))
+    return rows

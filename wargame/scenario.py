@@ -1,0 +1,551 @@
+"""Scenario files: TOML parsed with ``tomllib``, overridden with ``--set``, validated by pydantic.
+
+A scenario is plain data: metadata, the map (places and roads), both sides' forces as a
+command hierarchy, air groups, the objective and the parameter table. ``load_scenario``
+returns a validated :class:`Scenario` or raises :class:`ScenarioError` whose ``problems``
+are one-line messages naming the file, the field path and what is wrong.
+
+Lists of records (``places``, ``roads``, ``units``, ``air_groups``) are addressed by their
+``id`` in field paths and overrides: ``units.new6_corps_14div.strength_men``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wargame.params import Params
+
+MAX_FILE_BYTES = 5_000_000
+MAX_PLACES = 2_000
+MAX_ROADS = 10_000
+MAX_UNITS = 5_000
+MAX_DAYS = 3_650
+MAX_MEN = 10_000_000
+MAX_AIRCRAFT = 100_000
+MAX_NESTING = 32
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+LIST_SECTIONS = ("places", "roads", "units", "air_groups")
+
+
+class ScenarioError(Exception):
+    """A scenario or override is invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Side(StrEnum):
+    JAPANESE = "japanese"
+    CHINESE = "chinese"
+
+    @property
+    def enemy(self) -> Side:
+        return Side.CHINESE if self is Side.JAPANESE else Side.JAPANESE
+
+
+class Terrain(StrEnum):
+    PLAIN = "plain"
+    HILLS = "hills"
+    RIVER_VALLEY = "river_valley"
+    MOUNTAIN = "mountain"
+    PASS = "pass"
+
+
+class RoadKind(StrEnum):
+    HIGHWAY = "highway"
+    CART_ROAD = "cart_road"
+    MOUNTAIN_TRACK = "mountain_track"
+
+
+class Feature(StrEnum):
+    TOWN = "town"
+    AIRFIELD = "airfield"
+    SUPPLY_DEPOT = "supply_depot"
+    PASS = "pass"
+    RIVER_CROSSING = "river_crossing"
+    HEADQUARTERS = "headquarters"
+
+
+class Echelon(StrEnum):
+    COMMAND = "command"
+    ARMY = "army"
+    ARMY_GROUP = "army_group"
+    CORPS = "corps"
+    DIVISION = "division"
+    BRIGADE = "brigade"
+    REGIMENT = "regiment"
+    DETACHMENT = "detachment"
+
+    @property
+    def is_manoeuvre(self) -> bool:
+        """Divisions and smaller hold men on the map; higher echelons are headquarters."""
+        return self in (Echelon.DIVISION, Echelon.BRIGADE, Echelon.REGIMENT, Echelon.DETACHMENT)
+
+
+class Commitment(StrEnum):
+    COMMITTED = "committed"
+    RESERVE = "reserve"
+    UNCOMMITTED = "uncommitted"
+
+
+class AirRole(StrEnum):
+    FIGHTER = "fighter"
+    FIGHTER_BOMBER = "fighter_bomber"
+    BOMBER = "bomber"
+    MIXED = "mixed"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Meta(_Record):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    start_date: dt.date
+    end_date: dt.date
+    sources: list[str] = Field(default_factory=list, max_length=200)
+
+
+class Place(_Record):
+    id: Id
+    name: str = Field(min_length=1, max_length=100)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude, degrees N")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude, degrees E")
+    terrain: Terrain
+    elevation_m: float = Field(0.0, ge=-500, le=9000, allow_inf_nan=False)
+    features: list[Feature] = Field(default_factory=list)
+    control: Side | None = None
+    note: str = ""
+
+
+class Road(_Record):
+    id: Id
+    a: Id = Field(description="place id at one end")
+    b: Id = Field(description="place id at the other end")
+    kind: RoadKind
+    length_km: float = Field(gt=0, le=5000, allow_inf_nan=False)
+    river_crossings: int = Field(0, ge=0, le=50)
+    crosses_pass: bool = False
+    note: str = ""
+
+
+class Arrival(_Record):
+    day: int = Field(ge=0, le=MAX_DAYS, description="campaign day (0 = start date)")
+    place: Id
+    mode: str = Field("march", pattern=r"^(march|airlift|rail|road)$")
+
+
+class Unit(_Record):
+    id: Id
+    side: Side
+    name: str = Field(min_length=1, max_length=120)
+    echelon: Echelon
+    parent: Id | None = None
+    commander: str = Field("", max_length=120)
+    commander_alias: str = Field("", max_length=200,
+                                 description="historical spelling where the seed text is wrong")
+    strength_men: int | None = Field(None, gt=0, le=MAX_MEN)
+    strength_source: str = ""
+    quality: str = "regular"
+    location: Id | None = None
+    arrival: Arrival | None = None
+    commitment: Commitment = Commitment.COMMITTED
+    column: str | None = Field(None, max_length=40,
+                               description="attack column (key of the side's columns table)")
+    note: str = ""
+
+    @field_validator("strength_men", mode="before")
+    @classmethod
+    def _whole_men(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError("strength must be a finite number of men")
+            if v != int(v):
+                raise ValueError("strength must be a whole number of men")
+            return int(v)
+        if isinstance(v, bool):
+            raise ValueError("strength must be a number of men, not true/false")
+        return v
+
+
+class AirGroup(_Record):
+    id: Id
+    side: Side
+    name: str = Field(min_length=1, max_length=120)
+    aircraft: int = Field(ge=0, le=MAX_AIRCRAFT)
+    role: AirRole = AirRole.MIXED
+    base: Id
+    note: str = ""
+
+
+class Column(_Record):
+    """An attack axis: waypoints from the start line to the objective (the historical plan)."""
+
+    route: list[Id] = Field(min_length=2, max_length=200)
+
+
+class SideConfig(_Record):
+    name: str = Field(min_length=1, max_length=200)
+    depots: list[Id] = Field(min_length=1, max_length=100,
+                             description="places supplies come from")
+    start_line: list[Id] = Field(default_factory=list, max_length=500)
+    columns: dict[Id, Column] = Field(default_factory=dict)
+
+
+class Sides(_Record):
+    japanese: SideConfig
+    chinese: SideConfig
+
+
+class Objective(_Record):
+    place: Id
+    attacker: Side = Side.JAPANESE
+    description: str = ""
+
+
+class Scenario(_Record):
+    meta: Meta
+    objective: Objective
+    sides: Sides
+    places: list[Place] = Field(min_length=2, max_length=MAX_PLACES)
+    roads: list[Road] = Field(min_length=1, max_length=MAX_ROADS)
+    units: list[Unit] = Field(min_length=2, max_length=MAX_UNITS)
+    air_groups: list[AirGroup] = Field(default_factory=list, max_length=1000)
+    params: Params = Field(default_factory=Params)
+
+    @property
+    def days(self) -> int:
+        """Campaign length in days, both ends included."""
+        return (self.meta.end_date - self.meta.start_date).days + 1
+
+    def place(self, place_id: str) -> Place:
+        return next(p for p in self.places if p.id == place_id)
+
+    def unit(self, unit_id: str) -> Unit:
+        return next(u for u in self.units if u.id == unit_id)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a one-line ScenarioError."""
+    name = str(path)
+    if not path.exists():
+        raise ScenarioError([f"{name}: file not found"])
+    if path.is_dir():
+        raise ScenarioError([f"{name}: is a directory, not a scenario file"])
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([f"{name}: file is {size} bytes; the limit is {MAX_FILE_BYTES}"])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([f"{name}: cannot read file: {exc.strerror or exc}"]) from None
+    if not raw.strip():
+        raise ScenarioError([f"{name}: file is empty"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
+    if "\x00" in text:
+        raise ScenarioError([f"{name}: binary data, not a TOML scenario"])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{name}: TOML syntax error: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{name}: nested too deeply"]) from None
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError([f"{name}: nested more than {MAX_NESTING} levels deep"])
+    return data
+
+
+def _depth(obj: Any, level: int = 0) -> int:
+    if level > MAX_NESTING:
+        return level
+    if isinstance(obj, dict):
+        return max((_depth(v, level + 1) for v in obj.values()), default=level)
+    if isinstance(obj, list):
+        return max((_depth(v, level + 1) for v in obj), default=level)
+    return level
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``key.path=value``; the value is read as a TOML value, else as a bare string."""
+    if "=" not in text:
+        raise ValueError(f"--set {text!r}: expected key.path=value")
+    key, _, value_text = text.partition("=")
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ValueError(f"--set {text!r}: empty key")
+    value_text = value_text.strip()
+    try:
+        value = tomllib.loads(f"v = {value_text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = value_text
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], name: str) -> dict[str, Any]:
+    """Apply ``--set`` overrides to raw scenario data, guided by the schema.
+
+    Records in lists are addressed by id. A key that neither the file nor the schema knows is an
+    error; types are checked afterwards by the normal validation.
+    """
+    problems: list[str] = []
+    for text in overrides:
+        try:
+            path, value = parse_override(text)
+            _set_path(data, path, value, Scenario)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _set_path(node: Any, path: list[str], value: Any, model: Any) -> None:
+    dotted = ".".join(path)
+    for i, key in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            match = [r for r in node if isinstance(r, dict) and r.get("id") == key]
+            if not match:
+                where = ".".join(path[:i])
+                raise ValueError(f"--set {dotted}: no record with id {key!r} in {where}")
+            if last:
+                raise ValueError(f"--set {dotted}: cannot replace a whole record")
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            raise ValueError(f"--set {dotted}: {'.'.join(path[:i])} is a value, not a table")
+        sub_model = _field_model(model, key)
+        if key not in node and sub_model is _UNKNOWN:
+            raise ValueError(f"--set {dotted}: unknown key {key!r}")
+        if last:
+            node[key] = value
+            return
+        if key not in node:
+            node[key] = {}
+        node = node[key]
+        model = sub_model
+
+
+_UNKNOWN = object()
+
+
+def _field_model(model: Any, key: str) -> Any:
+    """The schema type under ``key`` of a pydantic model or dict annotation, else _UNKNOWN."""
+    if model is None:
+        return None
+    fields = getattr(model, "model_fields", None)
+    if fields is not None:
+        if key not in fields:
+            return _UNKNOWN
+        ann = fields[key].annotation
+        for candidate in (ann, *getattr(ann, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                return candidate
+            inner = getattr(candidate, "__args__", ())
+            if getattr(candidate, "__origin__", None) is list and inner:
+                if isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+                    return inner[0]
+        return None  # a value or a dict of values: any key below is the validator's business
+    return None
+
+
+def _loc_to_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            rec = node[item] if item < len(node) else None
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            parts.append(str(rid) if isinstance(rid, str) and rid else f"[{item}]")
+            node = rec
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def validate_data(data: dict[str, Any], name: str) -> Scenario:
+    """Validate raw scenario data: schema first, then references and the map."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            problems.append(f"{name}: {_loc_to_path(err['loc'], data)}: {msg}")
+        raise ScenarioError(problems) from None
+    problems = [f"{name}: {p}" for p in check_references(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Read, override and validate a scenario file."""
+    return load_with_digest(path, overrides)[0]
+
+
+def load_with_digest(path: str | Path,
+                     overrides: list[str] | None = None) -> tuple[Scenario, str]:
+    """Like :func:`load_scenario`, also returning the SHA-256 of the file's canonical content
+    (its parsed data before overrides: comments and layout do not count)."""
+    path = Path(path)
+    data = read_toml(path)
+    digest = content_digest(data)
+    if overrides:
+        apply_overrides(data, list(overrides), str(path))
+    return validate_data(data, str(path)), digest
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """SHA-256 of parsed TOML data in canonical JSON form (dates as ISO strings)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """SHA-256 of the canonical JSON of the validated scenario (overrides included)."""
+    return hashlib.sha256(canonical_json(scenario.model_dump(mode="json")).encode()).hexdigest()
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+# --------------------------------------------------------------------------- references
+
+
+def check_references(s: Scenario) -> list[str]:
+    """Cross-record checks the schema cannot express; each item is 'field.path: problem'."""
+    problems: list[str] = []
+    if s.meta.end_date < s.meta.start_date:
+        problems.append(f"meta.end_date: {s.meta.end_date} is before start_date "
+                        f"{s.meta.start_date}")
+    elif s.days > MAX_DAYS:
+        problems.append(f"meta.end_date: campaign of {s.days} days exceeds the limit {MAX_DAYS}")
+
+    for section in LIST_SECTIONS:
+        seen: set[str] = set()
+        for rec in getattr(s, section):
+            if rec.id in seen:
+                problems.append(f"{section}.{rec.id}: duplicate id {rec.id!r}")
+            seen.add(rec.id)
+    places = {p.id for p in s.places}
+    units = {u.id: u for u in s.units}
+
+    def need_place(path: str, pid: str | None) -> None:
+        if pid is not None and pid not in places:
+            problems.append(f"{path}: unknown place {pid!r}")
+
+    need_place("objective.place", s.objective.place)
+    for side in Side:
+        cfg: SideConfig = getattr(s.sides, side.value)
+        for i, d in enumerate(cfg.depots):
+            need_place(f"sides.{side}.depots[{i}]", d)
+        for i, d in enumerate(cfg.start_line):
+            need_place(f"sides.{side}.start_line[{i}]", d)
+        for cname, col in cfg.columns.items():
+            for i, d in enumerate(col.route):
+                need_place(f"sides.{side}.columns.{cname}.route[{i}]", d)
+    pairs: set[tuple[str, str]] = set()
+    for r in s.roads:
+        need_place(f"roads.{r.id}.a", r.a)
+        need_place(f"roads.{r.id}.b", r.b)
+        if r.a == r.b:
+            problems.append(f"roads.{r.id}: road from {r.a!r} to itself")
+        pair = (min(r.a, r.b), max(r.a, r.b))
+        if pair in pairs:
+            problems.append(f"roads.{r.id}: a second road between {r.a!r} and {r.b!r}")
+        pairs.add(pair)
+    for g in s.air_groups:
+        need_place(f"air_groups.{g.id}.base", g.base)
+        if g.base in places and Feature.AIRFIELD not in s.place(g.base).features:
+            problems.append(f"air_groups.{g.id}.base: place {g.base!r} has no airfield")
+
+    for u in s.units:
+        path = f"units.{u.id}"
+        if u.parent is not None:
+            if u.parent not in units:
+                problems.append(f"{path}.parent: unknown unit {u.parent!r}")
+            elif units[u.parent].side != u.side:
+                problems.append(f"{path}.parent: {u.parent!r} belongs to the other side")
+        if u.echelon.is_manoeuvre:
+            if u.strength_men is None:
+                problems.append(f"{path}.strength_men: required for a {u.echelon}")
+            if u.location is None and u.arrival is None:
+                problems.append(f"{path}: needs a location or an arrival")
+            if u.quality not in s.params.combat.quality:
+                problems.append(f"{path}.quality: unknown quality {u.quality!r} (known: "
+                                f"{', '.join(sorted(s.params.combat.quality))})")
+        need_place(f"{path}.location", u.location)
+        if u.arrival is not None:
+            need_place(f"{path}.arrival.place", u.arrival.place)
+            if u.arrival.day >= s.days:
+                problems.append(f"{path}.arrival.day: day {u.arrival.day} is after the campaign's "
+                                f"last day {s.days - 1}")
+        if u.column is not None:
+            cols = getattr(s.sides, u.side.value).columns
+            if u.column not in cols:
+                problems.append(f"{path}.column: unknown column {u.column!r}")
+    problems.extend(_hierarchy_cycles(s))
+    if not problems:
+        problems.extend(_map_problems(s))
+    return problems
+
+
+def _hierarchy_cycles(s: Scenario) -> list[str]:
+    parent = {u.id: u.parent for u in s.units}
+    problems = []
+    reported: set[str] = set()
+    for uid in sorted(parent):
+        seen: list[str] = []
+        cur: str | None = uid
+        while cur is not None and cur in parent:
+            if cur in seen:
+                cycle = seen[seen.index(cur):]
+                key = min(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    problems.append(f"units.{key}.parent: cycle in the command hierarchy: "
+                                    + " -> ".join([*cycle, cur]))
+                break
+            seen.append(cur)
+            cur = parent[cur]
+    return problems
+
+
+def _map_problems(s: Scenario) -> list[str]:
+    g = nx.Graph()
+    g.add_nodes_from(p.id for p in s.places)
+    g.add_edges_from((r.a, r.b) for r in s.roads)
+    comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c))
+    if len(comps) > 1:
+        cut_off = [pid for comp in comps[1:] for pid in comp]
+        return [f"roads: map is disconnected; no road links {', '.join(cut_off[:8])}"
+                f"{' ...' if len(cut_off) > 8 else ''} to {comps[0][0]!r}"]
+    return []

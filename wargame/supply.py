@@ -1,0 +1,95 @@
+"""Supply: from a side's depots along the roads it controls, to each unit, in tons per day.
+
+Each unit needs ``need_tons_per_1000_men`` per 1,000 men per day. Supplies move along the
+shortest road route from the nearest depot through places the side may use (not held or
+occupied by the enemy). Each road carries at most its class capacity (tons/day), cut by
+rain, air interdiction and guerrilla raids and shared by every unit whose route uses it; the
+delivered share also falls linearly with distance as carriers eat what they carry
+(models.md §6). A unit with no route is cut off and lives on what it carries.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import networkx as nx
+
+from wargame.params import SupplyParams
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One unit's need: where it draws supply (a place) and how much (tons/day)."""
+
+    unit_id: str
+    place: str
+    tons: float
+
+
+def supply_routes(graph: nx.Graph, depots: list[str],
+                  blocked: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Road distance (km) and route from the nearest usable depot to every reachable place."""
+    sources = [d for d in depots if d not in blocked]
+    if not sources:
+        return {}, {}
+
+    def weight(u: str, v: str, d: dict) -> float | None:
+        return None if v in blocked else d["km"]
+
+    return nx.multi_source_dijkstra(graph, sources, weight=weight)
+
+
+def deliveries(p: SupplyParams, side: str, demands: list[Demand],
+               routes: tuple[dict[str, float], dict[str, list[str]]],
+               capacity: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Share of each unit's need delivered today (0..1), sharing road capacity pro rata.
+
+    ``capacity`` maps each road (a, b) with a < b to its throughput today, tons/day.
+    """
+    dist, paths = routes
+    load: dict[tuple[str, str], float] = {}
+    unit_edges: dict[str, list[tuple[str, str]]] = {}
+    for d in demands:
+        if d.place not in paths:
+            continue
+        path = paths[d.place]
+        edges = [(min(a, b), max(a, b)) for a, b in itertools.pairwise(path)]
+        unit_edges[d.unit_id] = edges
+        for e in edges:
+            load[e] = load.get(e, 0.0) + d.tons
+    haul = p.haul_limit_km.get(side, 0.0)
+    out: dict[str, float] = {}
+    for d in demands:
+        if d.unit_id not in unit_edges:
+            out[d.unit_id] = 0.0
+            continue
+        share = 1.0
+        for e in unit_edges[d.unit_id]:
+            if load[e] > 0:
+                share = min(share, capacity.get(e, 0.0) / load[e])
+        distance_factor = max(0.0, 1.0 - dist[d.place] / haul) if haul > 0 else 0.0
+        out[d.unit_id] = max(0.0, min(1.0, share) * distance_factor)
+    return out
+
+
+def consume(p: SupplyParams, stock_days: float, delivered: float) -> tuple[float, float]:
+    """Eat one day's need from what arrived and the carried stock.
+
+    Returns (new stock in days, supply state = share of today's need met, 0..1).
+    """
+    if delivered >= 1.0:
+        return min(p.carried_days, stock_days + delivered - 1.0), 1.0
+    shortfall = 1.0 - delivered
+    if stock_days >= shortfall:
+        return stock_days - shortfall, 1.0
+    return 0.0, delivered + stock_days
+
+
+def road_capacity(p: SupplyParams, kind: str, *, rain: bool, interdiction: float,
+                  raid_cut: float) -> float:
+    """Tons/day a road carries today."""
+    cap = p.road_capacity_tons.get(kind, 0.0)
+    if rain:
+        cap *= p.rain_capacity_factor
+    return cap * (1.0 - interdiction) * (1.0 - raid_cut)

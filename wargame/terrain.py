@@ -1,0 +1,86 @@
+"""The terrain graph: places as nodes, roads as edges, built with networkx from a scenario.
+
+Nodes carry ``name``, ``lat``/``lon`` (degrees), ``terrain``, ``elevation_m`` and ``features``;
+edges carry ``id``, ``km`` (road length), ``kind`` (road class), ``river_crossings`` and
+``crosses_pass``. :class:`TerrainMap` wraps the graph with the static road distances the
+engine needs every day (shortest routes never change; who may use them does).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from wargame.scenario import Feature, RoadKind, Scenario, Terrain
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def build_graph(scenario: Scenario) -> nx.Graph:
+    """Undirected road graph of the scenario's map."""
+    g = nx.Graph(name=scenario.meta.name)
+    for p in scenario.places:
+        g.add_node(p.id, name=p.name, lat=p.lat, lon=p.lon, terrain=p.terrain,
+                   elevation_m=p.elevation_m, features=frozenset(p.features))
+    for r in scenario.roads:
+        g.add_edge(r.a, r.b, id=r.id, km=r.length_km, kind=r.kind,
+                   river_crossings=r.river_crossings, crosses_pass=r.crosses_pass)
+    return g
+
+
+@dataclass
+class TerrainMap:
+    """The road graph plus static shortest road distances (km) and routes."""
+
+    graph: nx.Graph
+    objective: str
+    dist: dict[str, dict[str, float]] = field(init=False, repr=False)
+    paths: dict[str, dict[str, list[str]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.dist, self.paths = {}, {}
+        for node in sorted(self.graph.nodes):
+            d, p = nx.single_source_dijkstra(self.graph, node, weight="km")
+            self.dist[node], self.paths[node] = d, p
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> TerrainMap:
+        return cls(build_graph(scenario), scenario.objective.place)
+
+    def terrain(self, place: str) -> Terrain:
+        return self.graph.nodes[place]["terrain"]
+
+    def has(self, place: str, feature: Feature) -> bool:
+        return feature in self.graph.nodes[place]["features"]
+
+    def road(self, a: str, b: str) -> dict:
+        """Edge attributes of the road between two adjacent places."""
+        return self.graph.edges[a, b]
+
+    def road_kind(self, a: str, b: str) -> RoadKind:
+        return self.graph.edges[a, b]["kind"]
+
+    def neighbours(self, place: str) -> list[str]:
+        """Adjacent places in a fixed (sorted) order."""
+        return sorted(self.graph.adj[place])
+
+    def straight_km(self, a: str, b: str) -> float:
+        na, nb = self.graph.nodes[a], self.graph.nodes[b]
+        return haversine_km(na["lat"], na["lon"], nb["lat"], nb["lon"])
+
+    def route(self, a: str, b: str) -> list[str]:
+        """Shortest road route from a to b, both included."""
+        return self.paths[a][b]
+
+    def to_objective_km(self, place: str) -> float:
+        return self.dist[place][self.objective]

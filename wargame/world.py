@@ -1,0 +1,87 @@
+"""The static world of a campaign: scenario, terrain map, order of battle and attack axes.
+
+Built once from a validated scenario and shared read-only by the doctrine modules and the
+engine. Everything that changes lives in :class:`wargame.state.CampaignState`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from wargame.forces import ManoeuvreUnit, OrderOfBattle
+from wargame.movement import road_effort_km
+from wargame.params import Params
+from wargame.scenario import Scenario, Side, SideConfig
+from wargame.state import CampaignState, UnitState
+from wargame.terrain import TerrainMap
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    tmap: TerrainMap
+    oob: OrderOfBattle
+    column_paths: dict[str, list[str]] = field(default_factory=dict)
+    start_control: dict[str, Side] = field(default_factory=dict)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> World:
+        tmap = TerrainMap.from_scenario(scenario)
+        world = cls(scenario, tmap, OrderOfBattle.from_scenario(scenario))
+        for side in Side:
+            for name, col in world.side_config(side).columns.items():
+                path: list[str] = [col.route[0]]
+                for a, b in zip(col.route, col.route[1:], strict=False):
+                    path.extend(tmap.route(a, b)[1:])
+                world.column_paths[f"{side}:{name}"] = path
+        world.start_control = {p.id: p.control for p in scenario.places if p.control is not None}
+        return world
+
+    @property
+    def params(self) -> Params:
+        return self.scenario.params
+
+    def side_config(self, side: Side) -> SideConfig:
+        return getattr(self.scenario.sides, side.value)
+
+    def unit(self, unit_id: str) -> ManoeuvreUnit:
+        return self.oob.formations[unit_id]  # type: ignore[return-value]
+
+    def date(self, day: int) -> dt.date:
+        return self.scenario.meta.start_date + dt.timedelta(days=day)
+
+    def column_path(self, u: UnitState) -> list[str] | None:
+        col = self.unit(u.id).column
+        return None if col is None else self.column_paths.get(f"{u.side}:{col}")
+
+    def road_position_km(self, u: UnitState, target: str) -> float:
+        """Road distance (km) from a unit's current position to a place."""
+        d = self.tmap.dist
+        if u.location is not None:
+            return d[u.location][target]
+        assert u.road_from is not None and u.road_to is not None
+        road = self.tmap.road(u.road_from, u.road_to)
+        effort = road_effort_km(self.params.movement, road["kind"], road["km"],
+                                road["river_crossings"])
+        done = road["km"] * min(1.0, u.progress_km / effort) if effort > 0 else 0.0
+        return min(done + d[u.road_from][target], road["km"] - done + d[u.road_to][target])
+
+    def distance_to_objective(self, u: UnitState) -> float:
+        return self.road_position_km(u, self.scenario.objective.place)
+
+    def nearest(self, origin: str, places: list[str]) -> str | None:
+        """The place of ``places`` closest by road to ``origin`` (ties: list order)."""
+        best, best_d = None, float("inf")
+        for p in places:
+            dd = self.tmap.dist[origin][p]
+            if dd < best_d:
+                best, best_d = p, dd
+        return best
+
+    def enemy_held(self, state: CampaignState, side: Side) -> set[str]:
+        """Places a side may not pass: held or occupied by the enemy."""
+        enemy = side.enemy
+        held = {p for p, s in state.control.items() if s == enemy}
+        held.update(u.location for u in state.units_of(enemy) if u.location is not None)
+        return held
