@@ -12,7 +12,7 @@ and sick who came back to duty.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from wargame.scenario import Side, canonical_json
@@ -142,13 +142,24 @@ class CampaignState:
         return None
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["closest_km"] = None if self.closest_km == float("inf") else round(self.closest_km, 6)
-        for u in d["units"].values():
-            u["progress_km"] = round(u["progress_km"], 6)
-            u["supply_stock_days"] = round(u["supply_stock_days"], 6)
-            u["supply_state"] = round(u["supply_state"], 6)
-        return d
+        """Plain JSON-ready data (floats rounded to 1e-6 so hashes are stable)."""
+        units = {}
+        for uid, u in self.units.items():
+            d = dict(u.__dict__)
+            d["progress_km"] = round(u.progress_km, 6)
+            d["supply_stock_days"] = round(u.supply_stock_days, 6)
+            d["supply_state"] = round(u.supply_state, 6)
+            units[uid] = d
+        return {"day": self.day, "weather": self.weather, "control": dict(self.control),
+                "units": units, "air": {k: dict(v.__dict__) for k, v in self.air.items()},
+                "air_superiority": self.air_superiority, "phase": dict(self.phase),
+                "culminated_day": self.culminated_day,
+                "counteroffensive_day": self.counteroffensive_day,
+                "objective_captured_day": self.objective_captured_day,
+                "closest_km": None if self.closest_km == float("inf")
+                else round(self.closest_km, 6),
+                "closest_day": self.closest_day, "sorties_total": dict(self.sorties_total),
+                "low_supply_days": self.low_supply_days}
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON of the state."""
@@ -162,3 +173,12 @@ class CampaignState:
                for c in LOSS_CATEGORIES}
         out["total"] = sum(out.values())
         return out
+
+
+def _check_to_dict_covers_every_field() -> None:
+    """Guard: a field added to CampaignState must also reach its hash."""
+    missing = {f.name for f in fields(CampaignState)} - set(CampaignState().to_dict())
+    assert not missing, f"CampaignState.to_dict misses {missing}"
+
+
+_check_to_dict_covers_every_field()
