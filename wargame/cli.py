@@ -300,7 +300,7 @@ def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
     with Live(console=con, refresh_per_second=12, transient=False) as live:
         def show(c: Campaign, record: dict[str, Any]) -> None:
             progress.update(task, completed=record["day"] + 1)
-            live.update(Group(report.situation(c.world, c.state, record), progress))
+            live.update(Group(report.situation(c.world, c.state, record, con.width), progress))
             if delay > 0:
                 time.sleep(delay)
         campaign.callbacks.append(show)
@@ -353,7 +353,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.step:
         return _step(log, day, con)
     _replay_to(campaign, log, day)
-    con.print(report.situation(campaign.world, campaign.state, log.days[day]))
+    con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width))
     return EXIT_OK
 
 
@@ -370,7 +370,7 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
         campaign = _replay_campaign(log)
         _replay_to(campaign, log, day)
         con.clear()
-        con.print(report.situation(campaign.world, campaign.state, log.days[day]))
+        con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width))
         try:
             key = input("[Enter] next day  [b] back  [q] quit > ").strip().lower()
         except EOFError:

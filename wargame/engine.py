@@ -144,8 +144,6 @@ class Campaign:
                      "losses": {}}
         s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
         self._day["weather"] = s.weather
-        for u in s.units.values():
-            u.last_battle_loss = 0 if u.mission not in ATTACKING else u.last_battle_loss
 
     def _arrivals(self) -> None:
         s = self.state
@@ -191,8 +189,8 @@ class Campaign:
         u = self.state.units[order.unit_id]
         if u.status not in (Status.ACTIVE, Status.RESERVE):
             return
-        if order.mission == Mission.CONSOLIDATE and u.hold_days == 0:
-            u.hold_days = self.params.doctrine.consolidate_days
+        if order.days:
+            u.hold_days = order.days
         if (order.mission, order.target) != (u.mission, u.target):
             self._day["orders"].append(order.to_dict())
         u.mission, u.target = order.mission, order.target
@@ -285,7 +283,8 @@ class Campaign:
 
     def _move(self, u: UnitState) -> None:
         w, s, p = self.world, self.state, self.params.movement
-        if u.mission in (Mission.HOLD, Mission.CONSOLIDATE) and u.location is not None:
+        if u.mission == Mission.CONSOLIDATE or (u.mission == Mission.HOLD
+                                                 and u.location is not None):
             return
         budget = 1.0
         moved = False
@@ -303,7 +302,7 @@ class Campaign:
                 u.location = None
                 u.contact_days = 0
             assert u.road_from is not None and u.road_to is not None
-            if u.mission in (Mission.WITHDRAW, Mission.HOLD, Mission.CONSOLIDATE):
+            if u.mission in (Mission.WITHDRAW, Mission.HOLD):
                 # turn back from a road that leads away from the target or into the enemy
                 a, b = u.road_from, u.road_to
                 tgt = u.target or a
@@ -377,6 +376,8 @@ class Campaign:
 
     def _combat(self) -> None:
         s, w = self.state, self.world
+        for u in s.units.values():
+            u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
         for u in s.units.values():
             if (u.on_map and u.location is None and u.present > 0 and u.mission in ATTACKING
@@ -515,7 +516,7 @@ class Campaign:
         men = min(men, u.present)
         split = combat.split_losses(self.params.combat, men, routed, self.rng)
         self._lose(u, split)
-        u.last_battle_loss = men
+        u.last_battle_loss += men
 
     def _lose(self, u: UnitState, split: dict[str, int]) -> None:
         total = sum(split.values())
@@ -560,8 +561,8 @@ class Campaign:
             units = [u for u in s.units_of(side) if u.present > 0]
             need = p.supply.need_tons_per_1000_men.get(side, 0.0)
             for u in units:
-                demands.append(supply.Demand(u.id, u.location or u.road_from, u.present / 1000
-                                             * need))
+                place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
+                demands.append(supply.Demand(u.id, place, u.present / 1000 * need))
             delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
             for u in units:
                 u.supply_stock_days, u.supply_state = supply.consume(

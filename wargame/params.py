@@ -325,6 +325,10 @@ class DoctrineParams(_Table):
         "(estimate).", le=1)
     consolidate_days: int = Field(
         2, ge=0, le=30, description="Days a column consolidates before resuming (estimate).")
+    concentrate_km: float = _p(
+        30.0, "An advance guard at the enemy's position waits for column-mates within this road "
+        "distance behind (about a day's march: field-manual march rates, models.md §1) so the "
+        "column attacks together; doctrine, not a fitted value.", le=10_000)
     reserve_trigger_km: float = _p(
         120.0, "Chinese reserves move when an enemy column comes within this road distance of "
         "the objective (defence in depth; estimate).", le=10_000)

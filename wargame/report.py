@@ -48,8 +48,16 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
             grid[y][x] = (ROAD_MARK.get(str(d["kind"]), "·"), "grey42")
     counts: dict[str, int] = {}
     for u in state.units.values():
-        if u.on_map and u.position is not None:
-            counts[u.position] = counts.get(u.position, 0) + 1
+        if not u.on_map:
+            continue
+        if u.location is not None:
+            counts[u.location] = counts.get(u.location, 0) + 1
+        elif u.road_from is not None and u.road_to is not None:
+            # a column on the march: a star part-way along its road
+            (x0, y0), (x1, y1) = cell(u.road_from), cell(u.road_to)
+            f = min(1.0, u.progress_km / max(1e-9, g.edges[u.road_from, u.road_to]["km"]))
+            f = min(max(f, 0.2), 0.8)
+            grid[round(y0 + (y1 - y0) * f)][round(x0 + (x1 - x0) * f)] = ("*", SIDE_STYLE[u.side])
     objective = world.scenario.objective.place
     for node in sorted(g.nodes):
         x, y = cell(node)
@@ -69,8 +77,8 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
         for ch, style in row:
             text.append(ch, style=style or None)
         text.append("\n")
-    text.append("J/C Japanese/Chinese-held (capital: troops there, digit: units)  @ objective  "
-                "· road", style="dim")
+    text.append("J/C Japanese/Chinese-held (capital: troops there, digit: units)  "
+                "* column on the march  @ objective  · road", style="dim")
     return text
 
 
@@ -126,17 +134,17 @@ def engagements_table(world: World, record: dict[str, Any]) -> Table:
     return t
 
 
-def situation(world: World, state: CampaignState, record: dict[str, Any] | None) -> Group:
+def situation(world: World, state: CampaignState, record: dict[str, Any] | None,
+              width: int = 78) -> Group:
     """The whole picture for one day: header, map, units, engagements, events."""
     parts: list[Any] = []
     if record is not None:
         parts.append(day_header(world, state, record))
-    parts.append(Panel(terminal_map(world, state), title=world.scenario.meta.name,
+    parts.append(Panel(terminal_map(world, state, width=max(40, min(width - 4, 110))),
+                       title=world.scenario.meta.name,
                        border_style="grey50"))
-    grid = Table.grid(padding=(0, 3))
-    grid.add_row(units_table(world, state, Side.JAPANESE, "Japanese columns"),
-                 units_table(world, state, Side.CHINESE, "Chinese divisions"))
-    parts.append(grid)
+    parts.append(units_table(world, state, Side.JAPANESE, "Japanese columns"))
+    parts.append(units_table(world, state, Side.CHINESE, "Chinese divisions"))
     if record is not None:
         if record.get("engagements"):
             parts.append(engagements_table(world, record))

@@ -20,9 +20,13 @@ class Order:
     unit_id: str
     mission: Mission
     target: str | None = None
+    days: int = 0           # for CONSOLIDATE: days to halt and regroup (0: just today)
 
     def to_dict(self) -> dict:
-        return {"unit": self.unit_id, "mission": str(self.mission), "target": self.target}
+        d = {"unit": self.unit_id, "mission": str(self.mission), "target": self.target}
+        if self.days:
+            d["days"] = self.days
+        return d
 
 
 @dataclass

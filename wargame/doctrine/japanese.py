@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
-from wargame.state import CampaignState, Mission, Status
+from wargame.state import CampaignState, Mission, Status, UnitState
 from wargame.world import World
 
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
@@ -33,6 +33,34 @@ def culminated(world: World, state: CampaignState) -> str | None:
     if state.low_supply_days >= p.culmination_days:
         return f"supply below {p.culmination_supply:.0%} of need for {state.low_supply_days} days"
     return None
+
+
+def waiting_for_main_body(world: World, state: CampaignState, u: UnitState) -> bool:
+    """An advance guard at the enemy's gates waits for column-mates still marching up.
+
+    It attacks once no other unit of its column is on its way within ``concentrate_km``
+    behind it (a deliberate attack by the whole column rather than piecemeal).
+    """
+    if u.location is not None or state.occupant(u.road_to) != Side.CHINESE:
+        return False
+    path = world.column_path(u)
+    if path is None or u.road_to not in path:
+        return False
+    here = world.road_position_km(u, world.scenario.objective.place)
+    limit = world.params.doctrine.concentrate_km
+    for mate in state.units_of(Side.JAPANESE):
+        if mate is u or world.unit(mate.id).column != world.unit(u.id).column:
+            continue
+        if mate.mission not in (Mission.ADVANCE, Mission.CONSOLIDATE) or mate.present <= 0:
+            continue
+        if mate.location is None and mate.road_to == u.road_to:
+            if mate.hold_days > 0:
+                return True  # a column-mate at the same gates is regrouping: wait for it
+            continue  # already at (or on) the same approach
+        behind = world.road_position_km(mate, world.scenario.objective.place) - here
+        if 0 < behind <= limit:
+            return True
+    return False
 
 
 def decide(world: World, state: CampaignState) -> Decision:
@@ -59,8 +87,13 @@ def decide(world: World, state: CampaignState) -> Decision:
                     Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line)))
         elif phase == HOLD or world.column_path(u) is None:
             decision.orders.append(Order(u.id, Mission.HOLD, u.location))
-        elif u.hold_days > 0 or (u.present > 0 and u.last_battle_loss / max(1, u.present) > p.attack_loss_limit):
+        elif u.hold_days > 0:
             decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location))
+        elif u.present > 0 and u.last_battle_loss / max(1, u.present) > p.attack_loss_limit:
+            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location,
+                                         days=p.consolidate_days))
+        elif waiting_for_main_body(world, state, u):
+            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.road_to))
         else:
             decision.orders.append(Order(u.id, Mission.ADVANCE, world.scenario.objective.place))
     return decision
