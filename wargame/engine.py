@@ -155,9 +155,10 @@ class Campaign:
             if s.control.get(place) == u.side.enemy or s.occupant(place) == u.side.enemy:
                 place = self.world.nearest(place, self.world.side_config(u.side).depots) or place
             commitment = self.world.oob.effective_commitment(unit)
-            u.status = {Commitment.COMMITTED: Status.ACTIVE, Commitment.RESERVE: Status.RESERVE,
-                        Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment]
-            u.location = place
+            s.set_status(u, {Commitment.COMMITTED: Status.ACTIVE,
+                             Commitment.RESERVE: Status.RESERVE,
+                             Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment])
+            s.set_location(u, place)
             s.control[place] = u.side
             self._event("arrival", f"{unit.name} arrives at {self._name(place)} by "
                         f"{unit.arrival.mode} ({u.present:,} men)", unit=u.id, place=place)
@@ -178,10 +179,10 @@ class Campaign:
         for text in decision.events:
             self._event("decision", text, side=str(side))
         for uid in decision.release:
-            s.units[uid].status = Status.RESERVE
+            s.set_status(s.units[uid], Status.RESERVE)
         for uid in decision.commit:
             if s.units[uid].status == Status.RESERVE:
-                s.units[uid].status = Status.ACTIVE
+                s.set_status(s.units[uid], Status.ACTIVE)
         for order in decision.orders:
             self._order(order)
 
@@ -299,7 +300,7 @@ class Campaign:
                 if s.occupant(nxt) == u.side.enemy and u.mission not in ATTACKING:
                     break
                 u.road_from, u.road_to, u.progress_km = u.location, nxt, 0.0
-                u.location = None
+                s.set_location(u, None)
                 u.contact_days = 0
             assert u.road_from is not None and u.road_to is not None
             if u.mission in (Mission.WITHDRAW, Mission.HOLD):
@@ -336,7 +337,8 @@ class Campaign:
                 break
             budget -= need
             moved = True
-            u.location, u.road_from, u.road_to, u.progress_km = b, None, None, 0.0
+            u.road_from, u.road_to, u.progress_km = None, None, 0.0
+            s.set_location(u, b)
             self._enter(u, b)
             if b == u.target:
                 if u.mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
@@ -485,7 +487,8 @@ class Campaign:
                 dest = self._retreat_place(d, place, attackers)
                 if dest is None:
                     continue
-                d.location, d.posture, d.days_in_place = dest, Posture.WITHDRAWAL, 0
+                s.set_location(d, dest)
+                d.posture, d.days_in_place = Posture.WITHDRAWAL, 0
                 d.contact_days = 0
                 if s.control.get(dest) != d.side:
                     s.control[dest] = d.side
@@ -493,7 +496,8 @@ class Campaign:
                         f"(ratio {ratio:.2f})", place=place, outcome=str(outcome))
             for a in attackers:
                 if a.present > 0:
-                    a.location, a.road_from, a.road_to, a.progress_km = place, None, None, 0.0
+                    a.road_from, a.road_to, a.progress_km = None, None, 0.0
+                    s.set_location(a, place)
                     a.contact_days = 0
                     self._enter(a, place)
                     if a.target == place and a.mission != Mission.ADVANCE:
@@ -533,7 +537,7 @@ class Campaign:
         u.recovering += back
         if u.present <= 0:
             u.present = 0
-            u.status = Status.DESTROYED
+            self.state.set_status(u, Status.DESTROYED)
             self._event("destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit",
                         unit=u.id)
 

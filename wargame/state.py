@@ -126,6 +126,36 @@ class CampaignState:
     closest_day: int = 0
     sorties_total: dict[str, int] = field(default_factory=dict)
     low_supply_days: int = 0
+    _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False,
+                                                          compare=False)
+
+    # -- who is where: an index kept in step by set_location/set_status (not hashed)
+
+    def _index(self) -> dict[str, dict[str, int]]:
+        if self._occupancy is None:
+            occ: dict[str, dict[str, int]] = {}
+            for u in self.units.values():
+                if u.on_map and u.location is not None:
+                    here = occ.setdefault(u.location, {})
+                    here[u.side] = here.get(u.side, 0) + 1
+            self._occupancy = occ
+        return self._occupancy
+
+    def _count(self, u: UnitState, delta: int) -> None:
+        if u.on_map and u.location is not None and self._occupancy is not None:
+            here = self._occupancy.setdefault(u.location, {})
+            here[u.side] = here.get(u.side, 0) + delta
+
+    def set_location(self, u: UnitState, place: str | None) -> None:
+        """Move a unit to a place (or onto a road with None), keeping the index right."""
+        self._count(u, -1)
+        u.location = place
+        self._count(u, +1)
+
+    def set_status(self, u: UnitState, status: Status) -> None:
+        self._count(u, -1)
+        u.status = status
+        self._count(u, +1)
 
     def units_of(self, side: Side) -> list[UnitState]:
         """On-map units of one side, in scenario order."""
@@ -136,9 +166,11 @@ class CampaignState:
 
     def occupant(self, place: str) -> Side | None:
         """The side with units at a place, if any."""
-        for u in self.units.values():
-            if u.on_map and u.location == place:
-                return u.side
+        here = self._index().get(place)
+        if here:
+            for side in (Side.JAPANESE, Side.CHINESE):
+                if here.get(side):
+                    return side
         return None
 
     def to_dict(self) -> dict:
@@ -177,7 +209,8 @@ class CampaignState:
 
 def _check_to_dict_covers_every_field() -> None:
     """Guard: a field added to CampaignState must also reach its hash."""
-    missing = {f.name for f in fields(CampaignState)} - set(CampaignState().to_dict())
+    missing = ({f.name for f in fields(CampaignState) if not f.name.startswith("_")}
+               - set(CampaignState().to_dict()))
     assert not missing, f"CampaignState.to_dict misses {missing}"
 
 

@@ -1,0 +1,52 @@
+"""Command-line benchmark: cold start of a run, replay and verify of a full log, log size.
+
+Targets: replay to the last day in 0.5 s or less; a turn log of 2 MB or less per campaign.
+Prints figures; asserts nothing.
+
+    python benchmarks/bench_cli.py [--scenario west_hunan_1945] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scenario", default="west_hunan_1945")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    py = [sys.executable, "-m", "wargame"]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "run.jsonl"
+        run = [timed([*py, "run", args.scenario, "--seed", "1", "--quiet", "--log", str(log)])
+               for _ in range(args.repeat)]
+        last = sum(1 for _ in log.open()) - 3
+        replay = [timed([*py, "replay", str(log), "--day", str(last)])
+                  for _ in range(args.repeat)]
+        verify = [timed([*py, "verify", str(log)]) for _ in range(args.repeat)]
+        start = [timed([*py, "--version"]) for _ in range(args.repeat)]
+        size = log.stat().st_size
+    print(f"scenario {args.scenario}, {last + 1} days logged, median of {args.repeat}")
+    print(f"  interpreter + import start-up:        {statistics.median(start):.2f} s")
+    print(f"  cold start to final summary (run):    {statistics.median(run):.2f} s")
+    print(f"  replay of the full log to its last day: {statistics.median(replay):.2f} s "
+          f"(target <= 0.5 s)")
+    print(f"  verify of the full log:               {statistics.median(verify):.2f} s")
+    print(f"  log size: {size / 1e6:.2f} MB (target <= 2 MB)")
+
+
+if __name__ == "__main__":
+    main()
