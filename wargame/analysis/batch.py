@@ -1,0 +1,671 @@
+"""Monte Carlo batches: many campaigns on derived seeds, run locally or on a Dask cluster.
+
+Run ``i`` of a batch with root seed ``S`` plays the campaign with the integer seed
+``run_seed(S, i)``, taken from the ``i``-th child of ``numpy.random.SeedSequence(S)`` — the same
+child ``SeedSequence(S).spawn(N)[i]`` returns — so a run's result depends only on ``S`` and ``i``,
+never on the number of workers or the order in which runs finish. Any run can be replayed alone
+with ``wargame run SCENARIO --seed SEED``.
+
+Results come back in run-index order (out-of-order finishes wait in a bounded window) and are
+written to ``runs.csv`` at once, so memory stays flat in the number of runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from wargame import __version__
+from wargame.errors import UserError
+from wargame.scenario import Scenario
+
+from .stats import fmt_cell
+
+SIDES = ("japanese", "chinese")
+LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease", "total")
+DATE_KEYS = ("zhijiang_captured_date", "culmination_date", "offensive_culminated_date",
+             "counteroffensive_date")
+OUTCOMES = ("japanese_repulsed", "zhijiang_captured", "stalemate")
+
+COLUMNS: tuple[str, ...] = (
+    "run", "seed", "outcome", "zhijiang_captured",
+    "zhijiang_captured_date", "zhijiang_captured_day", "closest_approach_km",
+    "culmination_date", "culmination_day", "offensive_culminated_date", "offensive_culminated_day",
+    "counteroffensive_date", "counteroffensive_day", "japanese_at_start_line_by_end",
+    "end_date", "days",
+    *(f"casualties.{s}.{c}" for s in SIDES for c in LOSS_CATEGORIES),
+    *(f"sorties.{s}" for s in SIDES),
+    *(f"men_at_end.{s}" for s in SIDES),
+    "final_hash",
+)
+"""Columns of ``runs.csv``. Dotted names are the keys of the engine's summary; ``*_day`` is
+the day of the campaign (0 = start date) of the date beside it."""
+
+DAILY_SERIES = tuple(f"{what}.{s}" for what in ("men", "casualties") for s in SIDES)
+"""Per-day series kept as distributions: men present and cumulative casualties per side."""
+
+MAX_RUNS = 10_000_000
+MAX_WORKERS = 512
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+
+BATCH_FILES = ("runs.csv", "summary.json", "report.md", "daily.csv")
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def run_seed(root_seed: int, index: int) -> int:
+    """The integer seed of run ``index``: 63 bits of the ``index``-th SeedSequence child.
+
+    >>> import numpy as np
+    >>> child = np.random.SeedSequence(7).spawn(3)[2]
+    >>> run_seed(7, 2) == int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    True
+    """
+    child = np.random.SeedSequence(root_seed, spawn_key=(index,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def run_seeds(root_seed: int, n: int) -> Iterator[tuple[int, int]]:
+    """``(index, seed)`` for runs 0..n-1, generated lazily."""
+    for i in range(n):
+        yield i, run_seed(root_seed, i)
+
+
+# --------------------------------------------------------------------------- one campaign
+
+
+def summary_row(index: int, seed: int, summary: dict[str, Any]) -> list[str]:
+    """One ``runs.csv`` row (cells as text) from an engine summary; missing keys stay empty."""
+    start = _date(summary.get("start_date"))
+    values: dict[str, Any] = {"run": index, "seed": seed}
+    for col in COLUMNS:
+        if col in values:
+            continue
+        if col.endswith("_day") and col[:-4] + "_date" in DATE_KEYS:
+            d = _date(summary.get(col[:-4] + "_date"))
+            values[col] = (d - start).days if d is not None and start is not None else None
+            continue
+        node: Any = summary
+        for part in col.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        values[col] = node
+    return [fmt_cell(values[c]) for c in COLUMNS]
+
+
+def _date(text: Any) -> dt.date | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+Result = tuple[str, int, list[str], "np.ndarray | None"]
+"""What a worker sends back: scenario key, run index, row cells, daily series (or None)."""
+
+Task = tuple[str, int, int]
+"""What a worker is given: scenario key, run index, seed."""
+
+
+def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -> Result:
+    """Play one campaign; return its row and, if asked, its per-day series (days x 4 ints)."""
+    from wargame.engine import Campaign
+
+    campaign = Campaign(scenario, seed)
+    series: list[tuple[int, int, int, int]] = []
+    if daily:
+        campaign.callbacks.append(lambda c, rec: series.append(_daily_point(rec)))
+    summary = campaign.run().to_dict()
+    arr = np.asarray(series, dtype=np.int64) if daily and series else None
+    return key, index, summary_row(index, seed, summary), arr
+
+
+def _daily_point(rec: dict[str, Any]) -> tuple[int, int, int, int]:
+    men = rec.get("men") or {}
+    cas = rec.get("casualties") or {}
+
+    def total(side: str) -> int:
+        c = cas.get(side)
+        return int(c.get("total", -1)) if isinstance(c, dict) else -1
+
+    return (int(men.get("japanese", -1)), int(men.get("chinese", -1)),
+            total("japanese"), total("chinese"))
+
+
+# --------------------------------------------------------------------------- worker side
+
+_SCENARIOS: dict[str, Scenario] = {}
+_DAILY = False
+
+
+def _init_worker(scenarios: dict[str, Scenario], daily: bool) -> None:
+    """Pool initializer: the scenarios stay in the worker; Ctrl-C is the parent's business."""
+    global _DAILY
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _SCENARIOS.clear()
+    _SCENARIOS.update(scenarios)
+    _DAILY = daily
+
+
+def _run_task(task: Task) -> Result:
+    key, index, seed = task
+    return simulate(_SCENARIOS[key], key, index, seed, _DAILY)
+
+
+def _dask_chunk(scenario: Scenario, tasks: list[Task], daily: bool) -> list[Result]:
+    """A Dask task: several runs of one scenario (scattered once to every worker)."""
+    return [simulate(scenario, key, index, seed, daily) for key, index, seed in tasks]
+
+
+# --------------------------------------------------------------------------- runner
+
+
+def check_scheduler_address(address: str) -> str:
+    """``tcp://HOST:PORT`` (or tls/ws/wss/ucx); one-line UserError otherwise."""
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        port, parts = None, None
+    if (parts is None or parts.scheme not in ("tcp", "tls", "ws", "wss", "ucx")
+            or not parts.hostname or port is None or parts.path not in ("", "/")):
+        raise UserError(f"--scheduler {address}: not a scheduler address like "
+                        f"tcp://HOST:8786")
+    return address
+
+
+def chunk_size(n_tasks: int, workers: int) -> int:
+    """Runs per worker task: big enough to hide messaging, small enough to balance the load."""
+    return max(1, min(25, n_tasks // max(1, workers * 16)))
+
+
+class Runner:
+    """Plays tasks on one of three back ends and yields results in task order.
+
+    ``workers == 1`` plays in this process; ``workers > 1`` in a pool of forked worker
+    processes; ``scheduler`` on a Dask distributed cluster. Use as a context manager: entering
+    starts the pool or connects to the cluster (failing fast), leaving stops it.
+    """
+
+    def __init__(self, scenarios: dict[str, Scenario], *, workers: int = 1,
+                 scheduler: str | None = None, daily: bool = False,
+                 connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
+        if not 1 <= workers <= MAX_WORKERS:
+            raise UserError(f"--workers {workers}: must be between 1 and {MAX_WORKERS}")
+        self.scenarios = scenarios
+        self.workers = workers
+        self.scheduler = check_scheduler_address(scheduler) if scheduler else None
+        self.daily = daily
+        self.connect_timeout_s = connect_timeout_s
+        self._pool: Any = None
+        self._client: Any = None
+        self._scattered: dict[str, Any] = {}
+
+    @property
+    def description(self) -> str:
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        return "this process" if self.workers == 1 else f"{self.workers} worker processes"
+
+    def __enter__(self) -> Runner:
+        if self.scheduler:
+            self._connect()
+        elif self.workers > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp
+            self._pool = ctx.Pool(self.workers, initializer=_init_worker,
+                                  initargs=(self.scenarios, self.daily))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close(timeout=2)
+            self._client = None
+
+    def _connect(self) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UserError("--scheduler: needs the optional extra 'distributed' "
+                            "(pip install 'wargame[distributed]')") from None
+        t = self.connect_timeout_s
+        try:
+            client = Client(self.scheduler, timeout=t, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            reason = "timed out" if "imed out" in str(exc) or isinstance(exc, TimeoutError) \
+                else type(exc).__name__
+            raise UserError(f"--scheduler {self.scheduler}: cannot connect within {t:g} s "
+                            f"({reason})") from None
+        try:
+            deadline = time.monotonic() + t
+            while not client.scheduler_info().get("workers"):
+                if time.monotonic() > deadline:
+                    raise UserError(f"--scheduler {self.scheduler}: the cluster has no workers")
+                time.sleep(0.1)
+            for key, scen in self.scenarios.items():
+                self._scattered[key] = client.scatter(scen, broadcast=True, hash=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.close(timeout=2)
+            raise
+        self._client = client
+
+    def map(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
+        """Results of ``tasks`` in the order given (at most a small window runs ahead)."""
+        if self._client is not None:
+            yield from self._map_dask(tasks, n_tasks)
+        elif self._pool is not None:
+            yield from self._pool.imap(_run_task, tasks, chunk_size(n_tasks, self.workers))
+        else:
+            for key, index, seed in tasks:
+                yield simulate(self.scenarios[key], key, index, seed, self.daily)
+
+    def _map_dask(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
+        n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+        window = 4 * n_workers
+        queue: deque[Any] = deque()
+        chunks = _chunks(tasks, chunk_size(n_tasks, n_workers))
+        try:
+            while True:
+                for chunk in chunks:
+                    scen = self._scattered[chunk[0][0]]
+                    queue.append(self._client.submit(_dask_chunk, scen, chunk, self.daily,
+                                                     pure=False))
+                    if len(queue) >= window:
+                        break
+                if not queue:
+                    return
+                yield from queue.popleft().result()
+        finally:
+            if queue:
+                with contextlib.suppress(Exception):
+                    self._client.cancel(list(queue))
+
+
+def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    """Consecutive tasks of one scenario, at most ``size`` at a time."""
+    chunk: list[Task] = []
+    for task in tasks:
+        if chunk and (task[0] != chunk[0][0] or len(chunk) >= size):
+            yield chunk
+            chunk = []
+        chunk.append(task)
+    if chunk:
+        yield chunk
+
+
+# --------------------------------------------------------------------------- output
+
+
+@dataclass
+class OutDir:
+    """An output directory checked up front and created only when the work starts."""
+
+    path: Path
+    created: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def check(cls, path: str | Path, *, force: bool) -> OutDir:
+        p = Path(path)
+        if p.exists() and not p.is_dir():
+            raise UserError(f"{p}: exists and is not a directory")
+        if p.is_dir():
+            if any(p.iterdir()) and not force:
+                raise UserError(f"{p}: directory exists and holds files; choose another --out "
+                                f"or add --force to write into it")
+            if not os.access(p, os.W_OK):
+                raise UserError(f"{p}: directory is not writable")
+        else:
+            parent = p.parent
+            while not parent.exists():
+                parent = parent.parent
+            if not parent.is_dir() or not os.access(parent, os.W_OK):
+                raise UserError(f"{p}: cannot create the directory ({parent} is not writable)")
+        return cls(p)
+
+    def create(self) -> None:
+        missing = []
+        q = self.path
+        while not q.exists():
+            missing.append(q)
+            q = q.parent
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.created = missing
+
+    def rollback(self) -> None:
+        """Remove what this run created (temp files, and the directory if it made it)."""
+        for tmp in self.path.glob("*.partial"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if self.created:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.created[-1])
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+class CsvStream:
+    """Rows written as they come to ``NAME.partial``; renamed to ``NAME`` when closed."""
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.path = path
+        self.tmp = path.with_name(path.name + ".partial")
+        self._fh: IO[str] | None = open(self.tmp, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._w = csv.writer(self._fh, lineterminator="\n")
+        self._w.writerow(header)
+        self.rows = 0
+        self._last_flush = time.monotonic()
+
+    def write(self, cells: Sequence[str]) -> None:
+        assert self._fh is not None
+        self._w.writerow(cells)
+        self.rows += 1
+        now = time.monotonic()
+        if now - self._last_flush > 1.0:
+            self._fh.flush()
+            self._last_flush = now
+
+    def close(self) -> None:
+        if self._fh is None:
+            return
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        self._fh = None
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write a whole file so it is either complete or absent (temp file + ``os.replace``)."""
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# --------------------------------------------------------------------------- daily bands
+
+
+class DailyBands:
+    """Per-day distributions of men and cumulative casualties, in fixed bins (flat in N).
+
+    Mean is exact; quantiles are read from 400-bin histograms spanning 0 to an upper bound
+    per series (the side's total strength; 1.5x that for casualties), so they are accurate
+    to a fraction of a percent of that bound.
+    """
+
+    BINS = 400
+
+    def __init__(self, days: int, upper: Sequence[float]) -> None:
+        self.days = days
+        self.upper = np.maximum(np.asarray(upper, dtype=float), 1.0)
+        self.counts = np.zeros((days, len(upper), self.BINS), dtype=np.int64)
+        self.sums = np.zeros((days, len(upper)), dtype=np.float64)
+        self.n = np.zeros((days, len(upper)), dtype=np.int64)
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> DailyBands:
+        men = {s: float(sum(u.strength_men or 0 for u in scenario.units
+                            if str(u.side) == s and u.echelon.is_manoeuvre)) for s in SIDES}
+        upper = [men[s] for s in SIDES] + [1.5 * men[s] for s in SIDES]
+        return cls(scenario.days, upper)
+
+    def add(self, series: np.ndarray | None) -> None:
+        """One run's (days played x 4) series; padded with its last day to the campaign end."""
+        if series is None or series.ndim != 2 or series.shape[0] == 0:
+            return
+        arr = series[: self.days].astype(float)
+        if arr.shape[0] < self.days:
+            arr = np.vstack([arr, np.repeat(arr[-1:], self.days - arr.shape[0], axis=0)])
+        ok = arr >= 0
+        bins = np.clip((arr / self.upper * self.BINS).astype(np.int64), 0, self.BINS - 1)
+        d_idx, s_idx = np.nonzero(ok)
+        np.add.at(self.counts, (d_idx, s_idx, bins[ok]), 1)
+        self.sums += np.where(ok, arr, 0.0)
+        self.n += ok
+
+    def quantile(self, day: int, series: int, q: float) -> float | None:
+        c = self.counts[day, series]
+        total = int(c.sum())
+        if total == 0:
+            return None
+        cum = np.cumsum(c)
+        target = q * total
+        b = int(np.searchsorted(cum, target, side="left"))
+        b = min(b, self.BINS - 1)
+        before = cum[b - 1] if b > 0 else 0
+        frac = (target - before) / c[b] if c[b] else 0.0
+        width = self.upper[series] / self.BINS
+        return float(b * width + frac * width)
+
+    def rows(self, start: dt.date) -> list[list[str]]:
+        out = []
+        for day in range(self.days):
+            for j, name in enumerate(DAILY_SERIES):
+                if self.n[day, j] == 0:
+                    continue
+                mean = self.sums[day, j] / self.n[day, j]
+                qs = [self.quantile(day, j, q) for q in (0.05, 0.5, 0.95)]
+                out.append([str(day), (start + dt.timedelta(days=day)).isoformat(), name,
+                            str(round(mean)), *(str(round(q)) if q is not None else ""
+                                                for q in qs)])
+        return out
+
+
+DAILY_HEADER = ("day", "date", "series", "mean", "q05", "median", "q95")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class ProgressReport:
+    """A rich progress bar with time left on a terminal; plain lines every 10 % otherwise."""
+
+    def __init__(self, total: int, label: str, *, quiet: bool = False,
+                 stream: IO[str] | None = None) -> None:
+        self.total = total
+        self.label = label
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self._next_line = 0.1
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressReport:
+        if self.quiet:
+            return self
+        if self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
+                TimeRemainingColumn(), console=Console(file=self.stream), transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total, rate="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def advance(self, k: int = 1) -> None:
+        self.done += k
+        if self.quiet:
+            return
+        if self._bar is not None:
+            rate = self.done / max(self.elapsed_s, 1e-9)
+            self._bar.update(self._task, completed=self.done, rate=f"{rate:,.0f}/s")
+            return
+        if self.done >= self.total or self.done >= self._next_line * self.total:
+            while self._next_line * self.total <= self.done:
+                self._next_line += 0.1
+            el = self.elapsed_s
+            left = el / self.done * (self.total - self.done) if self.done else math.nan
+            print(f"{self.label}: {self.done}/{self.total} campaigns, {el:.1f} s elapsed, "
+                  f"about {left:.0f} s left", file=self.stream, flush=True)
+
+
+# --------------------------------------------------------------------------- batch
+
+
+@dataclass
+class BatchSpec:
+    """Everything that defines a batch (recorded in summary.json)."""
+
+    scenario_path: str
+    scenario: Scenario
+    scenario_sha256: str
+    overrides: list[str]
+    n: int
+    root_seed: int
+
+
+@dataclass
+class BatchOutcome:
+    runs_done: int
+    partial: bool
+    elapsed_s: float
+    summary: dict[str, Any]
+
+
+def run_batch(spec: BatchSpec, out: OutDir, runner: Runner, *, quiet: bool = False,
+              on_written: Callable[[int], None] | None = None) -> BatchOutcome:
+    """Play the batch through ``runner`` (already entered), stream runs.csv, then write
+    summary.json, daily.csv and report.md. Ctrl-C keeps the finished prefix of runs and marks
+    the summary partial (the KeyboardInterrupt is re-raised after writing)."""
+    out.create()
+    stream = CsvStream(out.file("runs.csv"), COLUMNS)
+    bands = DailyBands.for_scenario(spec.scenario) if runner.daily else None
+    tasks = (("base", i, seed) for i, seed in run_seeds(spec.root_seed, spec.n))
+    interrupted = False
+    progress = ProgressReport(spec.n, "batch", quiet=quiet)
+    try:
+        with progress:
+            try:
+                for _key, _index, cells, daily in runner.map(tasks, spec.n):
+                    stream.write(cells)
+                    if bands is not None:
+                        bands.add(daily)
+                    progress.advance()
+                    if on_written is not None:
+                        on_written(stream.rows)
+            except KeyboardInterrupt:
+                interrupted = True
+                runner.close()
+        stream.close()
+    except BaseException:
+        stream.abort()
+        out.rollback()
+        raise
+    summary = write_batch_outputs(spec, out, bands, partial=interrupted, runs_done=stream.rows)
+    result = BatchOutcome(stream.rows, interrupted, progress.elapsed_s, summary)
+    if interrupted:
+        raise BatchInterrupted(result)
+    return result
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, after the finished runs were written."""
+
+    def __init__(self, outcome: BatchOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+def batch_meta(spec: BatchSpec, *, partial: bool, runs_done: int) -> dict[str, Any]:
+    return {
+        "program": f"wargame {__version__}",
+        "scenario": spec.scenario.meta.name,
+        "scenario_path": spec.scenario_path,
+        "scenario_sha256": spec.scenario_sha256,
+        "overrides": list(spec.overrides),
+        "start_date": spec.scenario.meta.start_date.isoformat(),
+        "end_date": spec.scenario.meta.end_date.isoformat(),
+        "root_seed": spec.root_seed,
+        "seeds": "run i plays seed int(SeedSequence(root_seed).spawn(runs)[i]"
+                 ".generate_state(1, uint64)[0] >> 1)",
+        "runs_requested": spec.n,
+        "runs_done": runs_done,
+        "partial": partial,
+    }
+
+
+def write_batch_outputs(spec: BatchSpec, out: OutDir, bands: DailyBands | None, *,
+                        partial: bool, runs_done: int) -> dict[str, Any]:
+    """summary.json, daily.csv and report.md from the runs.csv just written."""
+    from .history import load_record_or_none
+    from .stats import read_runs, summarise
+
+    table = read_runs(out.file("runs.csv"))
+    summary = {**batch_meta(spec, partial=partial, runs_done=runs_done),
+               **summarise(table, outcomes=OUTCOMES)}
+    atomic_write(out.file("summary.json"), dump_json(summary))
+    if bands is not None and runs_done:
+        lines = [",".join(DAILY_HEADER)] + [",".join(r)
+                                            for r in bands.rows(spec.scenario.meta.start_date)]
+        atomic_write(out.file("daily.csv"), "\n".join(lines) + "\n")
+    record = load_record_or_none()
+    atomic_write(out.file("report.md"), batch_report(summary, table, record))
+    return summary
