@@ -13,6 +13,7 @@ from wargame.params import Params
 from wargame.scenario import load_scenario
 from wargame.terrain import TerrainMap, haversine_km
 
+
 @pytest.fixture(scope="module")
 def tutorial():
     """The tutorial scenario, validated."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 import numpy as np
 
 from wargame.params import CombatParams, SupplyParams
+from wargame.state import Posture
 
 
 class Outcome(StrEnum):
@@ -47,6 +48,16 @@ def supply_power_factor(p: SupplyParams, supply_state: float) -> float:
         return 1.0
     frac = supply_state / p.shortfall_threshold if p.shortfall_threshold > 0 else 0.0
     return p.min_power_factor + (1.0 - p.min_power_factor) * frac
+
+
+def posture_after(p: CombatParams, days_in_place: int) -> Posture:
+    """A defender's posture after ``days_in_place`` days: hasty, then prepared, then fortified
+    (QJM posture definitions; thresholds in the parameter table)."""
+    if days_in_place >= p.days_to_fortified:
+        return Posture.FORTIFIED
+    if days_in_place >= p.days_to_prepared:
+        return Posture.PREPARED
+    return Posture.HASTY
 
 
 def defender_multiplier(p: CombatParams, terrain: str, posture: str, *, town: bool,

@@ -555,10 +555,10 @@ class Campaign:
             capacity: dict[tuple[str, str], float] = {}
             for r in sorted(w.scenario.roads, key=lambda r: r.id):
                 raid = 0.0
-                if side == Side.JAPANESE and s.control.get(r.a) == side == s.control.get(r.b):
-                    if self.rng.random() < p.guerrilla.raid_chance_per_road:
-                        raid = p.guerrilla.raid_capacity_cut
-                        raided.append(r.id)
+                if (side == Side.JAPANESE and s.control.get(r.a) == side == s.control.get(r.b)
+                        and self.rng.random() < p.guerrilla.raid_chance_per_road):
+                    raid = p.guerrilla.raid_capacity_cut
+                    raided.append(r.id)
                 capacity[(min(r.a, r.b), max(r.a, r.b))] = supply.road_capacity(
                     p.supply, r.kind, rain=rain, interdiction=cut, raid_cut=raid)
             demands = []
@@ -635,9 +635,7 @@ class Campaign:
             if u.location is not None and not any(m["unit"] == u.id for m in self._day["moves"]):
                 u.days_in_place += 1
                 if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
-                    u.posture = (Posture.FORTIFIED if u.days_in_place >= p.combat.days_to_fortified
-                                 else Posture.PREPARED if u.days_in_place >= p.combat.days_to_prepared
-                                 else Posture.HASTY)
+                    u.posture = combat.posture_after(p.combat, u.days_in_place)
         for side in Side:
             a = s.air[side]
             a.damaged_aircraft -= int(a.damaged_aircraft * p.air.repair_rate)

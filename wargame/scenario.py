@@ -362,9 +362,9 @@ def _field_model(model: Any, key: str) -> Any:
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 return candidate
             inner = getattr(candidate, "__args__", ())
-            if getattr(candidate, "__origin__", None) is list and inner:
-                if isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
-                    return inner[0]
+            if (getattr(candidate, "__origin__", None) is list and inner
+                    and isinstance(inner[0], type) and issubclass(inner[0], BaseModel)):
+                return inner[0]
         return None  # a value or a dict of values: any key below is the validator's business
     return None
 

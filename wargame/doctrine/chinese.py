@@ -41,7 +41,8 @@ def enemy_spent(world: World, state: CampaignState) -> bool:
     if men == 0:
         return True
     supply = sum(u.supply_state * u.present for u in theirs) / men
-    return ours >= p.doctrine.counteroffensive_ratio * men and supply < p.doctrine.culmination_supply
+    return (ours >= p.doctrine.counteroffensive_ratio * men
+            and supply < p.doctrine.culmination_supply)
 
 
 def decide(world: World, state: CampaignState) -> Decision:
