@@ -66,20 +66,22 @@ def test_airlift_lands_the_division_on_its_day(tutorial) -> None:
     assert u.location == "west_airfield" or u.location is None
 
 
-@pytest.mark.skipif(not WEST_HUNAN.exists(), reason="West Hunan scenario not written yet")
 def test_airlift_puts_the_new_6th_corps_at_zhijiang_on_its_day() -> None:
     scenario = load_scenario(WEST_HUNAN)
     for uid in ("new6_14div", "new6_new22div"):
         arrival = scenario.unit(uid).arrival
         assert arrival is not None and arrival.mode == "airlift"
         c = Campaign(scenario, 1)
+        landed: list[tuple[int, str]] = []
+        c.callbacks.append(lambda camp, rec, uid=uid: landed.extend(
+            (rec["day"], e["place"]) for e in rec["events"]
+            if e["kind"] == "arrival" and e.get("unit") == uid))
         if arrival.day > 0:
             c.run(until_day=arrival.day - 1)
             assert c.state.units[uid].status == Status.PENDING
         c.run(until_day=arrival.day)
-        arrived = c.state.units[uid]
-        assert arrived.status != Status.PENDING
-        assert arrived.location == arrival.place
+        assert c.state.units[uid].status != Status.PENDING
+        assert landed == [(arrival.day, arrival.place)]
 
 
 def test_rain_grounds_the_air_forces_in_a_campaign(tutorial) -> None:
