@@ -246,3 +246,53 @@ def test_supply_falls_with_distance_and_shared_roads(tutorial) -> None:
     near = supply.deliveries(P.supply, "japanese", [supply.Demand("x", "ford_village", 100.0)],
                              routes, caps)
     assert two["x"] < one["x"] < near["x"]
+
+
+def test_a_winning_attacker_must_push_through_the_defended_zone_first() -> None:
+    cp = P.combat
+    assert combat.decide_outcome(cp, 1.5, 0.01, 0.05, True, zone_cleared=False) == \
+        combat.Outcome.GAINS_GROUND
+    # a breakthrough or a defender past its breakpoint does not wait for the zone
+    assert combat.decide_outcome(cp, 4.0, 0.01, 0.05, True, zone_cleared=False) == \
+        combat.Outcome.BREAKTHROUGH
+    assert combat.decide_outcome(cp, 1.5, 0.06, 0.05, True, zone_cleared=False) == \
+        combat.Outcome.WITHDRAWS
+
+
+def test_advance_is_slowest_against_prepared_defence_in_the_mountains() -> None:
+    cp = P.combat
+    mountain_prepared = combat.advance_km(cp, "prepared", "mountain", rain=False)
+    mountain_hasty = combat.advance_km(cp, "hasty", "mountain", rain=False)
+    plain_prepared = combat.advance_km(cp, "prepared", "plain", rain=False)
+    assert mountain_prepared < mountain_hasty
+    assert mountain_prepared < plain_prepared
+    assert combat.advance_km(cp, "hasty", "hills", rain=True) < combat.advance_km(
+        cp, "hasty", "hills", rain=False)
+
+
+def test_posture_hardens_with_days_in_place() -> None:
+    cp = P.combat
+    assert combat.posture_after(cp, 0) == "hasty"
+    assert combat.posture_after(cp, cp.days_to_prepared) == "prepared"
+    assert combat.posture_after(cp, cp.days_to_fortified) == "fortified"
+
+
+def test_a_static_division_needs_far_less_than_one_in_combat() -> None:
+    static = supply.need_tons(P.supply, "japanese", 15000, "static")
+    combat_need = supply.need_tons(P.supply, "japanese", 15000, "combat")
+    assert 100 <= combat_need <= 200  # models.md §6: 100-200 t/day in sustained combat
+    assert static < 0.5 * combat_need
+
+
+def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> None:
+    s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "tutorial.toml",
+                      ["params.combat.terrain_defender.pass=2.0",
+                       "params.combat.advance_rate_km.heavy.mountain=0.5"])
+    assert s.params.combat.terrain_defender["pass"] == 2.0
+    assert s.params.combat.terrain_defender["mountain"] == P.combat.terrain_defender["mountain"]
+    assert s.params.combat.advance_rate_km["heavy"]["mountain"] == 0.5
+    assert s.params.combat.advance_rate_km["heavy"]["pass"] == \
+        P.combat.advance_rate_km["heavy"]["pass"]
+    # the tutorial sets April's rain chance only; May and June keep theirs
+    assert s.params.weather.rain_probability_by_month["5"] == \
+        P.weather.rain_probability_by_month["5"]

@@ -19,6 +19,7 @@ from wargame.state import Posture
 
 class Outcome(StrEnum):
     REPULSED = "attack_repulsed"
+    GAINS_GROUND = "attacker_gains_ground"
     WITHDRAWS = "defender_withdraws"
     BREAKTHROUGH = "breakthrough"
     ENCIRCLED = "defender_encircled"
@@ -89,13 +90,33 @@ def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str) -> tupl
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 
+RESISTANCE = {"delay": "light", "withdrawal": "light", "attack": "light", "hasty": "moderate",
+              "prepared": "heavy", "fortified": "heavy"}
+"""The QJM advance-rate table's resistance class of each defender posture."""
+
+
+def advance_km(p: CombatParams, posture: str, terrain: str, *, rain: bool) -> float:
+    """km a successful attacker gains today against a defender in ``posture`` on ``terrain``
+    (QJM advance-rate table, slowed by rain)."""
+    rate = p.advance_rate_km.get(RESISTANCE.get(posture, "moderate"), {}).get(terrain, 0.0)
+    return rate * (p.rain_advance_factor if rain else 1.0)
+
+
 def decide_outcome(p: CombatParams, ratio: float, defender_daily_loss: float,
-                   defender_cumulative_loss: float, can_retreat: bool) -> Outcome:
-    """Who gives ground: QJM's P/P > 1 rule plus the RAND/Dupuy defender breakpoints."""
-    gives_ground = (ratio >= p.success_ratio or defender_daily_loss >= p.withdraw_daily_loss
-                    or defender_cumulative_loss >= p.defender_breakpoint)
-    if not gives_ground:
+                   defender_cumulative_loss: float, can_retreat: bool,
+                   zone_cleared: bool = True) -> Outcome:
+    """Who gives ground: QJM's P/P > 1 rule plus the RAND/Dupuy defender breakpoints.
+
+    A winning attacker who has not yet pushed through the defended zone (``zone_cleared``
+    False) only gains ground; a breakthrough or a broken defender ends the fight at once.
+    """
+    broken = (defender_daily_loss >= p.withdraw_daily_loss
+              or defender_cumulative_loss >= p.defender_breakpoint)
+    wins = ratio >= p.success_ratio
+    if not (wins or broken):
         return Outcome.REPULSED
+    if wins and not broken and not zone_cleared and ratio < p.breakthrough_ratio:
+        return Outcome.GAINS_GROUND
     if not can_retreat:
         return Outcome.ENCIRCLED
     if ratio >= p.breakthrough_ratio:

@@ -301,7 +301,7 @@ class Campaign:
                     break
                 u.road_from, u.road_to, u.progress_km = u.location, nxt, 0.0
                 s.set_location(u, None)
-                u.contact_days = 0
+                u.contact_days, u.assault_km = 0, 0.0
             assert u.road_from is not None and u.road_to is not None
             if u.mission in (Mission.WITHDRAW, Mission.HOLD):
                 # turn back from a road that leads away from the target or into the enemy
@@ -315,7 +315,7 @@ class Campaign:
                                                      road["river_crossings"])
                     u.road_from, u.road_to = b, a
                     u.progress_km = max(0.0, effort - u.progress_km)
-                    u.contact_days = 0
+                    u.contact_days, u.assault_km = 0, 0.0
             a, b = u.road_from, u.road_to
             road = w.tmap.road(a, b)
             effort = movement.road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
@@ -465,7 +465,13 @@ class Campaign:
         daily = sum(def_losses.values()) / max(1, def_men)
         cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(
             1, def_initial)
-        outcome = combat.decide_outcome(cp, ratio, daily, cumulative, can_retreat)
+        gained = combat.advance_km(cp, str(best_posture), str(terrain), rain=rain) \
+            if ratio >= cp.success_ratio else 0.0
+        for a in attackers:
+            a.assault_km += gained
+        pushed = max(a.assault_km for a in attackers)
+        outcome = combat.decide_outcome(cp, ratio, daily, cumulative, can_retreat,
+                                        zone_cleared=pushed >= cp.defence_zone_km)
         routed = outcome in (combat.Outcome.BREAKTHROUGH, combat.Outcome.ENCIRCLED)
         for d in defenders:
             self._battle_loss(d, def_losses[d.id], routed)
@@ -477,6 +483,7 @@ class Campaign:
                   "defender_env": round(defender_env, 4),
                   "surprise": round(surprise, 4), "att_power": round(att_power, 1),
                   "def_power": round(def_power, 1), "ratio": round(ratio, 4),
+                  "assault_km": round(pushed, 3),
                   "att_losses": sum(att_losses.values()), "def_losses": sum(def_losses.values()),
                   "outcome": str(outcome)}
         self._day["engagements"].append(record)
@@ -498,7 +505,7 @@ class Campaign:
                 if a.present > 0:
                     a.road_from, a.road_to, a.progress_km = None, None, 0.0
                     s.set_location(a, place)
-                    a.contact_days = 0
+                    a.contact_days, a.assault_km = 0, 0.0
                     self._enter(a, place)
                     if a.target == place and a.mission != Mission.ADVANCE:
                         a.mission = Mission.HOLD
@@ -547,6 +554,9 @@ class Campaign:
         s, w, p = self.state, self.world, self.params
         rain = weather.is_rain(s.weather)
         report: dict[str, Any] = {}
+        fought = {uid for e in self._day["engagements"] for uid in (*e["attackers"],
+                                                                    *e["defenders"])}
+        marched = {m["unit"] for m in self._day["moves"]}
         for side in Side:
             blocked = w.enemy_held(s, side)
             routes = supply.supply_routes(w.tmap.graph, w.side_config(side).depots, blocked)
@@ -563,10 +573,12 @@ class Campaign:
                     p.supply, r.kind, rain=rain, interdiction=cut, raid_cut=raid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
-            need = p.supply.need_tons_per_1000_men.get(side, 0.0)
             for u in units:
                 place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
-                demands.append(supply.Demand(u.id, place, u.present / 1000 * need))
+                activity = ("combat" if u.id in fought else "march" if u.id in marched
+                            else "static")
+                demands.append(supply.Demand(
+                    u.id, place, supply.need_tons(p.supply, side, u.present, activity)))
             delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
             for u in units:
                 u.supply_stock_days, u.supply_state = supply.consume(

@@ -12,9 +12,9 @@ and medical statistics; where a figure is an estimate the description says so.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Factor = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 """A finite, non-negative multiplier or rate."""
@@ -25,8 +25,32 @@ def _p(default: float, source: str, *, ge: float = 0.0, le: float | None = None)
     return Field(default, ge=ge, le=le, allow_inf_nan=False, description=source)
 
 
+def _merged(default: dict, given: dict) -> dict:
+    """``given`` laid over ``default``, table by table: unnamed entries keep their defaults."""
+    out = dict(default)
+    for k, v in given.items():
+        out[k] = _merged(default[k], v) if isinstance(v, dict) and isinstance(
+            default.get(k), dict) else v
+    return out
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_default_entries(cls, data: Any) -> Any:
+        """A scenario that sets one entry of a table (``terrain_defender.pass``) keeps the
+        sourced defaults of the others."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, field in cls.model_fields.items():
+            if isinstance(out.get(name), dict) and field.default_factory is not None:
+                default = field.get_default(call_default_factory=True)
+                if isinstance(default, dict):
+                    out[name] = _merged(default, out[name])
+        return out
 
 
 class CombatParams(_Table):
@@ -108,6 +132,25 @@ class CombatParams(_Table):
                                  "detachment": 2.0},
         description="Casualty-rate multiplier by unit size. Dupuy, Attrition (1990): divisions "
         "1x, regiments 1.5-2x, battalions 3-4x.")
+    advance_rate_km: dict[str, dict[str, Factor]] = Field(
+        default_factory=lambda: {
+            "light": {"plain": 16.0, "river_valley": 12.5, "hills": 12.5, "mountain": 6.0,
+                      "pass": 6.0},
+            "moderate": {"plain": 5.0, "river_valley": 3.5, "hills": 3.5, "mountain": 2.25,
+                         "pass": 2.25},
+            "heavy": {"plain": 1.5, "river_valley": 1.0, "hills": 1.0, "mountain": 0.75,
+                      "pass": 0.75}},
+        description="km/day a successful attacker pushes into a defended position, by the "
+        "defender's resistance (light = delay/withdrawal, moderate = hasty, heavy = prepared/"
+        "fortified) and the terrain. QJM advance-rate table for foot infantry at division level, "
+        "midpoints of its ranges (models.md §1; river valleys and hills read as 'rolling').")
+    rain_advance_factor: float = _p(
+        0.7, "Advance rate in rain: QJM weather factor 0.6-0.8 (models.md §1).", le=1)
+    defence_zone_km: float = _p(
+        4.0, "Depth of a defended position (outposts, main line, reserve positions) the attacker "
+        "must push through before the defender gives up the place, unless it breaks first. "
+        "Estimate from the 2-4 km battle-position depth of WWII infantry doctrine (FM 100-5, "
+        "1941) and the Chinese practice of defence in depth at passes (geography.md).", le=100)
     withdraw_daily_loss: float = _p(
         0.05, "A defender whose daily loss passes this fraction withdraws. Breakpoint studies "
         "(RAND/Dupuy): defenders withdraw at about 5 %/day.", le=1)
@@ -235,6 +278,12 @@ class SupplyParams(_Table):
         description="Road distance at which a carrier-borne supply line delivers nothing, the "
         "carriers eating what they carry (porter 15-25 km/day with 25-35 kg, models.md §6). "
         "Delivered share falls linearly with distance; estimate.")
+    need_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"combat": 1.0, "march": 0.5, "static": 0.3},
+        description="Share of the sustained-combat need a unit draws by activity: in combat "
+        "today, marching, or static. models.md §6: 100-200 t/day for a division in sustained "
+        "combat, 'far less when static' (food and fodder, little ammunition); the march and "
+        "static shares are estimates.")
     rain_capacity_factor: float = _p(
         0.5, "Rain halves a dirt road's capacity (models.md §6, estimate); highways 0.75.", le=1)
     carried_days: float = _p(

@@ -70,6 +70,7 @@ class UnitState:
     supply_stock_days: float = 0.0    # days of supply carried
     supply_state: float = 1.0         # share of the day's need met, 0..1
     contact_days: int = 0             # consecutive days attacking the same place
+    assault_km: float = 0.0           # km pushed into the defended zone ahead (QJM advance)
     ambushed_on_day: int | None = None
     last_battle_loss: int = 0         # men lost in battle on the last day of combat
     killed: int = 0
@@ -179,6 +180,7 @@ class CampaignState:
         for uid, u in self.units.items():
             d = dict(u.__dict__)
             d["progress_km"] = round(u.progress_km, 6)
+            d["assault_km"] = round(u.assault_km, 6)
             d["supply_stock_days"] = round(u.supply_stock_days, 6)
             d["supply_state"] = round(u.supply_state, 6)
             units[uid] = d

@@ -27,6 +27,12 @@ class Demand:
     tons: float
 
 
+def need_tons(p: SupplyParams, side: str, men: int, activity: str) -> float:
+    """Tons/day a unit of ``men`` needs today: the sustained-combat rate of its side times the
+    share for its activity (``combat``, ``march`` or ``static``; models.md §6)."""
+    return men / 1000 * p.need_tons_per_1000_men.get(side, 0.0) * p.need_factor.get(activity, 1.0)
+
+
 def supply_routes(graph: nx.Graph, depots: list[str],
                   blocked: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
     """Road distance (km) and route from the nearest usable depot to every reachable place."""
