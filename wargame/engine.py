@@ -562,15 +562,18 @@ class Campaign:
             routes = supply.supply_routes(w.tmap.graph, w.side_config(side).depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
+            by_kind = {kind: supply.road_capacity(p.supply, kind, rain=rain, interdiction=cut,
+                                                  raid_cut=0.0)
+                       for kind in p.supply.road_capacity_tons}
             capacity: dict[tuple[str, str], float] = {}
-            for r in sorted(w.scenario.roads, key=lambda r: r.id):
-                raid = 0.0
-                if (side == Side.JAPANESE and s.control.get(r.a) == side == s.control.get(r.b)
-                        and self.rng.random() < p.guerrilla.raid_chance_per_road):
-                    raid = p.guerrilla.raid_capacity_cut
-                    raided.append(r.id)
-                capacity[(min(r.a, r.b), max(r.a, r.b))] = supply.road_capacity(
-                    p.supply, r.kind, rain=rain, interdiction=cut, raid_cut=raid)
+            raid_left = 1.0 - p.guerrilla.raid_capacity_cut
+            for rid, key, kind in w.roads_by_id:
+                cap = by_kind.get(kind, 0.0)
+                if (side == Side.JAPANESE and s.control.get(key[0]) == side == s.control.get(
+                        key[1]) and self.rng.random() < p.guerrilla.raid_chance_per_road):
+                    cap *= raid_left
+                    raided.append(rid)
+                capacity[key] = cap
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:

@@ -46,6 +46,7 @@ class TerrainMap:
     objective: str
     dist: dict[str, dict[str, float]] = field(init=False, repr=False)
     paths: dict[str, dict[str, list[str]]] = field(init=False, repr=False)
+    _straight: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dist, self.paths = {}, {}
@@ -75,8 +76,13 @@ class TerrainMap:
         return sorted(self.graph.adj[place])
 
     def straight_km(self, a: str, b: str) -> float:
-        na, nb = self.graph.nodes[a], self.graph.nodes[b]
-        return haversine_km(na["lat"], na["lon"], nb["lat"], nb["lon"])
+        """Great-circle distance (km) between two places (cached: places do not move)."""
+        key = (a, b) if a <= b else (b, a)
+        km = self._straight.get(key)
+        if km is None:
+            na, nb = self.graph.nodes[a], self.graph.nodes[b]
+            km = self._straight[key] = haversine_km(na["lat"], na["lon"], nb["lat"], nb["lon"])
+        return km
 
     def route(self, a: str, b: str) -> list[str]:
         """Shortest road route from a to b, both included."""

@@ -24,6 +24,8 @@ class World:
     oob: OrderOfBattle
     column_paths: dict[str, list[str]] = field(default_factory=dict)
     start_control: dict[str, Side] = field(default_factory=dict)
+    roads_by_id: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
+    """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> World:
@@ -36,6 +38,8 @@ class World:
                     path.extend(tmap.route(a, b)[1:])
                 world.column_paths[f"{side}:{name}"] = path
         world.start_control = {p.id: p.control for p in scenario.places if p.control is not None}
+        world.roads_by_id = [(r.id, (min(r.a, r.b), max(r.a, r.b)), str(r.kind))
+                             for r in sorted(scenario.roads, key=lambda r: r.id)]
         return world
 
     @property
