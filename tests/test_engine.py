@@ -73,7 +73,7 @@ def test_airlift_puts_the_new_6th_corps_at_zhijiang_on_its_day() -> None:
         assert arrival is not None and arrival.mode == "airlift"
         c = Campaign(scenario, 1)
         landed: list[tuple[int, str]] = []
-        c.callbacks.append(lambda camp, rec, uid=uid: landed.extend(
+        c.callbacks.append(lambda camp, rec, uid=uid, landed=landed: landed.extend(
             (rec["day"], e["place"]) for e in rec["events"]
             if e["kind"] == "arrival" and e.get("unit") == uid))
         if arrival.day > 0:

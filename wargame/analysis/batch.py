@@ -38,7 +38,9 @@ from wargame.scenario import Scenario
 from .stats import fmt_cell
 
 SIDES = ("japanese", "chinese")
-LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease", "total")
+LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease", "total", "battle")
+"""Casualty columns per side; ``battle`` is killed + wounded + captured (no disease), the
+scope of most published casualty figures."""
 DATE_KEYS = ("zhijiang_captured_date", "culmination_date", "offensive_culminated_date",
              "counteroffensive_date")
 OUTCOMES = ("japanese_repulsed", "zhijiang_captured", "stalemate")
@@ -101,6 +103,11 @@ def summary_row(index: int, seed: int, summary: dict[str, Any]) -> list[str]:
         if col.endswith("_day") and col[:-4] + "_date" in DATE_KEYS:
             d = _date(summary.get(col[:-4] + "_date"))
             values[col] = (d - start).days if d is not None and start is not None else None
+            continue
+        if col.startswith("casualties.") and col.endswith(".battle"):
+            c = (summary.get("casualties") or {}).get(col.split(".")[1]) or {}
+            parts = [c.get(k) for k in ("killed", "wounded", "captured")]
+            values[col] = sum(parts) if all(isinstance(x, int) for x in parts) else None
             continue
         node: Any = summary
         for part in col.split("."):
@@ -669,3 +676,106 @@ def write_batch_outputs(spec: BatchSpec, out: OutDir, bands: DailyBands | None, 
     record = load_record_or_none()
     atomic_write(out.file("report.md"), batch_report(summary, table, record))
     return summary
+
+
+REPORT_METRICS = (
+    ("closest_approach_km", "closest approach to the objective, road km"),
+    ("culmination_day", "day of the closest approach"),
+    ("offensive_culminated_day", "day the Japanese offensive culminated"),
+    ("counteroffensive_day", "day the Chinese counteroffensive began"),
+    ("zhijiang_captured_day", "day the objective fell"),
+    ("casualties.japanese.total", "Japanese casualties"),
+    ("casualties.japanese.battle", "Japanese killed, wounded and captured"),
+    ("casualties.japanese.killed", "Japanese killed"),
+    ("casualties.japanese.disease", "Japanese sick"),
+    ("casualties.chinese.total", "Chinese casualties"),
+    ("casualties.chinese.battle", "Chinese killed, wounded and captured"),
+    ("casualties.chinese.killed", "Chinese killed"),
+    ("sorties.chinese", "Chinese and US sorties"),
+    ("sorties.japanese", "Japanese sorties"),
+    ("days", "days played"),
+)
+"""The metrics ``report.md`` and the console summary show, with their labels."""
+
+
+def metric_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:
+    """(label, mean, median, 5 %, 95 %) for the report's metrics present in ``summary``."""
+    rows = []
+    metrics = summary.get("metrics", {})
+    for key, label in REPORT_METRICS:
+        m = metrics.get(key)
+        if not m or not m.get("n"):
+            continue
+        note = "" if m["n"] == summary.get("runs") else f" (in {m['n']} runs)"
+        rows.append((label + note, *(_fmt_stat(m[k]) for k in ("mean", "median", "q05",
+                                                                  "q95"))))
+    return rows
+
+
+def outcome_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:
+    """(outcome, share, 95 % Wilson interval) for every outcome in ``summary``."""
+    rows: list[tuple[str, ...]] = []
+    for name, p in summary.get("outcomes", {}).items():
+        if p["p"] is None:
+            continue
+        lo, hi = p["ci95"]
+        rows.append((name.replace("_", " "), f"{p['p']:.1%} ({p['count']}/{p['n']})",
+                     f"{lo:.1%} – {hi:.1%}"))
+    return rows
+
+
+def _fmt_stat(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+
+
+def batch_report(summary: dict[str, Any], table: Any, record: list[Any] | None) -> str:
+    """``report.md``: what was run, the outcomes with 95 % intervals, the key metrics and
+    the historical record beside the simulated distribution."""
+    from .history import compare, markdown_table, tally
+
+    s = summary
+    lines = [f"# Monte Carlo batch: {s['scenario']}", ""]
+    if s.get("partial"):
+        lines += [f"**Partial batch: interrupted after {s['runs_done']} of "
+                  f"{s['runs_requested']} runs.** The figures below describe the finished runs.",
+                  ""]
+    overrides = ", ".join(f"`{o}`" for o in s.get("overrides", [])) or "none"
+    lines += [
+        f"- scenario: `{s['scenario_path']}` (SHA-256 `{s['scenario_sha256'][:16]}…`), "
+        f"{s['start_date']} to {s['end_date']}",
+        f"- overrides: {overrides}",
+        f"- runs: {s['runs_done']} (root seed {s['root_seed']}; run *i* plays the seed in "
+        f"`runs.csv`, replay one with `wargame run SCENARIO --seed SEED`)",
+        f"- program: {s['program']}",
+        "",
+        "## Outcomes",
+        "",
+        "| outcome | share of runs | 95 % interval (Wilson) |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in outcome_rows(s)]
+    lines += ["", "## Key figures", "", "| metric | mean | median | 5 % | 95 % |",
+              "|---|---:|---:|---:|---:|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in metric_rows(s)]
+    events = s.get("events", {})
+    if events:
+        lines += ["", "| yes/no | share of runs | 95 % interval (Wilson) |", "|---|---:|---:|"]
+        for name, p in events.items():
+            if p["p"] is not None:
+                lines.append(f"| {name.replace('_', ' ')} | {p['p']:.1%} | "
+                             f"{p['ci95'][0]:.1%} – {p['ci95'][1]:.1%} |")
+    lines += ["", "## Beside the historical record", ""]
+    if record is None:
+        lines.append("The historical record could not be read.")
+    elif not table.n:
+        lines.append("No finished runs to compare.")
+    else:
+        start = dt.date.fromisoformat(s["start_date"])
+        rows = compare(record, table, start)
+        lines += ["An honest table, not a target: nothing in the model is tuned to it. "
+                  "*inside* means the historical figure lies within the simulated 5–95 % "
+                  "interval (for yes/no figures: at least 5 % of runs agree).", "",
+                  markdown_table(rows).rstrip("\n"), "", tally(rows) + "."]
+    return "\n".join(lines) + "\n"

@@ -1,11 +1,12 @@
 """The historical record beside the simulated distribution: an honest table, not a target.
 
-``data/historical_record.toml`` holds ``[[figure]]`` tables (id, description, value, unit,
-metric, source). Each figure with a ``metric`` (a ``runs.csv`` column, i.e. a dotted key of the
-engine summary such as ``casualties.japanese.total``) is set beside the simulated median and
-5-95 % interval and marked inside or outside that 90 % interval. Yes/no and categorical figures
-(did the airfield fall? how did the campaign end?) count as inside when at least 5 % of the
-runs agree with history. Dates are compared as dates and shown as day of the campaign too.
+``wargame/data/historical_record.toml`` (package data, installed with the package) holds
+``[[figure]]`` tables (id, description, value, unit, metric, source). Each figure with a
+``metric`` (a ``runs.csv`` column, i.e. a dotted key of the engine summary such as
+``casualties.japanese.total``) is set beside the simulated median and 5-95 % interval and
+marked inside or outside that 90 % interval. Yes/no and categorical figures (did the airfield
+fall? how did the campaign end?) count as inside when at least 5 % of the runs agree with
+history. Dates are compared as dates and shown as day of the campaign too.
 
 Nothing here feeds back into the model: parameters come from general tables, never from this
 campaign's outcome (models.md §7).
@@ -26,8 +27,8 @@ from wargame.errors import UserError
 
 from .stats import RunTable
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_RECORD = ROOT / "data" / "historical_record.toml"
+DEFAULT_RECORD = Path(__file__).resolve().parent.parent / "data" / "historical_record.toml"
+"""The bundled record (package data, so it is there when the package is installed)."""
 TAIL = 0.05
 """Each tail of the simulated 90 % interval; also the least share of runs that must agree with
 a yes/no or categorical figure for it to count as inside."""
@@ -152,7 +153,7 @@ def _compare_one(f: Figure, table: RunTable, start: dt.date | None) -> Compariso
         return Comparison(f, hist, "", "", None, f"no column {f.metric!r} in the runs")
     kind = table.kind(col)
     n = table.n
-    if kind in ("bool", "text") or isinstance(f.value, bool | str) and not _is_iso(f.value):
+    if kind in ("bool", "text") or (isinstance(f.value, bool | str) and not _is_iso(f.value)):
         return _compare_share(f, table, col, kind, hist)
     if kind == "empty":
         return Comparison(f, hist, "", "", None, f"no run produced a value ({n} runs)")
@@ -181,10 +182,7 @@ def _compare_share(f: Figure, table: RunTable, col: str, kind: str, hist: str) -
     defined = [c for c in cells if c != ""]
     if not defined:
         return Comparison(f, hist, "", "", None, "no run produced a value")
-    if isinstance(f.value, bool):
-        want = "true" if f.value else "false"
-    else:
-        want = str(f.value)
+    want = ("true" if f.value else "false") if isinstance(f.value, bool) else str(f.value)
     agree = sum(1 for c in defined if c == want)
     share = agree / len(defined)
     from .stats import wilson
@@ -262,7 +260,7 @@ def _fmt_num(x: float, unit: str = "") -> str:
 
 
 def _fmt_ordinal(x: float, start: dt.date | None) -> str:
-    d = dt.date.fromordinal(int(round(float(x))))
+    d = dt.date.fromordinal(round(float(x)))
     if start is None:
         return d.isoformat()
     return f"{d.isoformat()} (day {(d - start).days})"
@@ -276,9 +274,10 @@ HEADERS = ("figure", "historical", "simulated median", "simulated 5–95 %", "",
 
 def rich_table(rows: list[Comparison], title: str) -> Any:
     """The comparison as a rich Table."""
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, show_lines=False)
+    t = Table(title=escape(title), show_lines=False)
     t.add_column("figure", overflow="fold", ratio=3)
     t.add_column("historical", justify="right")
     t.add_column("simulated median", justify="right")
@@ -287,9 +286,9 @@ def rich_table(rows: list[Comparison], title: str) -> Any:
     t.add_column("source", overflow="fold", ratio=2, style="dim")
     for c in rows:
         style = {True: "green", False: "bold red", None: "dim"}[c.inside]
-        mark = c.mark if not c.note else f"{c.mark}\n[dim]{c.note}[/]"
-        t.add_row(c.figure.description, c.historical, c.median, c.interval,
-                  f"[{style}]{mark}[/]", c.figure.source)
+        mark = c.mark if not c.note else f"{c.mark}\n[dim]{escape(c.note)}[/]"
+        t.add_row(escape(c.figure.description), escape(c.historical), escape(c.median),
+                  escape(c.interval), f"[{style}]{mark}[/]", escape(c.figure.source))
     return t
 
 

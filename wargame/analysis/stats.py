@@ -50,7 +50,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= n else min(1.0, centre + half)
+    return (lo, hi)
 
 
 def describe(values: np.ndarray) -> dict[str, float | int | None]:
@@ -88,7 +90,7 @@ def _r(x: float, digits: int = 6) -> float:
     x = float(x)
     if x == 0 or not math.isfinite(x):
         return x
-    return round(x, max(0, digits - 1 - int(math.floor(math.log10(abs(x))))))
+    return round(x, max(0, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
 # --------------------------------------------------------------------------- run tables
@@ -240,7 +242,7 @@ def ordinal_to_iso(x: float | int | None) -> str | None:
     """A (possibly fractional) proleptic ordinal as an ISO date, rounded to the nearest day."""
     if x is None or not math.isfinite(float(x)):
         return None
-    return dt.date.fromordinal(int(round(float(x)))).isoformat()
+    return dt.date.fromordinal(round(float(x))).isoformat()
 
 
 def column_values(rows: Iterable[Sequence[str]], index: int) -> np.ndarray:

@@ -1,0 +1,531 @@
+"""The analysis commands of ``wargame``: batch, compare, whatif, sensitivity and plot.
+
+:func:`register` adds them to the subparsers of :func:`wargame.cli.build_parser`. Each command
+checks all its input (scenario, variants, parameters, output directory, scheduler address)
+before it writes anything; errors are one-line :class:`~wargame.errors.UserError` (exit 2) and
+Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
+
+if TYPE_CHECKING:
+    from wargame.scenario import Scenario
+
+# Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
+# 'wargame --help' stays quick.
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+DEFAULT_SCENARIO = "west_hunan_1945"
+
+EXAMPLES = {
+    "batch": """examples:
+  wargame batch -n 1000 --seed 1 --out runs/base          # the West Hunan campaign, 1,000 times
+  wargame batch tutorial -n 200 --seed 7 --workers 2 --out runs/tutorial
+  wargame batch -n 1000 --seed 1 --set params.ambush.surprise_factor=1.0 --out runs/no_ambush
+  wargame batch -n 10000 --seed 1 --scheduler tcp://10.0.0.5:8786 --out runs/big
+
+Writes DIR/runs.csv (one row per run, in run order), DIR/summary.json (mean, median, 5-95 %
+of every metric; each outcome's probability with a 95 % Wilson interval), DIR/daily.csv
+(men and casualties per side per day: median and 5-95 %) and DIR/report.md. Run i plays
+the seed in its row: 'wargame run SCENARIO --seed SEED' replays it. Ctrl-C keeps the
+finished runs and marks the summary partial.""",
+    "compare": """examples:
+  wargame compare runs/base
+  wargame compare runs/base --markdown > history.md
+
+Sets each figure of the historical record (wargame/data/historical_record.toml) beside the
+simulated median and 5-95 % interval and marks it inside or OUTSIDE. An honest table, not
+a target: nothing in the model is tuned to it.""",
+    "whatif": """examples:
+  wargame whatif -n 500 --seed 1              # every variant in scenarios/variants.toml
+  wargame whatif -n 500 --seed 1 --variants no_air,no_airlift --out runs/whatif
+  wargame whatif tutorial -n 200 --seed 1 --variants no_ambush,dry_season
+
+The baseline and every variant play the same seeds (paired), so the change each variant
+makes is measured run by run; the 95 % interval is mean ± 1.96 sd/√n of the paired changes.""",
+    "sensitivity": """examples:
+  wargame sensitivity -n 200 --seed 1 --out runs/sens       # every scalar parameter ±20 %
+  wargame sensitivity tutorial -n 100 --params combat.attacker_base_rate,ambush.surprise_factor
+  wargame sensitivity -n 200 --delta 0.1 --top 10
+
+Ranks parameters by the largest paired change they make in P(objective captured), the
+closest approach or Japanese casualties (in standard deviations of that metric); with --out
+also draws a tornado chart (needs the extra 'plot').""",
+    "plot": """examples:
+  wargame plot west.jsonl --out map.png          # map with unit tracks from a turn log
+  wargame plot runs/base --out runs/base/charts  # outcome, casualty and strength charts
+  wargame plot runs/whatif                       # what-if chart next to whatif.json
+
+Needs the optional extra 'plot' (pip install 'wargame[plot]'). The same input always gives
+the same PNG bytes.""",
+}
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+MAX_RUNS = 10_000_000
+MAX_WORKERS = 512
+"""The same limits as :mod:`wargame.analysis.batch` (checked there too)."""
+
+
+def runs_arg(text: str) -> int:
+    """``-n``: a whole number of runs, at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: needs at least 1 run")
+    if n > MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"{n}: at most {MAX_RUNS:,} runs")
+    return n
+
+
+def workers_arg(text: str) -> int:
+    """``--workers``: local worker processes, 1 to MAX_WORKERS."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= k <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{k}: must be between 1 and {MAX_WORKERS}")
+    return k
+
+
+def seed_arg(text: str) -> int:
+    """``--seed``: a non-negative integer (the root of the SeedSequence)."""
+    try:
+        s = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if s < 0:
+        raise argparse.ArgumentTypeError(f"{s}: must be 0 or more")
+    return s
+
+
+def default_workers() -> int:
+    """The CPUs this process may use (local worker processes by default)."""
+    try:
+        return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def scenario_path(name: str | None) -> Path:
+    """A path as given, or the name of a bundled scenario (``tutorial``)."""
+    name = name or DEFAULT_SCENARIO
+    p = Path(name)
+    if p.exists() or p.suffix == ".toml" or "/" in name:
+        return p
+    bundled = SCENARIO_DIR / f"{name}.toml"
+    return bundled if bundled.exists() else p
+
+
+def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
+    """Scenario and content digest; ScenarioError becomes UserError."""
+    from wargame.scenario import ScenarioError, load_with_digest
+
+    try:
+        return load_with_digest(path, overrides)
+    except ScenarioError as exc:
+        raise UserError("\n".join(exc.problems)) from None
+
+
+def root_seed(args: argparse.Namespace) -> int:
+    """The given --seed, or a fresh one (recorded in the outputs; see :func:`announce`)."""
+    if args.seed is not None:
+        return int(args.seed)
+    import numpy as np
+
+    return int(np.random.default_rng().integers(2**32))  # from OS entropy
+
+
+def timeout(args: argparse.Namespace) -> float:
+    """``--connect-timeout`` in seconds, checked."""
+    t = float(args.connect_timeout)
+    if not 0 < t <= 600:
+        raise UserError(f"--connect-timeout {t:g}: must be between 0 and 600 seconds")
+    return t
+
+
+def announce(args: argparse.Namespace, seed: int) -> None:
+    """Print a fresh seed once every check has passed, so errors stay one line."""
+    if args.seed is None:
+        print(f"seed: {seed}", file=sys.stderr)
+
+
+def console() -> Any:
+    """Standard output as a rich Console; wide tables when not at a terminal."""
+    from rich.console import Console
+
+    c = Console(highlight=False)
+    if not c.is_terminal:
+        c = Console(highlight=False, width=140)
+    return c
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import BatchInterrupted, BatchSpec, OutDir, Runner, run_batch
+
+    path = scenario_path(args.scenario)
+    scenario, digest = load(path, args.set)
+    out = OutDir.check(args.out, force=args.force)
+    seed = root_seed(args)
+    spec = BatchSpec(str(path), scenario, digest, list(args.set), args.n, seed)
+    runner = Runner({"base": scenario}, workers=args.workers, scheduler=args.scheduler,
+                    daily=True, connect_timeout_s=timeout(args))
+    with runner:
+        announce(args, seed)
+        try:
+            outcome = run_batch(spec, out, runner, quiet=args.quiet)
+        except BatchInterrupted as exc:
+            print(f"wargame: interrupted after {exc.outcome.runs_done} of {args.n} runs; "
+                  f"{out.path}/runs.csv keeps them and summary.json is marked partial",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+    show_batch(outcome.summary, runner.description, outcome.elapsed_s)
+    files = [f for f in ("runs.csv", "summary.json", "daily.csv", "report.md")
+             if out.file(f).exists()]
+    print(f"wrote {', '.join(str(out.file(f)) for f in files)}")
+    return EXIT_OK
+
+
+def show_batch(summary: dict[str, Any], where: str, elapsed_s: float) -> None:
+    """The outcomes and key figures of a batch as rich tables."""
+    from rich.table import Table
+
+    from .batch import metric_rows, outcome_rows
+
+    con = console()
+    n = summary["runs_done"]
+    rate = n / elapsed_s if elapsed_s > 0 else float("nan")
+    print(f"{summary['scenario']}: {n} campaigns (root seed {summary['root_seed']}) on "
+          f"{where} in {elapsed_s:.1f} s ({rate:,.0f}/s)"
+          + (" [partial]" if summary.get("partial") else ""))
+    t = Table()
+    t.add_column("outcome")
+    t.add_column("share of runs", justify="right")
+    t.add_column("95 % interval", justify="right")
+    for outcome in outcome_rows(summary):
+        t.add_row(*outcome)
+    con.print(t)
+    m = Table()
+    for name in ("metric", "mean", "median", "5 %", "95 %"):
+        m.add_column(name, justify="left" if name == "metric" else "right")
+    for row in metric_rows(summary):
+        m.add_row(*row)
+    con.print(m)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .history import DEFAULT_RECORD, compare, load_record, markdown_table, rich_table, tally
+    from .stats import read_runs
+
+    d = Path(args.dir)
+    if not d.exists():
+        raise UserError(f"{d}: not found (write one with 'wargame batch ... --out DIR')")
+    table = read_runs(d)
+    if table.n == 0:
+        raise UserError(f"{table.path}: no runs to compare")
+    record = load_record(args.record or DEFAULT_RECORD)
+    summary_path = (d if d.is_dir() else d.parent) / "summary.json"
+    start, name = None, str(d)
+    if summary_path.is_file():
+        try:
+            meta = json.loads(summary_path.read_text(encoding="utf-8"))
+            start = dt.date.fromisoformat(meta["start_date"])
+            name = f"{meta.get('scenario', name)} ({table.n} runs)"
+        except (ValueError, KeyError, TypeError, OSError):
+            start = None
+    rows = compare(record, table, start)
+    if args.markdown:
+        print(markdown_table(rows), end="")
+        print(f"\n{tally(rows)}.")
+        return EXIT_OK
+    con = console()
+    con.print(rich_table(rows, f"The historical record beside {name}"))
+    con.print(f"{tally(rows)}. An honest table, not a target: nothing is tuned to it.")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from .batch import COLUMNS, CsvStream, OutDir, Runner, atomic_write, dump_json
+    from .experiments import (
+        BASELINE,
+        WHATIF_METRICS,
+        header,
+        run_arms,
+        whatif_markdown,
+        whatif_result,
+        whatif_tables,
+    )
+    from .variants import VARIANTS_FILE, apply_variant, load_variants, select
+
+    path = scenario_path(args.scenario)
+    base, _ = load(path, args.set)
+    vset = load_variants(args.variants_file or VARIANTS_FILE)
+    chosen = select(vset, args.variants)
+    arms = {BASELINE: base}
+    for v in chosen:
+        arms[v.name] = apply_variant(path, args.set, v, vset)
+    out = OutDir.check(args.out, force=args.force) if args.out else None
+    seed = root_seed(args)
+    with Runner(arms, workers=args.workers, scheduler=args.scheduler,
+                connect_timeout_s=timeout(args)) as runner:
+        announce(args, seed)
+        rows = None
+        try:
+            if out is not None:
+                out.create()
+                rows = CsvStream(out.file("whatif_runs.csv"), ("arm", *COLUMNS))
+            values = run_arms(arms, args.n, seed, runner, WHATIF_METRICS, label="what-if",
+                              quiet=args.quiet, rows=rows)
+            if rows is not None:
+                rows.close()
+        except BaseException:
+            if rows is not None:
+                rows.abort()
+            if out is not None:
+                out.rollback()
+            raise
+    result = whatif_result(header(base, str(path), list(args.set), args.n, seed), chosen,
+                           values, WHATIF_METRICS)
+    con = console()
+    for t in whatif_tables(result):
+        con.print(t)
+    con.print("[dim]changes: variant minus baseline on the same seeds, 95 % CI; bold where "
+              "the interval excludes zero; shares in percentage points (pp)[/]")
+    if out is not None:
+        atomic_write(out.file("whatif.json"), dump_json(result))
+        atomic_write(out.file("whatif.md"), whatif_markdown(result))
+        print(f"wrote {out.file('whatif_runs.csv')}, {out.file('whatif.json')}, "
+              f"{out.file('whatif.md')}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .batch import OutDir, Runner, atomic_write, dump_json
+    from .experiments import (
+        BASELINE,
+        SENSITIVITY_METRICS,
+        choose_params,
+        header,
+        run_arms,
+        sensitivity_markdown,
+        sensitivity_result,
+        sensitivity_table,
+    )
+
+    path = scenario_path(args.scenario)
+    base, _ = load(path, args.set)
+    swept = choose_params(base.params, args.params, args.delta)
+    if args.top < 0:
+        raise UserError(f"--top {args.top}: must be 0 (all) or more")
+    arms: dict[str, Any] = {BASELINE: base}
+    same: dict[str, str] = {}
+    for p in swept:
+        for suffix, x in (("-", p.low), ("+", p.high)):
+            if x == p.value:
+                same[p.key + suffix] = BASELINE  # clamped to its own value: nothing to run
+            else:
+                arms[p.key + suffix] = load(path, [*args.set, p.override(x)])[0]
+    out = OutDir.check(args.out, force=args.force) if args.out else None
+    seed = root_seed(args)
+    with Runner(arms, workers=args.workers, scheduler=args.scheduler,
+                connect_timeout_s=timeout(args)) as runner:
+        announce(args, seed)
+        values = run_arms(arms, args.n, seed, runner, SENSITIVITY_METRICS,
+                          label="sensitivity", quiet=args.quiet)
+    for key, alias in same.items():
+        values[key] = values[alias]
+    result = sensitivity_result(header(base, str(path), list(args.set), args.n, seed), swept,
+                                args.delta, values, SENSITIVITY_METRICS)
+    console().print(sensitivity_table(result, args.top or None))
+    if out is not None:
+        out.create()
+        atomic_write(out.file("sensitivity.json"), dump_json(result))
+        atomic_write(out.file("sensitivity.md"), sensitivity_markdown(result))
+        written = [out.file("sensitivity.json"), out.file("sensitivity.md")]
+        try:
+            from .plots import require_matplotlib, tornado_chart
+
+            require_matplotlib()
+            written.append(tornado_chart(result, out.file("tornado.png")))
+        except UserError as exc:
+            print(f"wargame: no tornado chart: {exc}", file=sys.stderr)
+        print(f"wrote {', '.join(str(w) for w in written)}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- plot
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .plots import require_matplotlib
+
+    target = Path(args.target)
+    if not target.exists():
+        raise UserError(f"{target}: not found (give a turn log or a batch directory)")
+    require_matplotlib()
+    if target.is_dir():
+        return _plot_dir(target, Path(args.out) if args.out else target)
+    return _plot_log(target, args.out)
+
+
+def _plot_dir(src: Path, out: Path) -> int:
+    from .batch import OutDir
+    from .history import load_record_or_none
+    from .plots import plot_directory
+
+    inputs = ("runs.csv", "daily.csv", "whatif.json", "sensitivity.json")
+    if not any((src / f).is_file() for f in inputs):
+        raise UserError(f"{src}: nothing to plot (no {', '.join(inputs)})")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a directory")
+    OutDir.check(out, force=True)  # writable, or its parent is
+    out.mkdir(parents=True, exist_ok=True)
+    written = plot_directory(src, out, load_record_or_none())
+    print(f"wrote {', '.join(str(w) for w in written)}")
+    return EXIT_OK
+
+
+def _plot_log(log_path: Path, out: str | None) -> int:
+    from wargame.turnlog import check_output_path, read_log
+
+    from .plots import campaign_map
+
+    if not out:
+        raise UserError("plot LOG: give --out MAP.png")
+    out_path = check_output_path(out)
+    if out_path.suffix.lower() != ".png":
+        raise UserError(f"{out_path}: --out must end in .png")
+    log = read_log(log_path)
+    h = log.header
+    spath = log_scenario(log)
+    scenario, _ = load(spath, list(h.overrides))
+    summary = (log.footer or {}).get("summary") or {}
+    subtitle = ""
+    if summary:
+        subtitle = (f"seed {h.seed}: {str(summary.get('outcome', '')).replace('_', ' ')} on "
+                    f"{summary.get('end_date')}; closest approach "
+                    f"{summary.get('closest_approach_km')} km")
+    elif log.days:
+        subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
+    campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
+    print(f"wrote {out_path}")
+    return EXIT_OK
+
+
+def log_scenario(log: Any) -> Path:
+    """The scenario file a turn log names: a bundled name, or a path (relative to the log's
+    folder or to the working directory)."""
+    try:
+        from wargame.cli import log_scenario_path
+    except ImportError:  # pragma: no cover - older wargame.cli
+        pass
+    else:
+        return Path(log_scenario_path(log))
+    ref = log.header.scenario_path
+    for cand in (Path(log.path).parent / ref, Path(ref), scenario_path(ref)):
+        if cand.is_file():
+            return cand
+    raise UserError(f"{log.path}: its scenario {ref} is not found")
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def register(sub: Any) -> None:
+    """Add batch, compare, whatif, sensitivity and plot to ``wargame``'s subparsers."""
+
+    def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    def scenario_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", nargs="?",
+                       help=f"scenario file or bundled scenario name (default: "
+                            f"{DEFAULT_SCENARIO})")
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a scenario value for every run (repeatable)")
+
+    def run_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-n", "--runs", dest="n", type=runs_arg, required=True, metavar="N",
+                       help="campaigns to play (per arm)")
+        p.add_argument("--seed", type=seed_arg,
+                       help="root seed; run i plays child i of SeedSequence(SEED) "
+                            "(default: a fresh one, printed)")
+        p.add_argument("--workers", type=workers_arg, default=default_workers(), metavar="K",
+                       help="local worker processes (default: the CPUs available)")
+        p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                       help="run on a Dask distributed cluster instead (extra 'distributed')")
+        p.add_argument("--connect-timeout", type=float, default=5.0, metavar="SECONDS",
+                       help="give up on an unreachable --scheduler after this long (default 5)")
+        p.add_argument("--quiet", action="store_true", help="no progress display")
+
+    def out_args(p: argparse.ArgumentParser, required: bool) -> None:
+        p.add_argument("--out", required=required, metavar="DIR", help="output directory")
+        p.add_argument("--force", action="store_true",
+                       help="write into an output directory that already holds files")
+
+    p = add("batch", cmd_batch, "play a scenario many times on derived seeds and summarise")
+    scenario_args(p)
+    run_args(p)
+    out_args(p, required=True)
+
+    p = add("compare", cmd_compare, "set the historical record beside a batch's distribution")
+    p.add_argument("dir", help="batch output directory (or its runs.csv)")
+    p.add_argument("--record", metavar="PATH",
+                   help="historical record TOML (default: the bundled one)")
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
+    p = add("whatif", cmd_whatif, "run the baseline and what-if variants on paired seeds")
+    scenario_args(p)
+    run_args(p)
+    p.add_argument("--variants", metavar="A,B", help="variants to run (default: all)")
+    p.add_argument("--variants-file", metavar="PATH",
+                   help="variants TOML (default: scenarios/variants.toml)")
+    out_args(p, required=False)
+
+    p = add("sensitivity", cmd_sensitivity,
+            "rank parameters by their effect, one at a time at minus and plus X per cent")
+    scenario_args(p)
+    run_args(p)
+    p.add_argument("--params", metavar="KEY,KEY",
+                   help="parameters to sweep, e.g. params.combat.attacker_base_rate "
+                        "(default: every scalar float parameter)")
+    p.add_argument("--delta", type=float, default=0.2, metavar="X",
+                   help="relative change, 0 < X < 1 (default 0.2: ±20 %%)")
+    p.add_argument("--top", type=int, default=20, metavar="K",
+                   help="rows to print (default 20; 0: all)")
+    out_args(p, required=False)
+
+    p = add("plot", cmd_plot, "draw the campaign map from a turn log, or a batch's charts")
+    p.add_argument("target", help="turn log (JSON Lines) or batch/what-if directory")
+    p.add_argument("--out", metavar="PATH",
+                   help="map.png for a log; a directory for a batch (default: the same one)")

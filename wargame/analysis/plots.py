@@ -1,0 +1,371 @@
+"""Charts with matplotlib (optional extra ``plot``): the campaign map and the batch charts.
+
+Every chart is drawn on a fresh :class:`matplotlib.figure.Figure` with the Agg renderer (no
+pyplot state, no display needed), at a fixed size and resolution, and saved as PNG without
+the software-version metadata, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wargame.errors import UserError
+from wargame.scenario import Feature, RoadKind, Scenario
+
+from .batch import atomic_write
+from .stats import RunTable, wilson
+
+DPI = 100
+JAPANESE, CHINESE = "#b2182b", "#2166ac"
+SIDE_COLOUR = {"japanese": JAPANESE, "chinese": CHINESE}
+ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
+    RoadKind.HIGHWAY: {"color": "#8c510a", "linewidth": 2.2, "linestyle": "-",
+                       "label": "highway"},
+    RoadKind.CART_ROAD: {"color": "#bf812d", "linewidth": 1.3, "linestyle": "--",
+                         "label": "cart road"},
+    RoadKind.MOUNTAIN_TRACK: {"color": "#777777", "linewidth": 1.0, "linestyle": ":",
+                              "label": "mountain track"},
+}
+PLOT_EXTRA = "plot: needs the optional extra 'plot' (pip install 'wargame[plot]')"
+
+
+def require_matplotlib() -> None:
+    """A one-line UserError naming the extra when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError(PLOT_EXTRA) from None
+
+
+def _figure(width_in: float, height_in: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+
+
+def save_png(fig: Any, path: Path) -> Path:
+    """Render to PNG bytes (no Software/version metadata) and write them atomically."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    atomic_write(path, buf.getvalue())
+    return path
+
+
+# --------------------------------------------------------------------------- campaign map
+
+
+def _position(scenario_xy: dict[str, tuple[float, float]], pos: str,
+              progress: dict[str, float] | None = None, unit: str = "") -> tuple[float, float]:
+    """(lon, lat) of a unit's logged position: a place, or a point along 'a>b'."""
+    if ">" not in pos:
+        return scenario_xy[pos]
+    a, b = pos.split(">", 1)
+    f = (progress or {}).get(unit, 0.5)
+    (x1, y1), (x2, y2) = scenario_xy[a], scenario_xy[b]
+    return (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
+
+
+def campaign_map(scenario: Scenario, days: list[dict[str, Any]], path: Path, *,
+                 title: str, subtitle: str = "") -> Path:
+    """The map on real longitude/latitude: roads by class, places, airfields, the objective,
+    and every unit's track coloured by date (from each day's logged ``positions``)."""
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    xy = {p.id: (p.lon, p.lat) for p in scenario.places}
+    lengths = {frozenset((r.a, r.b)): r.length_km for r in scenario.roads}
+    lat0 = float(np.mean([p.lat for p in scenario.places]))
+    fig = _figure(10, 8)
+    ax = fig.add_subplot()
+    ax.set_aspect(1 / math.cos(math.radians(lat0)))
+    for kind, style in ROAD_STYLE.items():
+        for r in scenario.roads:
+            if r.kind == kind:
+                (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
+                ax.plot([x1, x2], [y1, y2], color=style["color"], lw=style["linewidth"],
+                        ls=style["linestyle"], zorder=1)
+    objective = scenario.objective.place
+    for p in scenario.places:
+        feats = set(p.features)
+        marker, size = ("^", 28) if Feature.PASS in feats else ("o", 22 if Feature.TOWN in feats
+                                                                  else 10)
+        if Feature.AIRFIELD in feats and p.id != objective:
+            marker, size = "s", 30
+        ax.scatter([p.lon], [p.lat], s=size, marker=marker, color="#222222", zorder=3)
+        ax.annotate(p.name, (p.lon, p.lat), xytext=(4, 3), textcoords="offset points",
+                    fontsize=7, color="#222222", zorder=4)
+    ox, oy = xy[objective]
+    ax.scatter([ox], [oy], s=260, marker="*", color="gold", edgecolors="black", zorder=6)
+    ax.annotate(f"{scenario.place(objective).name} (objective)", (ox, oy), xytext=(6, -12),
+                textcoords="offset points", fontsize=8, fontweight="bold", zorder=6)
+
+    tracks: dict[str, list[tuple[int, float, float]]] = {}
+    for rec in days:
+        progress = {}
+        for mv in rec.get("moves", []):
+            road = mv.get("road")
+            if road and mv.get("km") is not None:
+                length = lengths.get(frozenset(road), 0.0)
+                progress[mv["unit"]] = min(1.0, mv["km"] / length) if length else 0.5
+        for uid, pos in sorted((rec.get("positions") or {}).items()):
+            try:
+                x, y = _position(xy, pos, progress, uid)
+            except KeyError:
+                continue
+            tracks.setdefault(uid, []).append((int(rec["day"]), x, y))
+    side_of = {u.id: str(u.side) for u in scenario.units}
+    n_days = max(1, max((int(rec["day"]) for rec in days), default=scenario.days - 1))
+    norm = Normalize(0, n_days)
+    cmap = "viridis"
+    dy = 0.004 * (max(p.lat for p in scenario.places) - min(p.lat for p in scenario.places))
+    for k, (uid, pts) in enumerate(sorted(tracks.items())):
+        off = ((k % 5) - 2) * dy
+        ds = np.array([p[0] for p in pts])
+        xs = np.array([p[1] for p in pts])
+        ys = np.array([p[2] for p in pts]) + off
+        colour = SIDE_COLOUR.get(side_of.get(uid, ""), "black")
+        ax.plot(xs, ys, color=colour, lw=1.1, alpha=0.75, zorder=5)
+        ax.scatter(xs, ys, c=ds, cmap=cmap, norm=norm, s=9, zorder=5, linewidths=0)
+        ax.scatter(xs[-1:], ys[-1:], marker="x", s=22, color=colour, zorder=5)
+    if tracks:
+        import matplotlib.cm as cm
+
+        sm = cm.ScalarMappable(norm=norm, cmap=cmap)
+        bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01)
+        start = scenario.meta.start_date
+        ticks = list(range(0, n_days + 1, 7))
+        bar.set_ticks(ticks)
+        bar.set_ticklabels([(start + dt.timedelta(days=t)).strftime("%d %b") for t in ticks])
+        bar.set_label("date of the position")
+    handles = [Line2D([], [], color=s["color"], lw=s["linewidth"], ls=s["linestyle"],
+                      label=s["label"]) for s in ROAD_STYLE.values()]
+    handles += [Line2D([], [], color=JAPANESE, lw=1.2, label="Japanese unit track"),
+                Line2D([], [], color=CHINESE, lw=1.2, label="Chinese unit track"),
+                Line2D([], [], marker="*", color="gold", markeredgecolor="black", ls="",
+                       markersize=12, label="objective"),
+                Line2D([], [], marker="s", color="#222222", ls="", label="airfield"),
+                Line2D([], [], marker="^", color="#222222", ls="", label="pass")]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    ax.set_xlabel("longitude (° E)")
+    ax.set_ylabel("latitude (° N)")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=10)
+    return save_png(fig, path)
+
+
+# --------------------------------------------------------------------------- batch charts
+
+
+def outcome_chart(table: RunTable, path: Path, title: str) -> Path:
+    """Share of runs per outcome with 95 % Wilson intervals."""
+    cells = table.texts("outcome")
+    names = sorted(set(cells))
+    n = len(cells)
+    shares = [cells.count(o) / n for o in names]
+    cis = [wilson(cells.count(o), n) for o in names]
+    fig = _figure(7, 4)
+    ax = fig.add_subplot()
+    ypos = np.arange(len(names))
+    err = np.array([[s - lo for s, (lo, _hi) in zip(shares, cis, strict=True)],
+                    [hi - s for s, (_lo, hi) in zip(shares, cis, strict=True)]])
+    ax.barh(ypos, shares, xerr=err, color="#4d4d4d", capsize=4)
+    ax.set_yticks(ypos, [o.replace("_", " ") for o in names])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"share of {n} runs (95 % Wilson interval)")
+    for y, s in zip(ypos, shares, strict=True):
+        ax.annotate(f"{s:.0%}", (s, y), xytext=(6, 6), textcoords="offset points", fontsize=8)
+    ax.set_title(f"Outcomes: {title}", fontsize=10)
+    return save_png(fig, path)
+
+
+def histograms(table: RunTable, panels: list[tuple[str, str, str]], path: Path, title: str,
+               reference: dict[str, list[tuple[str, Any]]] | None = None) -> Path | None:
+    """One histogram per (column, label, colour) with historical figures as vertical lines
+    (ranges shaded)."""
+    present = [p for p in panels if table.has(p[0])
+               and np.isfinite(table.numbers(p[0])).any()]
+    if not present:
+        return None
+    fig = _figure(5 * len(present), 4)
+    axes = fig.subplots(1, len(present), squeeze=False)[0]
+    for ax, (col, label, colour) in zip(axes, present, strict=True):
+        v = table.numbers(col)
+        v = v[np.isfinite(v)]
+        ax.hist(v, bins=min(40, max(5, int(math.sqrt(v.size)))), color=colour, alpha=0.8)
+        q05, med, q95 = np.quantile(v, (0.05, 0.5, 0.95))
+        ax.axvline(med, color="black", lw=1.2, label=f"median {med:,.0f}")
+        ax.axvspan(q05, q95, color="grey", alpha=0.15, label="5–95 %")
+        for k, (name, value) in enumerate((reference or {}).get(col, [])):
+            style = ["--", "-.", ":", (0, (5, 1))][k % 4]
+            if isinstance(value, list):
+                ax.axvspan(float(value[0]), float(value[1]), color="orange", alpha=0.25,
+                           label=f"history: {name}")
+            else:
+                ax.axvline(float(value), color="darkorange", ls=style, lw=1.4,
+                           label=f"history: {name}")
+        ax.set_xlabel(label)
+        ax.set_ylabel("runs")
+        ax.legend(fontsize=6)
+    fig.suptitle(title, fontsize=10)
+    return save_png(fig, path)
+
+
+def read_daily(path: Path) -> dict[str, list[tuple[dt.date, float, float, float]]]:
+    """``daily.csv`` as series -> [(date, q05, median, q95)]."""
+    out: dict[str, list[tuple[dt.date, float, float, float]]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
+                         float(row["median"]), float(row["q95"]))
+            except (KeyError, ValueError):
+                continue
+            out.setdefault(row["series"], []).append(point)
+    return out
+
+
+def strength_chart(daily: dict[str, list[tuple[dt.date, float, float, float]]], path: Path,
+                   title: str) -> Path | None:
+    """Men present and cumulative casualties per side over time: median and 5–95 % band."""
+    if not daily:
+        return None
+    from matplotlib.dates import DateFormatter, DayLocator
+
+    fig = _figure(11, 4.2)
+    axes = fig.subplots(1, 2)
+    for ax, what, label in ((axes[0], "men", "men present"),
+                            (axes[1], "casualties", "cumulative casualties")):
+        for side, colour in SIDE_COLOUR.items():
+            pts = daily.get(f"{what}.{side}")
+            if not pts:
+                continue
+            d = [p[0] for p in pts]
+            ax.fill_between(d, [p[1] for p in pts], [p[3] for p in pts], color=colour,
+                            alpha=0.2, lw=0)
+            ax.plot(d, [p[2] for p in pts], color=colour, lw=1.6,
+                    label=f"{side} (median, 5–95 %)")
+        ax.set_ylabel(label)
+        ax.xaxis.set_major_locator(DayLocator(bymonthday=(1, 15)))
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+        ax.grid(True, lw=0.3, alpha=0.5)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Strength and casualties over time: {title}", fontsize=10)
+    return save_png(fig, path)
+
+
+WHATIF_PANELS = ("p_zhijiang_captured", "closest_approach_km", "japanese_casualties",
+                 "chinese_casualties")
+
+
+def whatif_chart(result: dict[str, Any], path: Path) -> Path:
+    """Each variant's change in the key metrics with 95 % intervals."""
+    metrics = [m for m in result["metrics"] if m["key"] in WHATIF_PANELS]
+    variants = result["variants"]
+    fig = _figure(4 * len(metrics), 0.5 * len(variants) + 1.8)
+    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(variants))
+    for ax, m in zip(axes, metrics, strict=True):
+        k = 100.0 if m["share"] else 1.0
+        means, lo, hi = [], [], []
+        for v in variants:
+            e = v["effects"][m["key"]]
+            mean = e["mean"] if e["mean"] is not None else math.nan
+            means.append(mean * k)
+            lo.append((mean - (e["lo"] if e["lo"] is not None else mean)) * k)
+            hi.append(((e["hi"] if e["hi"] is not None else mean) - mean) * k)
+        colours = [JAPANESE if x > 0 else CHINESE for x in means]
+        ax.barh(ypos, means, xerr=[lo, hi], color=colours, alpha=0.8, capsize=3)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
+        ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+    axes[0].set_yticks(ypos, [v["name"] for v in variants])
+    axes[0].invert_yaxis()
+    fig.suptitle(f"What if: change from the baseline, {result['runs']} paired runs "
+                 f"(95 % CI)", fontsize=10)
+    return save_png(fig, path)
+
+
+def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
+    """Tornado chart: the top parameters' change in each metric at −X % and +X %."""
+    rows = result["params"][:top]
+    metrics = result["metrics"]
+    pct = f"{result['delta']:.0%}"
+    fig = _figure(4.2 * len(metrics) + 1.5, 0.32 * len(rows) + 1.8)
+    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(rows))
+    for ax, m in zip(axes, metrics, strict=True):
+        k = 100.0 if m["share"] else 1.0
+        minus = [(r["effects"][m["key"]]["minus"]["mean"] or 0.0) * k for r in rows]
+        plus = [(r["effects"][m["key"]]["plus"]["mean"] or 0.0) * k for r in rows]
+        ax.barh(ypos, minus, color=CHINESE, alpha=0.8, label=f"−{pct}")
+        ax.barh(ypos, plus, color=JAPANESE, alpha=0.6, label=f"+{pct}")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
+        ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+    axes[0].set_yticks(ypos, [r["key"].removeprefix("params.") for r in rows], fontsize=7)
+    axes[0].invert_yaxis()
+    axes[-1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Sensitivity of {result['scenario']}: one parameter at a time ±{pct}, "
+                 f"{result['runs']} paired runs", fontsize=10)
+    return save_png(fig, path)
+
+
+# --------------------------------------------------------------------------- a directory
+
+
+def plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
+    """Every chart the files in ``src`` allow, written to ``out``; the paths written."""
+    from .stats import read_runs
+
+    written: list[Path] = []
+    meta: dict[str, Any] = {}
+    if (src / "summary.json").is_file():
+        meta = _read_json(src / "summary.json")
+    title = str(meta.get("scenario", src.name))
+    if (src / "runs.csv").is_file():
+        table = read_runs(src / "runs.csv")
+        if table.n:
+            reference: dict[str, list[tuple[str, Any]]] = {}
+            for f in record or []:
+                if f.metric and isinstance(f.value, int | float | list) and not isinstance(
+                        f.value, bool) and not (isinstance(f.value, list) and not all(
+                            isinstance(x, int | float) for x in f.value)):
+                    reference.setdefault(f.metric, []).append((f.id, f.value))
+            if table.has("outcome"):
+                written.append(outcome_chart(table, out / "outcomes.png", title))
+            for p in (histograms(table, [
+                    ("casualties.japanese.total", "Japanese casualties", JAPANESE),
+                    ("casualties.chinese.total", "Chinese casualties", CHINESE)],
+                    out / "casualties.png", f"Casualties per campaign: {title}", reference),
+                    histograms(table, [("closest_approach_km",
+                                        "closest approach to the objective, road km", "#555555")],
+                               out / "closest_approach.png", title, reference)):
+                if p is not None:
+                    written.append(p)
+    if (src / "daily.csv").is_file():
+        p = strength_chart(read_daily(src / "daily.csv"), out / "strength.png", title)
+        if p is not None:
+            written.append(p)
+    if (src / "whatif.json").is_file():
+        written.append(whatif_chart(_read_json(src / "whatif.json"), out / "whatif.png"))
+    if (src / "sensitivity.json").is_file():
+        written.append(tornado_chart(_read_json(src / "sensitivity.json"), out / "tornado.png"))
+    return written
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: not readable JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a JSON object")
+    return data

@@ -1,0 +1,101 @@
+"""What-if variants: named sets of ``--set`` overrides read from ``scenarios/variants.toml``.
+
+A variant is plain data: a name, what it changes and why (``description``, ``source``) and the
+overrides, exactly as they would be given to ``wargame run --set``. The file is written for
+the scenario it names in ``[meta] scenario``; a variant that names a unit or air group another
+scenario lacks is reported as a clear error when the variant is applied, never skipped.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from wargame.errors import UserError
+from wargame.scenario import Scenario, ScenarioError, load_with_digest
+
+VARIANTS_FILE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "variants.toml"
+"""The bundled variants (beside the bundled scenarios)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One named what-if: the overrides it applies, what it means and where it comes from."""
+
+    name: str
+    description: str
+    source: str
+    overrides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VariantSet:
+    """A variants file: the scenario it was written for and its variants in file order."""
+
+    path: Path
+    scenario: str
+    variants: dict[str, Variant]
+
+
+def load_variants(path: str | Path = VARIANTS_FILE) -> VariantSet:
+    """Read a variants file; every problem is a one-line UserError naming the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{p}: variants file not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{p}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{p}: TOML syntax error: {exc}") from None
+    raw = data.get("variants")
+    if not isinstance(raw, dict) or not raw:
+        raise UserError(f"{p}: no [variants.NAME] tables")
+    variants: dict[str, Variant] = {}
+    for name, rec in raw.items():
+        where = f"{p}: variants.{name}"
+        if not isinstance(rec, dict):
+            raise UserError(f"{where}: not a table")
+        sets = rec.get("set")
+        if not isinstance(sets, list) or not sets or not all(
+                isinstance(s, str) and "=" in s for s in sets):
+            raise UserError(f"{where}.set: needs a list of 'key.path=value' overrides")
+        variants[name] = Variant(name, str(rec.get("description", "")),
+                                 str(rec.get("source", "")), tuple(sets))
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
+    return VariantSet(p, str(meta.get("scenario", "")), variants)
+
+
+def select(vset: VariantSet, names: str | None) -> list[Variant]:
+    """The variants named in a comma-separated list (all of them for None), in that order."""
+    if names is None:
+        return list(vset.variants.values())
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    if not wanted:
+        raise UserError("--variants: give one or more names separated by commas")
+    unknown = [n for n in wanted if n not in vset.variants]
+    if unknown:
+        raise UserError(f"--variants: unknown variant {unknown[0]!r} (known: "
+                        f"{', '.join(vset.variants)})")
+    if len(set(wanted)) != len(wanted):
+        raise UserError("--variants: a variant is named twice")
+    return [vset.variants[n] for n in wanted]
+
+
+def apply_variant(path: Path, base_overrides: list[str], variant: Variant,
+                  vset: VariantSet) -> Scenario:
+    """The scenario with the base overrides and then the variant's; a clear UserError if the
+    variant does not fit the scenario (a unit, air group or key it lacks)."""
+    try:
+        scenario, _ = load_with_digest(path, [*base_overrides, *variant.overrides])
+    except ScenarioError as exc:
+        hint = (f" (the variants in {vset.path.name} are written for {vset.scenario}; "
+                f"choose others with --variants or give --variants-file)"
+                if vset.scenario and Path(path).stem != vset.scenario else "")
+        first = exc.problems[0] if exc.problems else str(exc)
+        raise UserError(f"variant {variant.name!r} does not fit {path}: "
+                        f"{first.removeprefix(f'{path}: ')}{hint}") from None
+    return scenario
