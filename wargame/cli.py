@@ -3,34 +3,34 @@
 Exit statuses: 0 success; 1 verification failed or the simulation failed; 2 bad input or
 usage; 130 interrupted. Every error is one line on stderr naming the file and the problem;
 ``--debug`` shows the traceback as well.
+
+Heavy modules (the engine, pydantic, rich tables) are imported inside the commands that
+need them, so ``--help``, ``--version`` and ``list`` start quickly.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
+import os
 import sys
 import textwrap
 import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from rich.console import Console
-from rich.tree import Tree
-
-from wargame import __version__, report
-from wargame.engine import Campaign
-from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError, VerificationError
-from wargame.forces import Formation, ManoeuvreUnit, OrderOfBattle
-from wargame.params import iter_params
-from wargame.scenario import (
-    Scenario,
-    ScenarioError,
-    Side,
-    load_with_digest,
-    read_toml,
+from wargame import __version__
+from wargame.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UserError,
+    VerificationError,
 )
 from wargame.turnlog import (
     LogHeader,
@@ -40,12 +40,21 @@ from wargame.turnlog import (
     check_output_path,
     file_sha256,
     first_difference,
+    footer_record,
     iter_lines,
     read_log,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from wargame.engine import Campaign
+    from wargame.scenario import Scenario
+
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = "west_hunan_1945"
+PROGRAM = f"wargame {__version__}"
+LIVE_DELAY_S = 0.08
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -59,6 +68,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def bundled_scenarios() -> list[Path]:
+    """The scenario files shipped in ``scenarios/``."""
     return sorted(p for p in SCENARIO_DIR.glob("*.toml") if p.name != "variants.toml")
 
 
@@ -67,40 +77,101 @@ def resolve_scenario(name: str | None) -> Path:
     if name is None:
         name = DEFAULT_SCENARIO
     p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name:
+    if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
         return p
     bundled = SCENARIO_DIR / f"{name}.toml"
     return bundled if bundled.exists() else p
 
 
+def scenario_ref(path: Path, log_path: str | Path) -> str:
+    """How a log names its scenario: a bundled scenario by name, any other file by its path
+    relative to the log's folder (absolute if it lies elsewhere), so logs can be shared."""
+    real = path.resolve()
+    if real.parent == SCENARIO_DIR and real.suffix == ".toml":
+        return real.stem
+    rel = os.path.relpath(real, Path(log_path).resolve().parent)
+    return str(real) if rel.startswith("..") else Path(rel).as_posix()
+
+
+def log_scenario_path(log: TurnLog) -> Path:
+    """The scenario file a log was recorded with (see :func:`scenario_ref`)."""
+    ref = log.header.scenario_path
+    if "/" not in ref and "\\" not in ref and not ref.endswith(".toml"):
+        path = SCENARIO_DIR / f"{ref}.toml"
+    elif Path(ref).is_absolute():
+        path = Path(ref)
+    else:
+        path = Path(log.path).parent / ref
+        if not path.exists() and Path(ref).exists():
+            path = Path(ref)
+    if not path.exists():
+        raise UserError(f"{log.path}: its scenario {ref} is not found")
+    return path
+
+
 def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
+    """Scenario and content digest; every problem becomes a UserError (exit 2)."""
+    from wargame.scenario import ScenarioError, load_with_digest
+
     try:
         return load_with_digest(path, overrides)
     except ScenarioError as exc:
         raise UserError("\n".join(exc.problems)) from None
 
 
+def content_of(path: Path) -> tuple[str, str]:
+    """(meta.name, SHA-256 of the canonical content) of a scenario file, without validating."""
+    from wargame.scenario import ScenarioError, content_digest, read_toml
+
+    try:
+        data = read_toml(path)
+    except ScenarioError as exc:
+        raise UserError("\n".join(exc.problems)) from None
+    meta = data.get("meta")
+    return str(meta.get("name", "")) if isinstance(meta, dict) else "", content_digest(data)
+
+
 def console_for(args: argparse.Namespace) -> Console:
+    """The console for stdout (plain text when stdout is not a terminal)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
 def fresh_seed() -> int:
     """A new seed from OS entropy (printed and recorded so the run can be repeated)."""
-    return int(np.random.SeedSequence().entropy % (2**32))
+    import numpy as np
+
+    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
-def _date_to_day(scenario: Scenario, text: str, what: str) -> int:
+def _date_to_day(log: TurnLog, text: str) -> int:
+    """The day number of a date in a log (day 0 is the log's first date)."""
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{what}: {text!r} is not a date (YYYY-MM-DD)") from None
-    return (date - scenario.meta.start_date).days
+        raise UserError(f"{log.path}: --date {text!r} is not a date (YYYY-MM-DD)") from None
+    if not log.days:
+        raise UserError(f"{log.path}: the log has no days")
+    return (date - dt.date.fromisoformat(log.days[0]["date"])).days
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: send the rest of stdout to the null device."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 # --------------------------------------------------------------------------- validate / oob
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from wargame.forces import OrderOfBattle
+    from wargame.scenario import Side
+
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     oob = OrderOfBattle.from_scenario(scenario)
@@ -115,12 +186,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         if oob.effective_commitment(u).value == "committed")
         aircraft = sum(g.aircraft for g in scenario.air_groups if g.side == side)
         formations = sum(1 for f in oob.formations.values() if f.side == side)
-        con.print(f"  {side}: {formations} formations, {len(units)} manoeuvre units, {men:,} men ({committed:,} committed at the "
-                  f"start), {aircraft} aircraft")
+        con.print(f"  {side}: {formations} formations, {len(units)} manoeuvre units, "
+                  f"{men:,} men ({committed:,} committed at the start), {aircraft} aircraft")
     return EXIT_OK
 
 
-def _tree(node: Formation, parent: Tree) -> None:
+def _tree(node: Any, parent: Any) -> None:
+    from wargame.forces import ManoeuvreUnit
+
     label = f"[bold]{node.name}[/]"
     if node.commander:
         label += f" — {node.commander}"
@@ -139,6 +212,11 @@ def _tree(node: Formation, parent: Tree) -> None:
 
 
 def cmd_oob(args: argparse.Namespace) -> int:
+    from rich.tree import Tree
+
+    from wargame.forces import OrderOfBattle
+    from wargame.scenario import Side
+
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     oob = OrderOfBattle.from_scenario(scenario)
@@ -153,16 +231,20 @@ def cmd_oob(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from wargame.scenario import Scenario
+
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return EXIT_OK
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from wargame.params import iter_params
+
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     con = console_for(args)
-    from rich.table import Table
-
     t = Table(title=f"Model parameters of {scenario.meta.name}", show_lines=False)
     t.add_column("key", no_wrap=True)
     t.add_column("value")
@@ -174,90 +256,128 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    con = console_for(args)
     for p in bundled_scenarios():
         try:
-            meta = read_toml(p).get("meta", {})
-        except ScenarioError:
+            meta = tomllib.loads(p.read_text(encoding="utf-8")).get("meta", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            print(f"{p.stem:<18} (unreadable: run 'wargame validate {p.stem}')")
             continue
-        con.print(f"[bold]{p.stem:<20}[/] {meta.get('name', '')}: {meta.get('description', '')}")
+        default = "  [default]" if p.stem == DEFAULT_SCENARIO else ""
+        print(f"{p.stem:<18} {meta.get('name', '')}{default}")
+        if meta.get("description"):
+            print(textwrap.fill(str(meta["description"]), 96, initial_indent=" " * 19,
+                                subsequent_indent=" " * 19))
     return EXIT_OK
 
 
 # --------------------------------------------------------------------------- run
 
 
-def _branch_from(args: argparse.Namespace, path: Path) -> tuple[
-        Scenario, str, int, list[str], dict[str, Any], tuple[int, Scenario]]:
+def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
+    """Read and check the parent log of ``run --from``; return scenario path, log, day."""
     log = read_log(args.from_log)
-    base, digest = load(path, log.header.overrides)
-    if digest != log.header.scenario_sha256:
-        raise UserError(f"{args.from_log}: recorded with a different scenario than {path} "
-                        f"(or the scenario file has changed since)")
     if log.header.branch is not None:
-        raise UserError(f"{args.from_log}: is itself a branch; branch from its parent log")
+        raise UserError(f"{args.from_log}: is itself a branch; branch from its parent log "
+                        f"{log.header.branch.get('from_log', '')}".rstrip())
+    path = resolve_scenario(args.scenario) if args.scenario else log_scenario_path(log)
+    name, digest = content_of(path)
+    if digest != log.header.scenario_sha256:
+        if name != log.header.scenario_name:
+            raise UserError(f"{args.from_log}: a log of scenario {log.header.scenario_name!r}, "
+                            f"not of {path} ({name!r})")
+        raise UserError(f"{args.from_log}: the scenario file {path} has changed since the log "
+                        f"was written (SHA-256 of its content differs)")
     if args.day is None and args.date is None:
-        raise UserError("run --from: give --day N or --date YYYY-MM-DD to branch at")
-    day = args.day if args.day is not None else _date_to_day(base, args.date, "--date")
-    if not 0 <= day < base.days:
-        raise UserError(f"--day {day}: out of range 0..{base.days - 1}")
-    branched, _ = load(path, [*log.header.overrides, *args.set])
-    branch = {"day": day, "overrides": list(args.set), "from_log": str(args.from_log),
-              "from_log_sha256": file_sha256(args.from_log)}
-    return base, digest, log.header.seed, list(log.header.overrides), branch, (day, branched)
+        raise UserError(f"{args.from_log}: run --from needs --day N or --date YYYY-MM-DD")
+    if args.seed is not None:
+        raise UserError(f"{args.from_log}: run --from takes the seed from the log; "
+                        f"do not give --seed")
+    day = args.day if args.day is not None else _date_to_day(log, args.date)
+    last = len(log.days) - 1
+    if not 0 <= day <= last:
+        raise UserError(f"{args.from_log}: day {day} out of range 0..{last}")
+    return path, log, day
+
+
+def _check_outputs(args: argparse.Namespace) -> list[str]:
+    """The output paths of ``run``, checked before anything is played or written."""
+    outputs = [(opt, p) for opt, p in (("--log", args.log), ("--summary", args.summary),
+                                       ("--export", args.export)) if p]
+    seen: dict[Path, str] = {}
+    for opt, p in outputs:
+        key = Path(p).resolve()
+        if key in seen:
+            raise UserError(f"{p}: given to both {seen[key]} and {opt}")
+        seen[key] = opt
+    if args.export and Path(args.export).suffix.lower() not in (".html", ".svg", ".txt"):
+        raise UserError(f"{args.export}: --export must end in .html, .svg or .txt")
+    if args.delay is not None and not 0 <= args.delay <= 60:
+        raise UserError(f"run: --delay {args.delay}: must be between 0 and 60 seconds")
+    return [p for _, p in outputs]
+
+
+@dataclass
+class _Plan:
+    """Everything ``run`` needs before the first day: scenario, seed, overrides, branch."""
+
+    path: Path
+    scenario: Scenario
+    digest: str
+    seed: int
+    overrides: list[str]
+    branch: tuple[int, Scenario] | None = None
+    branch_info: dict[str, Any] | None = None
+    parent: TurnLog | None = None
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    if not args.from_log:
+        if args.day is not None or args.date is not None:
+            raise UserError("run: --day/--date only make sense with --from LOG")
+        path = resolve_scenario(args.scenario)
+        scenario, digest = load(path, args.set)
+        seed = args.seed if args.seed is not None else fresh_seed()
+        return _Plan(path, scenario, digest, seed, list(args.set))
+    path, parent, bday = _branch_from(args)
+    overrides = list(parent.header.overrides)
+    scenario, digest = load(path, overrides)
+    branched, _ = load(path, [*overrides, *args.set])
+    info = {"day": bday, "date": parent.days[bday]["date"], "overrides": list(args.set),
+            "from_log": str(args.from_log), "from_log_sha256": file_sha256(args.from_log)}
+    return _Plan(path, scenario, digest, parent.header.seed, overrides, (bday, branched), info,
+                 parent)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    path = resolve_scenario(args.scenario)
-    outputs = [p for p in (args.log, args.summary, args.export) if p]
+    from rich.console import Console
+
+    from wargame import report
+    from wargame.engine import Campaign
+
+    outputs = _check_outputs(args)
+    plan = _plan(args)
     for p in outputs:
         check_output_path(p)
-    if args.export and Path(args.export).suffix.lower() not in (".html", ".svg", ".txt"):
-        raise UserError(f"{args.export}: --export must end in .html, .svg or .txt")
-    branch_info = None
-    branch = None
-    if args.from_log:
-        if args.seed is not None:
-            raise UserError("run --from: the seed comes from the log; do not give --seed")
-        scenario, digest, seed, overrides, branch_info, branch = _branch_from(args, path)
-    else:
-        if args.day is not None or args.date is not None:
-            raise UserError("run: --day/--date only make sense with --from LOG")
-        scenario, digest = load(path, args.set)
-        seed = args.seed if args.seed is not None else fresh_seed()
-        overrides = list(args.set)
-    campaign = Campaign(scenario, seed, branch=branch)
+    campaign = Campaign(plan.scenario, plan.seed, branch=plan.branch)
     con = console_for(args)
     err = Console(stderr=True, highlight=False)
-    if args.seed is None and not args.from_log:
-        err.print(f"seed: {seed}")
+    if args.seed is None and plan.parent is None and not args.quiet:
+        err.print(f"seed: {plan.seed}")
+    records: list[dict[str, Any]] = []
+    campaign.callbacks.append(lambda c, r: records.append(r))
+    if plan.parent is not None and plan.branch is not None:
+        campaign.callbacks.append(_parent_check(plan.parent, plan.branch[0]))
     writer = None
     if args.log:
         writer = LogWriter(args.log, LogHeader(
-            scenario_path=str(path), scenario_name=scenario.meta.name, scenario_sha256=digest,
-            seed=seed, overrides=overrides, branch=branch_info))
+            scenario_path=scenario_ref(plan.path, args.log),
+            scenario_name=plan.scenario.meta.name, scenario_sha256=plan.digest, seed=plan.seed,
+            overrides=plan.overrides, branch=plan.branch_info))
         campaign.callbacks.append(lambda c, r: writer.day(r))
-    records: list[dict[str, Any]] = []
-    campaign.callbacks.append(lambda c, r: records.append(r))
-    live = con.is_terminal and not args.quiet and not args.plain
     t0 = time.perf_counter()
-    try:
-        if live:
-            _run_live(campaign, con, args.delay)
-        else:
-            if not args.quiet:
-                campaign.callbacks.append(lambda c, r: print(report.event_line(r), flush=True))
-            campaign.run()
-    except KeyboardInterrupt:
-        if writer is not None:
-            writer.finish(campaign.summary().to_dict(), complete=False, reason="interrupted")
-        err.print(f"wargame: interrupted on day {campaign.state.day}; "
-                  f"{'log kept, marked incomplete' if writer else 'nothing written'}")
-        return EXIT_INTERRUPTED
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+    status = _play(args, campaign, con, writer)
+    if status is not None:
+        return status
     summary = campaign.summary().to_dict()
     elapsed = time.perf_counter() - t0
     if writer is not None:
@@ -267,7 +387,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     final = report.final_report(campaign.world, summary, records)
     if args.quiet:
         c = summary["casualties"]
-        print(f"{summary['scenario']} seed {seed}: {summary['outcome']} on "
+        print(f"{summary['scenario']} seed {plan.seed}: {summary['outcome']} on "
               f"{summary['end_date']}; closest approach {summary['closest_approach_km']} km; "
               f"casualties Japanese {c['japanese']['total']:,}, Chinese "
               f"{c['chinese']['total']:,}")
@@ -275,32 +395,133 @@ def cmd_run(args: argparse.Namespace) -> int:
         con.print(final)
         err.print(f"[dim]{summary['days']} days in {elapsed:.2f} s[/]")
     if args.export:
-        _export(final, Path(args.export))
+        _export(final, Path(args.export), plan.scenario.meta.name)
+    parent = plan.parent
+    if parent is not None and len(records) == len(parent.days) and all(
+            {"type": "day", **r} == p for r, p in zip(records, parent.days, strict=True)):
+        print(f"wargame: note: the branch is identical to {args.from_log}: the --set values "
+              f"changed nothing (values read only at the start, such as "
+              f"units.*.strength_men, have no effect in a branch)", file=sys.stderr)
     return EXIT_OK
 
 
-def _export(renderable: Any, path: Path) -> None:
-    rec = Console(record=True, width=110, file=open("/dev/null", "w"))  # noqa: SIM115
+def _play(args: argparse.Namespace, campaign: Campaign, con: Console,
+          writer: LogWriter | None) -> int | None:
+    """Play the campaign live, plain or quiet; an exit status if it did not finish.
+
+    Ctrl-C keeps the log marked incomplete (exit 130); a failure of the simulation keeps it
+    marked incomplete too (exit 1); bad input found on the way drops it (exit 1 or 2).
+    """
+    try:
+        if con.is_terminal and not args.quiet and not args.plain:
+            _run_live(campaign, con, LIVE_DELAY_S if args.delay is None else args.delay)
+        else:
+            if not args.quiet or args.delay:
+                campaign.callbacks.append(_plain_printer(args.delay or 0.0, args.quiet))
+            campaign.run()
+    except KeyboardInterrupt:
+        kept = ""
+        if writer is not None:
+            writer.finish(None, complete=False, reason="interrupted")
+            kept = f"; {args.log} kept with {len(writer.days)} days, marked incomplete"
+        print(f"wargame: interrupted on day {campaign.state.day}{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UserError, VerificationError):
+        if writer is not None:
+            writer.abort()
+        raise
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            _close_failed(writer, exc)
+            raise
+        return _simulation_failed(args, campaign, writer, exc)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    return None
+
+
+def _parent_check(parent: TurnLog, bday: int) -> Callable[[Campaign, dict[str, Any]], None]:
+    """A day callback: before the branch point a branch must repeat its parent exactly."""
+    def check(c: Campaign, record: dict[str, Any]) -> None:
+        d = record["day"]
+        if d < bday and record["hash"] != parent.days[d]["hash"]:
+            what = first_difference(parent.days[d], {"type": "day", **record},
+                                    labels=("log ", "re-run "))
+            raise VerificationError(f"{parent.path}: day {d} does not replay as logged ({what});"
+                                    f" cannot branch from it")
+    return check
+
+
+def _plain_printer(delay: float, quiet: bool) -> Callable[[Campaign, dict[str, Any]], None]:
+    """A day callback printing one plain line per day; a closed pipe stops the printing."""
+    from wargame import report
+
+    out = {"open": not quiet}
+
+    def show(c: Campaign, record: dict[str, Any]) -> None:
+        if out["open"]:
+            try:
+                print(report.event_line(record), flush=True)
+            except BrokenPipeError:
+                out["open"] = False
+                _silence_stdout()
+        if delay:
+            time.sleep(delay)
+    return show
+
+
+def _close_failed(writer: LogWriter | None, exc: BaseException) -> bool:
+    """Keep the log of a failed run, marked incomplete; True if it was kept."""
+    if writer is None:
+        return False
+    try:
+        writer.finish(None, complete=False,
+                      reason=textwrap.shorten(f"failed: {type(exc).__name__}: {exc}", 200))
+    except (OSError, UserError):
+        writer.abort()
+        return False
+    return True
+
+
+def _simulation_failed(args: argparse.Namespace, campaign: Campaign, writer: LogWriter | None,
+                       exc: Exception) -> int:
+    kept = _close_failed(writer, exc)
+    note = f"; {args.log} kept, marked incomplete" if kept else ""
+    msg = textwrap.shorten(f"{type(exc).__name__}: {exc}", 200)
+    print(f"wargame: the simulation failed on day {campaign.state.day}: {msg}{note} "
+          f"(run with --debug for a traceback)", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _export(renderable: Any, path: Path, title: str) -> None:
+    from rich.console import Console
+
+    rec = Console(record=True, width=110, file=io.StringIO(), highlight=False)
     rec.print(renderable)
     suffix = path.suffix.lower()
-    text = (rec.export_html() if suffix == ".html" else rec.export_svg(title="West Hunan 1945")
+    text = (rec.export_html() if suffix == ".html" else rec.export_svg(title=title)
             if suffix == ".svg" else rec.export_text())
     atomic_write_text(path, text)
 
 
 def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
-    from rich.console import Group
     from rich.live import Live
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                        TimeRemainingColumn())
-    task = progress.add_task("campaign", total=campaign.world.scenario.days)
+    from wargame import report
+
+    days = campaign.world.scenario.days
+    progress = Progress(TextColumn("campaign"), BarColumn(bar_width=40),
+                        TextColumn("day {task.completed:.0f} of {task.total:.0f}"),
+                        console=con)
+    task = progress.add_task("campaign", total=days)
     with Live(console=con, refresh_per_second=12, transient=False) as live:
         def show(c: Campaign, record: dict[str, Any]) -> None:
             progress.update(task, completed=record["day"] + 1)
-            live.update(Group(report.situation(c.world, c.state, record, con.width), progress))
+            live.update(report.situation(c.world, c.state, record, con.width, con.height,
+                                         progress=progress), refresh=True)
             if delay > 0:
                 time.sleep(delay)
         campaign.callbacks.append(show)
@@ -310,41 +531,84 @@ def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
 # --------------------------------------------------------------------------- logs
 
 
-def _replay_campaign(log: TurnLog, *, check_scenario: bool = True) -> Campaign:
-    """A fresh campaign set up exactly as the log's header says."""
+def _replay_campaign(log: TurnLog) -> Campaign:
+    """A fresh campaign set up exactly as the log's header says (exit 1 if the scenario
+    file has changed since the log was written)."""
+    from wargame.engine import Campaign
+
     h = log.header
-    path = Path(h.scenario_path)
-    if not path.exists():
-        alt = Path(log.path).parent / h.scenario_path
-        if alt.exists():
-            path = alt
-    if not path.exists():
-        raise UserError(f"{log.path}: its scenario {h.scenario_path} is not found")
-    base, digest = load(path, h.overrides)
-    if check_scenario and digest != h.scenario_sha256:
-        raise VerificationError(f"{log.path}: the scenario file {h.scenario_path} has changed "
-                                f"since the log was written (SHA-256 differs)")
+    path = log_scenario_path(log)
+
+    def changed() -> VerificationError | None:
+        name, digest = content_of(path)
+        if digest == h.scenario_sha256:
+            return None
+        now = "" if name == h.scenario_name else f" (it is now {name!r})"
+        return VerificationError(f"{log.path}: the scenario file {path} has changed since the "
+                                 f"log was written{now}; SHA-256 of its content differs")
+
+    try:
+        base, digest = load(path, h.overrides)
+    except UserError:
+        problem = changed()     # a changed file explains a failure better than its symptoms
+        if problem is not None:
+            raise problem from None
+        raise
+    if digest != h.scenario_sha256:
+        problem = changed()
+        assert problem is not None
+        raise problem
     branch = None
     if h.branch is not None:
-        try:
-            bday = int(h.branch["day"])
-            branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
-        except (KeyError, TypeError, ValueError):
-            raise UserError(f"{log.path}: line 1: malformed branch record") from None
-        branch = (bday, branched)
+        branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
+        branch = (int(h.branch["day"]), branched)
     return Campaign(base, h.seed, branch=branch)
 
 
+def _version_note(log: TurnLog) -> str:
+    if log.header.program and log.header.program != PROGRAM:
+        return f" (log written by {log.header.program}, this is {PROGRAM})"
+    return ""
+
+
+def _replay_to(campaign: Campaign, log: TurnLog, day: int) -> dict[str, Any]:
+    """Play ``campaign`` through ``day`` and check the state against the log's hash."""
+    got: dict[str, Any] = {}
+
+    def keep(c: Campaign, record: dict[str, Any]) -> None:
+        if record["day"] == day:
+            got.update(record)
+
+    campaign.callbacks.append(keep)
+    try:
+        campaign.run(until_day=day)
+    finally:
+        campaign.callbacks.remove(keep)
+    if campaign.state.day != day or campaign.state.digest() != log.days[day]["hash"]:
+        what = first_difference(log.days[day], {"type": "day", **got},
+                                labels=("log ", "re-run ")) if got else "the re-run ended early"
+        raise VerificationError(f"{log.path}: day {day} ({log.days[day]['date']}) does not "
+                                f"replay as logged: {what}{_version_note(log)}")
+    return got
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
+    from wargame import report
+
     log = read_log(args.log)
-    if args.step and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError("replay --step: needs an interactive terminal")
-    campaign = _replay_campaign(log)
+    if args.step and not _interactive():
+        raise UserError(f"{args.log}: replay --step needs an interactive terminal "
+                        f"(use --day N or --date YYYY-MM-DD)")
     last = len(log.days) - 1
     if last < 0:
-        raise UserError(f"{args.log}: log has no days to replay")
+        raise UserError(f"{args.log}: the log has no days to replay")
+    campaign = _replay_campaign(log)
     if args.date is not None:
-        day = _date_to_day(campaign.world.scenario, args.date, "--date")
+        day = _date_to_day(log, args.date)
     else:
         day = args.day if args.day is not None else (0 if args.step else last)
     if not 0 <= day <= last:
@@ -354,111 +618,184 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _step(log, day, con)
     _replay_to(campaign, log, day)
     con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width))
+    if day == last and not log.complete:
+        con.print(f"[dim]{args.log}: the log ends here, marked incomplete "
+                  f"({(log.footer or {}).get('reason', 'no footer')})[/]")
     return EXIT_OK
 
 
-def _replay_to(campaign: Campaign, log: TurnLog, day: int) -> None:
-    campaign.run(until_day=day)
-    if campaign.state.digest() != log.days[day]["hash"]:
-        raise VerificationError(f"{log.path}: state on day {day} does not match the log's hash "
-                                f"(log tampered with, or another program version)")
+def read_key(prompt: str) -> str:
+    """One key press at the terminal (Enter is ``"\\n"``); a whole line where there is no
+    termios. Ctrl-D gives ``"q"``."""
+    print(prompt, end="", flush=True)
+    try:
+        import termios
+        import tty
+    except ImportError:
+        try:
+            line = input()
+        except EOFError:
+            return "q"
+        return line[:1] or "\n"
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        ch = sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    print()
+    return "q" if ch in ("", "\x04") else "\n" if ch == "\r" else ch
+
+
+STEP_KEYS = "[Enter] next day  [b] back  [q] quit"
 
 
 def _step(log: TurnLog, day: int, con: Console) -> int:
+    """Walk the log day by day: Enter next, b back, q quit."""
+    from wargame import report
+
     last = len(log.days) - 1
+    campaign, shown = _replay_campaign(log), -1
     while True:
-        campaign = _replay_campaign(log)
+        if day <= shown:                 # going back: play again from the start
+            campaign, shown = _replay_campaign(log), -1
         _replay_to(campaign, log, day)
+        shown = day
         con.clear()
-        con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width))
-        try:
-            key = input("[Enter] next day  [b] back  [q] quit > ").strip().lower()
-        except EOFError:
-            return EXIT_OK
-        if key == "q":
-            return EXIT_OK
-        if key == "b":
-            day = max(0, day - 1)
-        else:
-            day = min(last, day + 1)
+        con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width,
+                                   con.height - 1))
+        while True:
+            key = read_key(STEP_KEYS + (" (last day)" if day == last else "") + " > ").lower()
+            if key == "q":
+                return EXIT_OK
+            if key == "b" and day > 0:
+                day -= 1
+                break
+            if key in ("\n", " ") and day < last:
+                day += 1
+                break
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     log = read_log(args.log)
     campaign = _replay_campaign(log)
     produced: list[dict[str, Any]] = []
-    campaign.callbacks.append(lambda c, r: produced.append(r))
-    campaign.run(until_day=len(log.days) - 1 if not log.complete else None)
+    campaign.callbacks.append(lambda c, r: produced.append({"type": "day", **r}))
+    n = len(log.days)
+    if log.complete:
+        campaign.run()
+    elif n:
+        campaign.run(until_day=n - 1)
     footer = None
     if log.footer is not None:
-        footer = {"type": "footer", "complete": log.footer.get("complete"),
-                  "summary": campaign.summary().to_dict(),
-                  "final_hash": campaign.summary().to_dict()["final_hash"]}
-        if "reason" in log.footer:
-            footer["reason"] = log.footer["reason"]
+        summary = campaign.summary().to_dict() if log.complete else None
+        footer = footer_record(produced, summary, complete=log.complete,
+                               reason=log.footer.get("reason"))
     expected = list(iter_lines(log.header, produced, footer))
-    for i, (got, want) in enumerate(zip(log.lines, expected, strict=False)):
-        if got != want:
-            if i == 0:
-                raise VerificationError(f"{args.log}: line 1: header is not in canonical form")
-            if i <= len(log.days) and i - 1 < len(produced):
-                rec = log.days[i - 1]
-                what = first_difference(rec, {"type": "day", **produced[i - 1]})
-                raise VerificationError(f"{args.log}: day {i - 1} ({rec.get('date')}) differs: "
-                                        f"{what}")
-            raise VerificationError(f"{args.log}: footer differs from the re-run's summary")
-    if len(log.lines) != len(expected):
-        raise VerificationError(f"{args.log}: the log has {len(log.days)} days, the re-run "
-                                f"{len(produced)}")
-    note = "" if log.complete else " (log marked incomplete)"
-    print(f"verified {len(log.days)} days{note}")
+    note = _version_note(log)
+    if log.lines[0] != expected[0]:
+        raise VerificationError(f"{args.log}: line 1: the header is not in canonical form")
+    for d in range(min(n, len(produced))):
+        if log.lines[d + 1] != expected[d + 1]:
+            what = first_difference(log.days[d], produced[d], labels=("log ", "re-run "))
+            raise VerificationError(f"{args.log}: day {d} ({log.days[d]['date']}) differs from "
+                                    f"the re-run: {what}{note}")
+    if len(produced) != n:
+        raise VerificationError(f"{args.log}: the log has {n} days, the re-run {len(produced)}"
+                                f"{note}")
+    if log.footer is not None and log.lines[-1] != expected[-1]:
+        what = first_difference(log.footer, footer or {}, labels=("log ", "re-run "))
+        raise VerificationError(f"{args.log}: the footer differs from the re-run: {what}")
+    status = ("" if log.complete else " (log marked incomplete)" if log.footer is not None
+              else " (log has no footer: incomplete)")
+    print(f"verified {n} days{status}")
     return EXIT_OK
 
 
+def _describe(label: str, path: str, log: TurnLog) -> str:
+    h = log.header
+    state = "complete" if log.complete else "incomplete"
+    text = (f"{label} {path}: {h.scenario_name}, seed {h.seed}, {len(log.days)} days, {state}"
+            + (f", --set {' '.join(h.overrides)}" if h.overrides else ""))
+    if h.branch is not None:
+        sets = " ".join(h.branch.get("overrides", [])) or "no changes"
+        text += (f"; branched from {h.branch.get('from_log')} on day {h.branch['day']} "
+                 f"({h.branch.get('date', '?')}) with {sets}")
+    return text
+
+
+def _outcome(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A summary without the digest of the (possibly branched) scenario."""
+    if not summary:
+        return None
+    return {k: v for k, v in summary.items() if k != "scenario_sha256"}
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+
+def _delta(a: Any, b: Any) -> str:
+    if isinstance(a, bool) or isinstance(b, bool) or not (
+            isinstance(a, int | float) and isinstance(b, int | float)):
+        return "" if a == b else "changed"
+    return f"{b - a:+,}" if isinstance(a, int) and isinstance(b, int) else f"{b - a:+,.1f}"
+
+
+OUTCOME_ROWS = ("outcome", "end_date", "days", "zhijiang_captured_date", "closest_approach_km",
+                "offensive_culminated_date", "counteroffensive_date")
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
     a, b = read_log(args.log_a), read_log(args.log_b)
     con = console_for(args)
+    print(_describe("A", args.log_a, a))
+    print(_describe("B", args.log_b, b))
     ha, hb = a.header.to_dict(), b.header.to_dict()
+    for h in (ha, hb):
+        h.pop("branch")
     if ha != hb:
-        con.print(f"headers differ: {first_difference(ha, hb)}")
-    first = None
-    for da, db in zip(a.days, b.days, strict=False):
-        if da != db:
-            first = (da, db)
-            break
-    if first is None and len(a.days) == len(b.days) and a.footer == b.footer:
-        con.print(f"identical: {len(a.days)} days")
+        print(f"headers differ: {first_difference(ha, hb, labels=('A ', 'B '))}")
+    first = next(((da, db) for da, db in zip(a.days, b.days, strict=False) if da != db), None)
+    sa = _outcome((a.footer or {}).get("summary"))
+    sb = _outcome((b.footer or {}).get("summary"))
+    if first is None and len(a.days) == len(b.days) and sa == sb:
+        print(f"identical: {len(a.days)} days" + (", same outcome" if sa else ""))
         return EXIT_OK
     if first is not None:
         da, db = first
-        con.print(f"first difference on day {da['day']} ({da['date']}): "
-                  f"{first_difference(da, db)}")
-    elif len(a.days) != len(b.days):
-        con.print(f"same first {min(len(a.days), len(b.days))} days; lengths differ "
-                  f"({len(a.days)} vs {len(b.days)} days)")
-    sa = (a.footer or {}).get("summary") or {}
-    sb = (b.footer or {}).get("summary") or {}
-    if sa and sb:
-        from rich.table import Table
-
-        t = Table(title="Outcomes")
-        t.add_column("")
-        t.add_column(Path(args.log_a).name)
-        t.add_column(Path(args.log_b).name)
-        t.add_column("B − A", justify="right")
-        rows = [("outcome", sa.get("outcome"), sb.get("outcome")),
-                ("end date", sa.get("end_date"), sb.get("end_date")),
-                ("closest approach km", sa.get("closest_approach_km"),
-                 sb.get("closest_approach_km"))]
-        for side in ("japanese", "chinese"):
-            for cat in ("killed", "wounded", "captured", "disease", "total"):
-                rows.append((f"{side} {cat}", sa["casualties"][side][cat],
-                             sb["casualties"][side][cat]))
-        for name, va, vb in rows:
-            delta = f"{vb - va:+,.1f}" if isinstance(va, int | float) and isinstance(
-                vb, int | float) else ("" if va == vb else "changed")
-            t.add_row(name, str(va), str(vb), delta)
-        con.print(t)
+        print(f"first difference on day {da['day']} ({da['date']}): "
+              f"{first_difference(da, db, labels=('A ', 'B '), limit=4)}")
+    else:
+        print(f"the first {min(len(a.days), len(b.days))} days are identical; the logs have "
+              f"{len(a.days)} and {len(b.days)} days")
+    if not (sa and sb):
+        which = " and ".join(x for x, s in (("A", sa), ("B", sb)) if not s)
+        print(f"no outcomes to compare: {which} incomplete")
+        return EXIT_OK
+    changed = [k for k in OUTCOME_ROWS if sa.get(k) != sb.get(k)]
+    print("outcomes differ in " + ", ".join(changed) if changed
+          else "same outcome, different casualties" if sa != sb else "same outcome")
+    t = Table(title="Outcomes")
+    t.add_column("")
+    t.add_column(f"A {Path(args.log_a).name}")
+    t.add_column(f"B {Path(args.log_b).name}")
+    t.add_column("B − A", justify="right")
+    rows = [(k.replace("_", " "), sa.get(k), sb.get(k)) for k in OUTCOME_ROWS]
+    for side in ("japanese", "chinese"):
+        for cat in ("killed", "wounded", "captured", "disease", "total"):
+            rows.append((f"{side} {cat}", sa["casualties"][side][cat],
+                         sb["casualties"][side][cat]))
+        rows.append((f"{side} men at end", sa.get("men_at_end", {}).get(side),
+                     sb.get("men_at_end", {}).get(side)))
+    for name, va, vb in rows:
+        t.add_row(name, _cell(va), _cell(vb), _delta(va, vb))
+    con.print(t)
     return EXIT_OK
 
 
@@ -468,39 +805,45 @@ def cmd_diff(args: argparse.Namespace) -> int:
 EXAMPLES = {
     "run": """examples:
   wargame run                                   # the West Hunan campaign, fresh seed
-  wargame run scenarios/west_hunan_1945.toml --seed 1 --log out.jsonl --summary out.json
+  wargame run west_hunan_1945 --seed 1 --log west.jsonl --summary west.json
   wargame run tutorial --seed 7 --quiet
-  wargame run --seed 1 --set units.new6_14div.strength_men=4000 --set air_groups.usaaf_14af.aircraft=0
-  wargame run --from out.jsonl --day 20 --set params.ambush.surprise_factor=1.0 --log branch.jsonl""",
+  wargame run --seed 1 --set units.new6_14div.strength_men=4000 --export report.html
+  wargame run --from west.jsonl --date 1945-05-01 --set params.ambush.surprise_factor=1.0 \\
+              --log branch.jsonl              # a what-if branched from a recorded campaign""",
     "validate": """examples:
   wargame validate scenarios/west_hunan_1945.toml
-  wargame validate scenarios/tutorial.toml --set units.def_10div.strength_men=9000""",
-    "oob": "example:\n  wargame oob scenarios/west_hunan_1945.toml",
+  wargame validate tutorial --set units.def_10div.strength_men=9000""",
+    "oob": "example:\n  wargame oob west_hunan_1945",
     "replay": """examples:
-  wargame replay out.jsonl --day 30
-  wargame replay out.jsonl --date 1945-05-01
-  wargame replay out.jsonl --step""",
-    "verify": "example:\n  wargame verify out.jsonl",
-    "diff": "example:\n  wargame diff out.jsonl branch.jsonl",
+  wargame replay west.jsonl --day 30            # day 0 is the start date
+  wargame replay west.jsonl --date 1945-05-01
+  wargame replay west.jsonl --step              # Enter: next day, b: back, q: quit""",
+    "verify": "example:\n  wargame verify west.jsonl         # exit 0: verified; 1: differs",
+    "diff": "example:\n  wargame diff west.jsonl branch.jsonl",
     "schema": "example:\n  wargame schema > scenario.schema.json",
     "list": "example:\n  wargame list",
-    "params": "example:\n  wargame params scenarios/west_hunan_1945.toml",
+    "params": "example:\n  wargame params tutorial --set params.ambush.surprise_factor=1.0",
 }
 
 
 def build_parser() -> ArgumentParser:
+    """The parser of every subcommand (plus those the analysis package registers)."""
     parser = ArgumentParser(
         prog="wargame", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="West Hunan 1945: an operational wargame of the Zhijiang Campaign.",
         epilog="Run 'wargame COMMAND --help' for examples. Exit status: 0 ok, 1 verification "
                "or simulation failed, 2 bad input, 130 interrupted.")
-    parser.add_argument("--version", action="version", version=f"wargame {__version__}")
+    parser.add_argument("--version", action="version", version=PROGRAM)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common = ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
 
     def add(name: str, func: Any, help_: str) -> ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES.get(name),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           parents=[common])
         p.set_defaults(func=func)
         return p
 
@@ -520,12 +863,15 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--export", metavar="PATH", help="save the final report (.html/.svg/.txt)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary line")
     p.add_argument("--plain", action="store_true", help="no live display even at a terminal")
-    p.add_argument("--delay", type=float, default=0.08, metavar="SECONDS",
-                   help="pause per day in the live display (default 0.08)")
+    p.add_argument("--delay", type=float, metavar="SECONDS",
+                   help=f"pause after each day (default {LIVE_DELAY_S} in the live display, "
+                        f"0 otherwise)")
     p.add_argument("--from", dest="from_log", metavar="LOG",
-                   help="branch: continue the campaign recorded in LOG ...")
-    p.add_argument("--day", type=int, help="... from this day (0 = start date)")
-    p.add_argument("--date", help="... or from this date (YYYY-MM-DD)")
+                   help="branch: replay the campaign recorded in LOG (its scenario, seed and "
+                        "overrides) and change the --set values from --day/--date on")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--day", type=int, help="with --from: the first changed day (0 = start date)")
+    g.add_argument("--date", help="with --from: the first changed date (YYYY-MM-DD)")
 
     p = add("validate", cmd_validate, "check a scenario file and print its totals")
     scenario_args(p)
@@ -533,60 +879,66 @@ def build_parser() -> ArgumentParser:
     scenario_args(p, optional=True)
     p = add("params", cmd_params, "print the model parameters with their sources")
     scenario_args(p, optional=True)
-    add("list", cmd_list, "list the bundled scenarios")
+    add("list", cmd_list, "list the bundled scenarios with a one-line description")
     add("schema", cmd_schema, "print the JSON Schema of the scenario format")
 
     p = add("replay", cmd_replay, "rebuild and show the situation on a day of a turn log")
     p.add_argument("log", help="turn log (JSON Lines)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--day", type=int, help="day to show (0 = start date; default: last)")
+    g.add_argument("--day", type=int, help="day to show (0 = start date; default: the last)")
     g.add_argument("--date", help="date to show (YYYY-MM-DD)")
     p.add_argument("--step", action="store_true",
-                   help="walk day by day (Enter: next, b: back, q: quit)")
+                   help="walk day by day at a terminal (Enter: next, b: back, q: quit)")
 
-    p = add("verify", cmd_verify, "re-run a logged campaign and check every day's hash")
+    p = add("verify", cmd_verify, "re-run a logged campaign and check every day's state hash")
     p.add_argument("log", help="turn log (JSON Lines)")
     p = add("diff", cmd_diff, "compare two turn logs: first differing day and the outcomes")
-    p.add_argument("log_a")
-    p.add_argument("log_b")
+    p.add_argument("log_a", help="turn log A")
+    p.add_argument("log_b", help="turn log B")
     try:
         from wargame.analysis.cli import register
-    except ImportError:  # pragma: no cover - the analysis package is part of the product
-        register = None
-    if register is not None:
+    except ModuleNotFoundError as exc:
+        if exc.name != "wargame.analysis.cli":
+            raise
+    else:
         register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
-    """Entry point of ``wargame``, ``python -m wargame`` and ``run_scenario.py``."""
+    """Entry point of ``wargame``, ``python -m wargame`` and ``run_scenario.py``; returns the
+    exit status."""
     if argv is None and default_run:
         argv = ["run"]
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    err = sys.stderr
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:       # --help and --version
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
         if getattr(args, "func", None) is None:
-            parser.print_help()
-            return EXIT_USAGE
+            raise UserError("wargame: no command given (try 'wargame --help' or 'wargame run')")
         return int(args.func(args))
     except (UserError, VerificationError) as exc:
         if debug:
             raise
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(line if line.startswith("wargame") or ":" in line else f"wargame: {line}",
-                  file=err)
+                  file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("wargame: interrupted", file=err)
+        print("wargame: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
     except Exception as exc:
         if debug:
             raise
         msg = textwrap.shorten(f"{type(exc).__name__}: {exc}", 300)
-        print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=err)
-        return 1
+        print(f"wargame: internal error: {msg} (run with --debug for a traceback)",
+              file=sys.stderr)
+        return EXIT_FAILED
+

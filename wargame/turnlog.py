@@ -1,13 +1,13 @@
 """Turn logs: JSON Lines with a header, one line per day and a footer.
 
 The log is the campaign's move stack. Its header holds everything needed to play the
-campaign again (scenario path and SHA-256 of its canonical content, seed, overrides, branch
-point); each day line holds that day's inputs and results and the SHA-256 of the canonical
-state after the day; the footer holds the summary and the final hash.
+campaign again (scenario, SHA-256 of its canonical content, seed, overrides, branch point);
+each day line holds that day's inputs and results and the SHA-256 of the canonical state
+after the day; the footer holds the summary and the final hash.
 
 A log is written to ``PATH.partial`` line by line and renamed to ``PATH`` only when finished,
-so a killed run never leaves a corrupt ``PATH``; an interrupted run renames its partial log
-with a footer marked ``"complete": false`` that is still readable.
+so a killed run never leaves a corrupt ``PATH``; an interrupted or failed run renames its
+partial log with a footer marked ``"complete": false``, which is still readable.
 """
 
 from __future__ import annotations
@@ -23,20 +23,27 @@ from typing import IO, Any
 
 from wargame import __version__
 from wargame.errors import UserError
-from wargame.scenario import canonical_json
 
-LOG_SCHEMA = 1
+LOG_SCHEMA = 2          # 2: footer counts its days; incomplete logs carry no summary
 MAX_LOG_BYTES = 50_000_000
+PARTIAL = ".partial"
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @dataclass
 class LogHeader:
-    scenario_path: str
+    """The first line of a log: how to play the campaign again."""
+
+    scenario_path: str              # bundled name, or path relative to the log's folder
     scenario_name: str
     scenario_sha256: str            # canonical content of the file, before overrides
     seed: int
     overrides: list[str] = field(default_factory=list)
-    branch: dict[str, Any] | None = None   # {"day": N, "overrides": [...], "from_log": ...}
+    branch: dict[str, Any] | None = None   # {"day": N, "date":..., "overrides": [...], ...}
     program: str = f"wargame {__version__}"
     log_schema: int = LOG_SCHEMA
 
@@ -49,7 +56,7 @@ class LogHeader:
 
 @dataclass
 class TurnLog:
-    """A parsed log: header, day records (in order) and footer (None if missing)."""
+    """A parsed log: header, day records (in order), footer (None if missing), raw lines."""
 
     path: str
     header: LogHeader
@@ -59,7 +66,21 @@ class TurnLog:
 
     @property
     def complete(self) -> bool:
+        """True if the campaign was played to its end (footer marked complete)."""
         return bool(self.footer and self.footer.get("complete"))
+
+
+def footer_record(days: list[dict[str, Any]], summary: dict[str, Any] | None, *,
+                  complete: bool, reason: str | None = None) -> dict[str, Any]:
+    """The last line of a log; an incomplete log's footer has no summary."""
+    footer: dict[str, Any] = {"type": "footer", "complete": complete, "days": len(days),
+                              "final_hash": days[-1]["hash"] if days else None}
+    if complete and summary is not None:
+        footer["summary"] = summary
+        footer["final_hash"] = summary.get("final_hash", footer["final_hash"])
+    if reason:
+        footer["reason"] = reason
+    return footer
 
 
 def line_of(record: dict[str, Any]) -> str:
@@ -67,78 +88,120 @@ def line_of(record: dict[str, Any]) -> str:
     return canonical_json(record)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that it is either complete or absent (temp file + rename)."""
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+# --------------------------------------------------------------------------- writing
+
+
+def _cannot_write(path: Path, exc: OSError) -> UserError:
+    return UserError(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 def check_output_path(path: str | Path) -> Path:
-    """Fail early (exit 2) if an output file cannot be created; never creates it."""
+    """Fail early (exit 2) if an output file cannot be created; leaves nothing behind.
+
+    Tries to create and remove ``PATH.partial``, so permissions, read-only file systems and
+    special folders are all caught before a campaign is played.
+    """
     p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
+    parent = p.parent
     if p.is_dir():
         raise UserError(f"{p}: is a directory, not a file")
     if not parent.exists():
         raise UserError(f"{p}: directory {parent} does not exist")
     if not parent.is_dir():
         raise UserError(f"{p}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+    if p.exists() and not os.access(p, os.W_OK):
         raise UserError(f"{p}: not writable")
+    tmp = p.with_name(p.name + PARTIAL)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return p      # a stale partial file from a killed run: it will be overwritten
+    except OSError as exc:
+        raise UserError(f"{p}: not writable ({exc.strerror or exc})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        tmp.unlink()
     return p
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that it is either complete or absent (temp file + rename)."""
+    tmp = path.with_name(path.name + PARTIAL)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _cannot_write(path, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 class LogWriter:
-    """Writes a log line by line to ``PATH.partial`` and renames it when closed."""
+    """Writes a log line by line to ``PATH.partial`` and renames it to ``PATH`` when closed."""
 
     def __init__(self, path: str | Path, header: LogHeader) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".partial")
-        self._fh: IO[str] | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
+        self.tmp = self.path.with_name(self.path.name + PARTIAL)
+        self.days: list[dict[str, Any]] = []
+        try:
+            self._fh: IO[str] | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise _cannot_write(self.path, exc) from None
         self._write(header.to_dict())
 
     def _write(self, record: dict[str, Any]) -> None:
         assert self._fh is not None
+        # one write per line: an interrupt lands between lines, never inside one
         self._fh.write(line_of(record) + "\n")
         self._fh.flush()
 
     def day(self, record: dict[str, Any]) -> None:
-        self._write({"type": "day", **record})
+        """Append one day (the engine's record; ``"type": "day"`` is added)."""
+        line = {"type": "day", **record}
+        self._write(line)
+        self.days.append(line)
 
-    def finish(self, summary: dict[str, Any], *, complete: bool = True,
+    def finish(self, summary: dict[str, Any] | None, *, complete: bool = True,
                reason: str | None = None) -> None:
-        footer = {"type": "footer", "complete": complete, "summary": summary,
-                  "final_hash": summary.get("final_hash")}
-        if reason:
-            footer["reason"] = reason
-        self._write(footer)
+        """Write the footer and rename the log into place."""
+        if self._fh is None:
+            return
+        self._write(footer_record(self.days, summary, complete=complete, reason=reason))
         self._close(keep=True)
 
     def abort(self) -> None:
-        """Drop the partial file (the run failed before anything worth keeping)."""
+        """Drop the partial file (nothing worth keeping was written)."""
         self._close(keep=False)
 
     def _close(self, keep: bool) -> None:
         if self._fh is None:
             return
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        self._fh = None
-        if keep:
-            os.replace(self.tmp, self.path)
-        else:
-            with contextlib.suppress(OSError):
-                self.tmp.unlink()
+        fh, self._fh = self._fh, None
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            if keep:
+                os.replace(self.tmp, self.path)
+        except OSError as exc:
+            keep = False
+            raise _cannot_write(self.path, exc) from None
+        finally:
+            if not keep:
+                with contextlib.suppress(OSError):
+                    fh.close()
+                with contextlib.suppress(OSError):
+                    self.tmp.unlink()
+
+
+# --------------------------------------------------------------------------- reading
 
 
 def _fail(path: str, msg: str) -> UserError:
@@ -165,9 +228,10 @@ def read_log(path: str | Path) -> TurnLog:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(name, f"not UTF-8 text (byte {exc.start})") from None
-    if not text.endswith("\n"):
-        raise _fail(name, "truncated: the last line is incomplete")
-    lines = text.split("\n")[:-1]
+    lines = text.split("\n")
+    if lines[-1] != "":
+        raise _fail(name, f"line {len(lines)}: truncated (the last line is incomplete)")
+    lines.pop()
     records = []
     for i, line in enumerate(lines, 1):
         try:
@@ -177,34 +241,48 @@ def read_log(path: str | Path) -> TurnLog:
         if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
             raise _fail(name, f"line {i}: not a log record (no 'type')")
         records.append(rec)
-    head = records[0]
-    if head.get("type") != "header":
-        raise _fail(name, "line 1: the first line is not a log header")
-    if head.get("log_schema") != LOG_SCHEMA:
-        raise _fail(name, f"line 1: unknown log schema version {head.get('log_schema')!r} "
-                    f"(this program reads version {LOG_SCHEMA})")
-    try:
-        header = LogHeader(
-            scenario_path=_typed(head, "scenario_path", str), scenario_name=_typed(
-                head, "scenario", str), scenario_sha256=_typed(head, "scenario_sha256", str),
-            seed=_typed(head, "seed", int), overrides=_typed(head, "overrides", list),
-            branch=head.get("branch"), program=str(head.get("program", "")))
-    except (KeyError, TypeError) as exc:
-        raise _fail(name, f"line 1: header field {exc.args[0]}") from None
+    header = _header(name, records[0])
     days: list[dict[str, Any]] = []
     footer = None
     for i, rec in enumerate(records[1:], 2):
+        if footer is not None:
+            raise _fail(name, f"line {i}: a {rec['type']} record after the footer")
         if rec["type"] == "day":
-            if footer is not None:
-                raise _fail(name, f"line {i}: day record after the footer")
             if rec.get("day") != len(days):
                 raise _fail(name, f"line {i}: expected day {len(days)}, found {rec.get('day')!r}")
+            for key in ("date", "hash"):
+                if not isinstance(rec.get(key), str):
+                    raise _fail(name, f"line {i}: day record without {key!r}")
             days.append(rec)
         elif rec["type"] == "footer":
             footer = rec
         else:
             raise _fail(name, f"line {i}: unknown record type {rec['type']!r}")
     return TurnLog(name, header, days, footer, lines)
+
+
+def _header(name: str, head: dict[str, Any]) -> LogHeader:
+    if head.get("type") != "header":
+        raise _fail(name, "line 1: the first line is not a log header")
+    if head.get("log_schema") != LOG_SCHEMA:
+        raise _fail(name, f"line 1: unknown log schema version {head.get('log_schema')!r} "
+                    f"(this program reads version {LOG_SCHEMA})")
+    try:
+        branch = head.get("branch")
+        if branch is not None and not (isinstance(branch, dict)
+                                       and isinstance(branch.get("day"), int)):
+            raise TypeError("'branch' must be null or a record with a 'day'")
+        overrides = _typed(head, "overrides", list)
+        if not all(isinstance(o, str) for o in overrides):
+            raise TypeError("'overrides' must be a list of strings")
+        return LogHeader(
+            scenario_path=_typed(head, "scenario_path", str),
+            scenario_name=_typed(head, "scenario", str),
+            scenario_sha256=_typed(head, "scenario_sha256", str),
+            seed=_typed(head, "seed", int), overrides=overrides, branch=branch,
+            program=str(head.get("program", "")))
+    except (KeyError, TypeError) as exc:
+        raise _fail(name, f"line 1: header field {exc.args[0]}") from None
 
 
 def _typed(d: dict[str, Any], key: str, typ: type) -> Any:
@@ -217,11 +295,13 @@ def _typed(d: dict[str, Any], key: str, typ: type) -> Any:
 
 
 def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def iter_lines(header: LogHeader, days: list[dict[str, Any]],
                footer: dict[str, Any] | None) -> Iterator[str]:
+    """The canonical lines of a log made of these records."""
     yield line_of(header.to_dict())
     for d in days:
         yield line_of({"type": "day", **d})
@@ -229,7 +309,42 @@ def iter_lines(header: LogHeader, days: list[dict[str, Any]],
         yield line_of(footer)
 
 
-def first_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """Name the top-level fields in which two records differ."""
-    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-    return ", ".join(keys) if keys else "nothing"
+# --------------------------------------------------------------------------- differences
+
+
+def differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """Leaf paths where two JSON values differ, in key order: ``(path, a_value, b_value)``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            sub = f"{path}.{k}" if path else str(k)
+            if k not in a or k not in b:
+                yield sub, a.get(k, "(absent)"), b.get(k, "(absent)")
+            elif a[k] != b[k]:
+                yield from differences(a[k], b[k], sub)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                yield from differences(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield path, a, b
+
+
+def _short(v: Any, limit: int = 40) -> str:
+    text = v if isinstance(v, str) else canonical_json(v)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def first_difference(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str] = (
+        "", ""), limit: int = 3) -> str:
+    """Name where two records differ, with both values: ``"men.chinese: 20976 vs 20977"``.
+
+    The ``hash`` field is named last (it differs whenever anything else does).
+    """
+    diffs = sorted(differences(a, b), key=lambda d: d[0] == "hash")
+    if not diffs:
+        return "nothing (only the layout of the line)"
+    la, lb = labels
+    parts = [f"{p or '(record)'}: {la}{_short(x)} vs {lb}{_short(y)}" for p, x, y in
+             diffs[:limit]]
+    more = len(diffs) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
