@@ -180,3 +180,16 @@ def test_west_hunan_campaign_runs_to_a_result() -> None:
     assert s["outcome"] in ("japanese_repulsed", "zhijiang_captured", "stalemate")
     assert s["days"] >= 1
     assert s["closest_approach_km"] is not None
+
+
+def test_a_branch_changes_the_strength_of_units_not_yet_arrived(tutorial) -> None:
+    half = load_scenario(TUTORIAL, ["units.def_30div.strength_men=4500"])
+    arrival = tutorial.unit("def_30div").arrival
+    assert arrival is not None and arrival.day > 2
+    branched = Campaign(tutorial, 4, branch=(2, half))
+    branched.run(until_day=arrival.day)
+    assert branched.state.units["def_30div"].initial_men == 4500
+    assert branched.state.units["def_30div"].conserved()
+    parent = Campaign(tutorial, 4)
+    parent.run(until_day=arrival.day)
+    assert parent.state.units["def_30div"].initial_men == 9000

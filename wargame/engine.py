@@ -139,11 +139,19 @@ class Campaign:
         self._started = True
         if self.branch is not None and s.day == self.branch[0]:
             self.world = World.from_scenario(self.branch[1])
+            self._reinforce_pending()
         self._day = {"day": s.day, "date": self.today().isoformat(), "events": [],
                      "orders": [], "moves": [], "engagements": [], "air": {}, "supply": {},
                      "losses": {}}
         s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
         self._day["weather"] = s.weather
+
+    def _reinforce_pending(self) -> None:
+        """At a branch point, units not yet arrived take the branched scenario's strength
+        (the units already on the map keep the men they have)."""
+        for u in self.state.units.values():
+            if u.status == Status.PENDING and u.losses == 0 and u.returned == 0:
+                u.initial_men = u.present = self.world.unit(u.id).men
 
     def _arrivals(self) -> None:
         s = self.state
