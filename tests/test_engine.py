@@ -193,3 +193,25 @@ def test_a_branch_changes_the_strength_of_units_not_yet_arrived(tutorial) -> Non
     parent = Campaign(tutorial, 4)
     parent.run(until_day=arrival.day)
     assert parent.state.units["def_30div"].initial_men == 9000
+
+
+def test_chinese_pursuit_costs_the_withdrawing_japanese_men() -> None:
+    scenario = load_scenario(WEST_HUNAN)
+    c, days = _daily(scenario, 1)
+    pursuits = [e for d in days for e in d["engagements"] if e["outcome"].startswith("pursuit")]
+    assert pursuits, "no pursuit in a campaign that ends with a Japanese withdrawal"
+    assert c.state.culminated_day is not None
+    first_pursuit = min(d["day"] for d in days for e in d["engagements"]
+                        if e["outcome"].startswith("pursuit"))
+    assert first_pursuit >= c.state.culminated_day
+    assert all(e["defenders"][0].startswith("jp_") for e in pursuits)
+    assert sum(e["def_losses"] for e in pursuits) > 0
+
+
+def test_small_forces_lose_a_larger_share_each_day() -> None:
+    from wargame import combat
+
+    cp = load_scenario(TUTORIAL).params.combat
+    big = combat.casualty_rates(cp, 1.0, "plain", attacker_men=30000, defender_men=30000)
+    small = combat.casualty_rates(cp, 1.0, "plain", attacker_men=3000, defender_men=3000)
+    assert small[0] > big[0] and small[1] > big[1]

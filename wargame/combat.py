@@ -33,7 +33,6 @@ class Force:
     men: int
     quality: float          # CEV
     supply_factor: float    # from :func:`supply_power_factor`
-    size_effect: float = 1.0
 
     @property
     def base_power(self) -> float:
@@ -77,16 +76,33 @@ def power(forces: list[Force], multiplier: float) -> float:
     return sum(f.base_power for f in forces) * multiplier
 
 
-def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str) -> tuple[float, float]:
+def size_effect(p: CombatParams, men: int) -> float:
+    """Casualty-rate multiplier for a force of ``men`` engaged: smaller forces lose a larger
+    share each day (Dupuy, *Attrition*)."""
+    lo, hi = p.size_effect_bounds
+    if men <= 0:
+        return hi
+    return min(hi, max(lo, (p.size_reference_men / men) ** p.size_exponent))
+
+
+def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str, *,
+                   defender_holds: bool = True, attacker_men: int | None = None,
+                   defender_men: int | None = None) -> tuple[float, float]:
     """Daily casualty fractions (attacker, defender) at a given power ratio P_att/P_def.
 
     TNDM shape: each side's rate is its base rate scaled by the opponent's relative power
-    to ``ratio_exponent``; the defender's is also scaled by the terrain casualty factor.
+    to ``ratio_exponent`` and by the size of its own force engaged; the terrain casualty
+    factor shields a defender only while it holds (models.md §1: "when the defender holds").
     """
     ratio = max(ratio, 1e-6)
     att = p.attacker_base_rate * (1.0 / ratio) ** p.ratio_exponent
-    dfn = (p.defender_base_rate * ratio ** p.ratio_exponent
-           * p.terrain_defender_casualty.get(defender_terrain, 1.0))
+    dfn = p.defender_base_rate * ratio ** p.ratio_exponent
+    if defender_holds:
+        dfn *= p.terrain_defender_casualty.get(defender_terrain, 1.0)
+    if attacker_men is not None:
+        att *= size_effect(p, attacker_men)
+    if defender_men is not None:
+        dfn *= size_effect(p, defender_men)
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 

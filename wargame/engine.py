@@ -400,9 +400,82 @@ class Campaign:
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
+        engaged = {uid for e in self._day["engagements"] for uid in (*e["attackers"],
+                                                                     *e["defenders"])}
+        self._pursuits(engaged, max(1, engagements))
         for u in s.units.values():
             if u.on_map and u.location is None and u.road_to not in sites:
                 u.contact_days = 0
+
+    def _forces(self, units: list[UnitState], defending: bool) -> list[combat.Force]:
+        """Each unit's men, quality (CEV), supply factor and, for a defender, its posture."""
+        w, p = self.world, self.params
+        cp = p.combat
+        out = []
+        for u in units:
+            posture = cp.posture.get(str(u.posture), 1.0) if defending else 1.0
+            out.append(combat.Force(u.id, u.present, cp.quality.get(w.unit(u.id).quality, 1.0),
+                                    combat.supply_power_factor(p.supply, u.supply_state)
+                                    * posture))
+        return out
+
+    def _air_bonus(self, side: Side, engagements: int) -> float:
+        """Air superiority and close air support, shared over the day's engagements."""
+        s, p = self.state, self.params
+        return (p.combat.air_superiority if s.air_superiority == side else 1.0) * \
+            air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
+
+    def _pursuits(self, engaged: set[str], engagements: int) -> None:
+        """Pursuit: a counter-attacking unit at the place a withdrawing enemy column has just
+        left, or on the same road, attacks it on the march (models.md §3: attackers whose
+        attack failed fall back under pressure; a withdrawing defender fights at QJM's
+        withdrawal posture). The column keeps going; a rout costs it men captured."""
+        s, w, p = self.state, self.world, self.params
+        cp = p.combat
+        for u in list(s.units.values()):
+            if (not u.on_map or u.present <= 0 or u.location is not None
+                    or u.mission != Mission.WITHDRAW or u.id in engaged):
+                continue
+            a, b = u.road_from, u.road_to
+            pursuers = [e for e in s.units_of(u.side.enemy)
+                        if e.present > 0 and e.mission == Mission.COUNTERATTACK
+                        and e.id not in engaged
+                        and (e.location == a or (e.location is None and {e.road_from,
+                                                                         e.road_to} == {a, b}))]
+            if not pursuers:
+                continue
+            assert b is not None
+            terrain = w.tmap.terrain(b)
+            rain = weather.is_rain(s.weather)
+            att_mult = (cp.rain_attacker if rain else 1.0) * self._air_bonus(
+                u.side.enemy, engagements)
+            def_mult = cp.terrain_defender.get(str(terrain), 1.0) * self._air_bonus(
+                u.side, engagements)
+            att_power = combat.power(self._forces(pursuers, False), att_mult)
+            def_power = combat.power(self._forces([u], True), def_mult)
+            ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
+            att_rate, def_rate = combat.casualty_rates(
+                cp, ratio, str(terrain), defender_holds=False,
+                attacker_men=sum(e.present for e in pursuers), defender_men=u.present)
+            routed = ratio >= cp.breakthrough_ratio
+            att_losses = {e.id: combat.draw_casualties(e.present, att_rate, self.rng)
+                          for e in pursuers}
+            def_loss = combat.draw_casualties(u.present, def_rate, self.rng)
+            self._battle_loss(u, def_loss, routed)
+            for e in pursuers:
+                self._battle_loss(e, att_losses[e.id], False)
+                engaged.add(e.id)
+            engaged.add(u.id)
+            outcome = "pursuit_rout" if routed else "pursuit"
+            self._day["engagements"].append({
+                "place": f"{a}>{b}", "attackers": [e.id for e in pursuers],
+                "defenders": [u.id], "terrain": str(terrain), "surprise": 1.0,
+                "att_power": round(att_power, 1), "def_power": round(def_power, 1),
+                "ratio": round(ratio, 4), "att_losses": sum(att_losses.values()),
+                "def_losses": def_loss, "outcome": outcome})
+            if routed:
+                self._event("combat", f"{self._name(u.id)} routed by pursuers on the road to "
+                            f"{self._name(b)} (ratio {ratio:.2f})", place=b, outcome=outcome)
 
     def _engage(self, place: str, attackers: list[UnitState], engagements: int) -> None:
         s, w, p = self.state, self.world, self.params
@@ -434,41 +507,29 @@ class Campaign:
             p.ambush, None if a.ambushed_on_day is None else s.day - a.ambushed_on_day)
             for a in attackers)
 
-        def forces(units: list[UnitState], defending: bool) -> list[combat.Force]:
-            out = []
-            for u in units:
-                unit = w.unit(u.id)
-                posture = cp.posture.get(str(u.posture), 1.0) if defending else 1.0
-                out.append(combat.Force(u.id, u.present, cp.quality.get(unit.quality, 1.0),
-                                        combat.supply_power_factor(p.supply, u.supply_state)
-                                        * posture, cp.size_effect.get(str(unit.echelon), 1.0)))
-            return out
-
-        att_forces, def_forces = forces(attackers, False), forces(defenders, True)
+        att_forces, def_forces = self._forces(attackers, False), self._forces(defenders, True)
         att_mult = (cp.rain_attacker if rain else 1.0)
         def_mult = defender_env = combat.defender_multiplier(cp, str(terrain), "attack",
                                                              town=town, river=river)
         def_mult *= surprise
-        for side, mult_name in ((att_side, "att"), (def_side, "def")):
-            bonus = (cp.air_superiority if s.air_superiority == side else 1.0) * \
-                air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
-            if mult_name == "att":
-                att_mult *= bonus
-            else:
-                def_mult *= bonus
+        att_mult *= self._air_bonus(att_side, engagements)
+        def_mult *= self._air_bonus(def_side, engagements)
         att_power = combat.power(att_forces, att_mult)
         def_power = combat.power(def_forces, def_mult)
         ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
-        att_rate, def_rate = combat.casualty_rates(cp, ratio, str(terrain))
+        att_men = sum(a.present for a in attackers)
+        def_men = sum(d.present for d in defenders)
+        att_rate, def_rate = combat.casualty_rates(
+            cp, ratio, str(terrain), defender_holds=ratio < cp.success_ratio,
+            attacker_men=att_men, defender_men=def_men)
 
         can_retreat = self._retreat_place(defenders[0], place, attackers) is not None
-        def_men = sum(d.present for d in defenders)
         def_initial = sum(d.initial_men + d.returned for d in defenders)
         def_losses = {d.id: combat.draw_casualties(
-            d.present, def_rate * cp.size_effect.get(str(w.unit(d.id).echelon), 1.0), self.rng)
+            d.present, def_rate, self.rng)
             for d in defenders}
         att_losses = {a.id: combat.draw_casualties(
-            a.present, att_rate * cp.size_effect.get(str(w.unit(a.id).echelon), 1.0), self.rng)
+            a.present, att_rate, self.rng)
             for a in attackers}
         daily = sum(def_losses.values()) / max(1, def_men)
         cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(

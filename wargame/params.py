@@ -127,11 +127,17 @@ class CombatParams(_Table):
         "German/Japanese over Allied 1.2-1.5 in WWII; American-equipped Chinese Y/X-Force "
         "divisions reported near Japanese line divisions (Romanus & Sunderland, Time Runs Out in "
         "CBI); the remaining values are estimates.")
-    size_effect: dict[str, Factor] = Field(
-        default_factory=lambda: {"division": 1.0, "brigade": 1.3, "regiment": 1.6,
-                                 "detachment": 2.0},
-        description="Casualty-rate multiplier by unit size. Dupuy, Attrition (1990): divisions "
-        "1x, regiments 1.5-2x, battalions 3-4x.")
+    size_reference_men: float = _p(
+        15000.0, "Strength (men) of the division-level force at which the TNDM base rates hold "
+        "(Dupuy, Attrition 1990: divisions of 10,000-20,000 men).", ge=1)
+    size_exponent: float = _p(
+        0.42, "Casualty rates scale as (size_reference_men / men engaged) to this power: "
+        "Dupuy, Attrition (1990): divisions 1x, regiments (~4,000 men) 1.5-2x, battalions "
+        "(~800 men) 3-4x; 0.42 passes through the middle of those ranges.", le=3)
+    size_effect_bounds: tuple[float, float] = Field(
+        (0.5, 4.0), description="Lowest and highest size multiplier: Dupuy's battalion rates "
+        "(3-4x) are the top of his table; army-level forces lose at about half the divisional "
+        "rate (Dupuy, Attrition 1990; estimate).")
     advance_rate_km: dict[str, dict[str, Factor]] = Field(
         default_factory=lambda: {
             "light": {"plain": 16.0, "river_valley": 12.5, "hills": 12.5, "mountain": 6.0,
