@@ -96,6 +96,7 @@ class Campaign:
         self._stop_after: int | None = None
         self._started = False
         self.over = False
+        self._route_cache: dict[tuple[tuple[str, ...], frozenset[str]], Any] = {}
         for name, offset in PHASES.items():
             self.env.process(self._phase(offset, getattr(self, f"_{name}")))
 
@@ -139,6 +140,7 @@ class Campaign:
         self._started = True
         if self.branch is not None and s.day == self.branch[0]:
             self.world = World.from_scenario(self.branch[1])
+            self._route_cache.clear()
             self._reinforce_pending()
         self._day = {"day": s.day, "date": self.today().isoformat(), "events": [],
                      "orders": [], "moves": [], "engagements": [], "air": {}, "supply": {},
@@ -283,7 +285,7 @@ class Campaign:
                 return w.tmap.route(here, join)[1] if join and join != here else None
         if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
             blocked = w.enemy_held(self.state, u.side) - {u.target}
-            _dist, paths = supply.supply_routes(w.tmap.graph, [here], blocked - {here})
+            _dist, paths = self._routes([here], blocked - {here})
             if u.target in paths and len(paths[u.target]) > 1:
                 return paths[u.target][1]
             if u.mission == Mission.REINFORCE:
@@ -406,6 +408,19 @@ class Campaign:
         for u in s.units.values():
             if u.on_map and u.location is None and u.road_to not in sites:
                 u.contact_days = 0
+
+    def _routes(self, sources: list[str], blocked: set[str]) -> tuple[dict[str, float],
+                                                                        dict[str, list[str]]]:
+        """:func:`supply.supply_routes`, remembered while the blocked places stay the same
+        (callers only read the result)."""
+        key = (tuple(sources), frozenset(blocked))
+        hit = self._route_cache.get(key)
+        if hit is None:
+            if len(self._route_cache) > 512:
+                self._route_cache.clear()
+            hit = self._route_cache[key] = supply.supply_routes(self.world.tmap.graph, sources,
+                                                                blocked)
+        return hit
 
     def _forces(self, units: list[UnitState], defending: bool) -> list[combat.Force]:
         """Each unit's men, quality (CEV), supply factor and, for a defender, its posture."""
@@ -628,7 +643,7 @@ class Campaign:
         marched = {m["unit"] for m in self._day["moves"]}
         for side in Side:
             blocked = w.enemy_held(s, side)
-            routes = supply.supply_routes(w.tmap.graph, w.side_config(side).depots, blocked)
+            routes = self._routes(w.side_config(side).depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             by_kind = {kind: supply.road_capacity(p.supply, kind, rain=rain, interdiction=cut,

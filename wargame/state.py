@@ -129,6 +129,7 @@ class CampaignState:
     low_supply_days: int = 0
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False,
                                                           compare=False)
+    _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
 
     # -- who is where: an index kept in step by set_location/set_status (not hashed)
 
@@ -157,10 +158,15 @@ class CampaignState:
         self._count(u, -1)
         u.status = status
         self._count(u, +1)
+        self._on_map = None
 
     def units_of(self, side: Side) -> list[UnitState]:
-        """On-map units of one side, in scenario order."""
-        return [u for u in self.units.values() if u.side == side and u.on_map]
+        """On-map units of one side, in scenario order (a fresh list; cached between status
+        changes, which all go through :meth:`set_status`)."""
+        if self._on_map is None:
+            self._on_map = {str(s): [u for u in self.units.values() if u.side == s and u.on_map]
+                            for s in (Side.JAPANESE, Side.CHINESE)}
+        return list(self._on_map[side])
 
     def units_at(self, place: str) -> list[UnitState]:
         return [u for u in self.units.values() if u.on_map and u.location == place]
