@@ -16,9 +16,10 @@ import hashlib
 import json
 import math
 import tomllib
+import types
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -26,10 +27,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wargame.params import Params
 
 MAX_FILE_BYTES = 5_000_000
-MAX_PLACES = 2_000
+MAX_PLACES = 500
+"""The terrain map keeps every shortest route (places x places lists): 500 places on a line,
+the worst shape, take about 1.3 s and 0.45 GB; 2,000 would take tens of GB."""
 MAX_ROADS = 10_000
 MAX_UNITS = 5_000
 MAX_DAYS = 3_650
+MAX_UNIT_DAYS = 300_000
+"""Manoeuvre units x campaign days: a turn log grows by about 130 bytes per unit-day, and a log
+must stay under the 50 MB ``wargame verify`` and ``replay`` read (about 25 s of play)."""
 MAX_MEN = 10_000_000
 MAX_AIRCRAFT = 100_000
 MAX_NESTING = 32
@@ -193,7 +199,9 @@ class AirGroup(_Record):
 
 
 class Column(_Record):
-    """An attack axis: waypoints from the start line to the objective (the historical plan)."""
+    """An attack axis: places from the start line to the objective (the historical plan), each
+    joined by a road to the one before, none twice; the attacker's columns end at the
+    objective."""
 
     route: list[Id] = Field(min_length=2, max_length=200)
 
@@ -242,20 +250,31 @@ class Scenario(_Record):
 # --------------------------------------------------------------------------- loading
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning every I/O or syntax problem into a one-line ScenarioError."""
-    name = str(path)
+def read_toml(path: Path, *, kind: str = "scenario", name: str | None = None) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a one-line ScenarioError.
+
+    ``kind`` names what the file should be in messages (``"variants"``); ``name`` is how to
+    show its path (default: as given). Size, nesting and encoding limits apply to every kind.
+    """
+    path = Path(path)
+    name = str(path) if name is None else name
     if not path.exists():
         raise ScenarioError([f"{name}: file not found"])
     if path.is_dir():
-        raise ScenarioError([f"{name}: is a directory, not a scenario file"])
+        raise ScenarioError([f"{name}: is a directory, not a {kind} file"])
+    if not path.is_file():
+        # a device or a pipe: /dev/zero never ends, a FIFO blocks until someone writes
+        raise ScenarioError([f"{name}: not a regular file"])
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ScenarioError([f"{name}: file is {size} bytes; the limit is {MAX_FILE_BYTES}"])
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError([f"{name}: cannot read file: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([f"{name}: file is over {MAX_FILE_BYTES} bytes, the limit"])
     if not raw.strip():
         raise ScenarioError([f"{name}: file is empty"])
     try:
@@ -263,7 +282,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ScenarioError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
     if "\x00" in text:
-        raise ScenarioError([f"{name}: binary data, not a TOML scenario"])
+        raise ScenarioError([f"{name}: binary data, not a TOML {kind}"])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -298,6 +317,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {value_text}")["v"]
     except tomllib.TOMLDecodeError:
         value = value_text
+    except RecursionError:
+        raise ValueError(f"--set {key}: value nested too deeply") from None
+    if _depth(value) > MAX_NESTING:
+        raise ValueError(f"--set {key}: value nested more than {MAX_NESTING} levels deep")
     return key.split("."), value
 
 
@@ -382,34 +405,81 @@ def _field_model(model: Any, key: str) -> Any:
 
 
 def _loc_to_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
-    parts: list[str] = []
+    path = ""
     node: Any = data
     for item in loc:
-        if isinstance(item, int) and isinstance(node, list):
+        if isinstance(item, int) and isinstance(node, (list, tuple)):
             rec = node[item] if item < len(node) else None
             rid = rec.get("id") if isinstance(rec, dict) else None
-            parts.append(str(rid) if isinstance(rid, str) and rid else f"[{item}]")
+            path += f".{rid}" if isinstance(rid, str) and rid else f"[{item}]"
             node = rec
         else:
-            parts.append(str(item))
+            path += f".{item}"
             node = node.get(item) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
+    return path.lstrip(".") or "(top level)"
+
+
+def _type_problems(value: Any, ann: Any, path: str, out: dict[str, str]) -> None:
+    """Values pydantic would quietly coerce: ``true`` where the schema wants a number, a number
+    where it wants ``true``/``false``, and NaN or infinity in any float (``tuple[float, ...]``
+    fields have no ``allow_inf_nan`` of their own). Guided by the schema, so bounded by it."""
+    origin = get_origin(ann)
+    if origin is Annotated:
+        _type_problems(value, get_args(ann)[0], path, out)
+    elif origin in (Union, types.UnionType):
+        if value is not None:
+            options = [a for a in get_args(ann) if a is not type(None)]
+            if len(options) == 1:
+                _type_problems(value, options[0], path, out)
+    elif isinstance(ann, type) and issubclass(ann, BaseModel):
+        if isinstance(value, dict):
+            for key, v in value.items():
+                field = ann.model_fields.get(key)
+                if field is not None:
+                    _type_problems(v, field.annotation, f"{path}.{key}".lstrip("."), out)
+    elif origin is list and isinstance(value, list):
+        (item,) = get_args(ann) or (Any,)
+        for i, v in enumerate(value):
+            rid = v.get("id") if isinstance(v, dict) else None
+            sub = f"{path}.{rid}" if isinstance(rid, str) and rid else f"{path}[{i}]"
+            _type_problems(v, item, sub, out)
+    elif origin is tuple and isinstance(value, list):
+        args = get_args(ann)
+        items = [args[0]] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
+        for i, (v, item) in enumerate(zip(value, items, strict=False)):
+            _type_problems(v, item, f"{path}[{i}]", out)
+    elif origin is dict and isinstance(value, dict):
+        _, item = get_args(ann) or (Any, Any)
+        for key, v in value.items():
+            _type_problems(v, item, f"{path}.{key}", out)
+    elif ann in (int, float) and isinstance(value, bool):
+        out[path] = "a number, not true/false"
+    elif ann is bool and isinstance(value, int | float) and not isinstance(value, bool):
+        out[path] = "true or false, not a number"
+    elif ann is float and isinstance(value, float) and not math.isfinite(value):
+        out[path] = "Input should be a finite number"
 
 
 def validate_data(data: dict[str, Any], name: str) -> Scenario:
     """Validate raw scenario data: schema first, then references and the map."""
+    typed: dict[str, str] = {}
+    _type_problems(data, Scenario, "", typed)
+    problems = [f"{name}: {path}: {msg}" for path, msg in typed.items()]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors(include_url=False):
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown field"
             elif err["type"] == "missing":
                 msg = "required field is missing"
-            problems.append(f"{name}: {_loc_to_path(err['loc'], data)}: {msg}")
+            path = _loc_to_path(err["loc"], data)
+            if path not in typed:
+                problems.append(f"{name}: {path}: {msg}")
         raise ScenarioError(problems) from None
+    if problems:
+        raise ScenarioError(problems)
     problems = [f"{name}: {p}" for p in check_references(scenario)]
     if problems:
         raise ScenarioError(problems)
@@ -460,6 +530,9 @@ def check_references(s: Scenario) -> list[str]:
                         f"{s.meta.start_date}")
     elif s.days > MAX_DAYS:
         problems.append(f"meta.end_date: campaign of {s.days} days exceeds the limit {MAX_DAYS}")
+    if s.objective.attacker != Side.JAPANESE:
+        problems.append(f"objective.attacker: {str(s.objective.attacker)!r} is not supported: "
+                        f"the doctrine modules play the Japanese as the attacker")
 
     for section in LIST_SECTIONS:
         seen: set[str] = set()
@@ -482,8 +555,13 @@ def check_references(s: Scenario) -> list[str]:
         for i, d in enumerate(cfg.start_line):
             need_place(f"sides.{side}.start_line[{i}]", d)
         for cname, col in cfg.columns.items():
+            first: dict[str, int] = {}
             for i, d in enumerate(col.route):
                 need_place(f"sides.{side}.columns.{cname}.route[{i}]", d)
+                if d in first:
+                    problems.append(f"sides.{side}.columns.{cname}.route[{i}]: {d!r} is "
+                                    f"already route[{first[d]}] (a route visits a place once)")
+                first.setdefault(d, i)
     pairs: set[tuple[str, str]] = set()
     for r in s.roads:
         need_place(f"roads.{r.id}.a", r.a)
@@ -506,6 +584,10 @@ def check_references(s: Scenario) -> list[str]:
                 problems.append(f"{path}.parent: unknown unit {u.parent!r}")
             elif units[u.parent].side != u.side:
                 problems.append(f"{path}.parent: {u.parent!r} belongs to the other side")
+        if not u.echelon.is_manoeuvre and u.strength_men is not None:
+            article = "an" if str(u.echelon)[0] in "aeiou" else "a"
+            problems.append(f"{path}.strength_men: {article} {u.echelon} holds no men of its own;"
+                            f" give the men to its divisions and smaller units")
         if u.echelon.is_manoeuvre:
             if u.strength_men is None:
                 problems.append(f"{path}.strength_men: required for a {u.echelon}")
@@ -517,17 +599,83 @@ def check_references(s: Scenario) -> list[str]:
         need_place(f"{path}.location", u.location)
         if u.arrival is not None:
             need_place(f"{path}.arrival.place", u.arrival.place)
-            if u.arrival.day >= s.days:
+            if u.arrival.day >= s.days >= 1:
                 problems.append(f"{path}.arrival.day: day {u.arrival.day} is after the campaign's "
                                 f"last day {s.days - 1}")
         if u.column is not None:
             cols = getattr(s.sides, u.side.value).columns
             if u.column not in cols:
                 problems.append(f"{path}.column: unknown column {u.column!r}")
+    manoeuvre = [u for u in s.units if u.echelon.is_manoeuvre]
+    for side in Side:
+        if not any(u.side == side for u in manoeuvre):
+            problems.append(f"units: the {side} side has no division, brigade, regiment or "
+                            f"detachment (nothing of it can move or fight)")
+    if len(manoeuvre) * s.days > MAX_UNIT_DAYS:
+        problems.append(f"units: {len(manoeuvre)} manoeuvre units x {s.days} days = "
+                        f"{len(manoeuvre) * s.days:,} unit-days exceeds the limit "
+                        f"{MAX_UNIT_DAYS:,}")
+    if s.objective.attacker == Side.JAPANESE:
+        problems.extend(_attacker_at_objective(s, places))
+    problems.extend(_param_key_problems(s.params))
     problems.extend(_hierarchy_cycles(s))
     if not problems:
         problems.extend(_map_problems(s))
     return problems
+
+
+def _attacker_at_objective(s: Scenario, places: set[str]) -> list[str]:
+    """The attacker may not hold its objective before the campaign begins."""
+    obj, attacker = s.objective.place, s.objective.attacker
+    if obj not in places:
+        return []
+    problems = []
+    if s.place(obj).control == attacker:
+        problems.append(f"places.{obj}.control: the objective starts held by the attacker "
+                        f"({attacker})")
+    for u in s.units:
+        if u.side == attacker and u.echelon.is_manoeuvre:
+            if u.location == obj:
+                problems.append(f"units.{u.id}.location: starts at the objective {obj!r}")
+            elif u.location is None and u.arrival is not None and u.arrival.place == obj:
+                problems.append(f"units.{u.id}.arrival.place: arrives at the objective {obj!r}")
+    return problems
+
+
+MONTHS = frozenset(str(m) for m in range(1, 13))
+FREE_KEY_TABLES = frozenset({("combat", "quality")})
+"""Parameter tables whose keys the scenario names itself (quality classes of its units)."""
+
+
+def _param_key_problems(params: Params) -> list[str]:
+    """Keys of the parameter tables that nothing reads: a misspelt terrain, month 13, a road
+    kind that does not exist. The tables keep their defaults for keys not given, so a wrong
+    key would otherwise be silently ignored."""
+    problems = []
+    for section_name in type(params).model_fields:
+        section = getattr(params, section_name)
+        for name, field in type(section).model_fields.items():
+            value = getattr(section, name)
+            if not isinstance(value, dict) or (section_name, name) in FREE_KEY_TABLES:
+                continue
+            default = field.get_default(call_default_factory=True)
+            known = MONTHS if name.endswith("_by_month") else frozenset(default)
+            inner_known = frozenset(k for v in default.values() if isinstance(v, dict)
+                                    for k in v)
+            where = f"params.{section_name}.{name}"
+            for key in sorted(value):
+                if key not in known:
+                    problems.append(f"{where}.{key}: unknown key (known: "
+                                    f"{', '.join(sorted(known, key=_natural))})")
+                elif isinstance(value[key], dict) and inner_known:
+                    problems.extend(f"{where}.{key}.{k}: unknown key (known: "
+                                    f"{', '.join(sorted(inner_known))})"
+                                    for k in sorted(value[key]) if k not in inner_known)
+    return problems
+
+
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (10**9, key)
 
 
 def _hierarchy_cycles(s: Scenario) -> list[str]:
@@ -560,4 +708,16 @@ def _map_problems(s: Scenario) -> list[str]:
         cut_off = [pid for comp in comps[1:] for pid in comp]
         return [f"roads: map is disconnected; no road links {', '.join(cut_off[:8])}"
                 f"{' ...' if len(cut_off) > 8 else ''} to {comps[0][0]!r}"]
-    return []
+    problems = []
+    for side in Side:
+        for cname, col in getattr(s.sides, side.value).columns.items():
+            where = f"sides.{side}.columns.{cname}.route"
+            for i, (a, b) in enumerate(zip(col.route, col.route[1:], strict=False), 1):
+                if not g.has_edge(a, b):
+                    problems.append(f"{where}[{i}]: no road from {a!r} to {b!r} (each place of "
+                                    f"a route must be joined by a road to the one before)")
+            if side == s.objective.attacker and col.route[-1] != s.objective.place:
+                problems.append(f"{where}: ends at {col.route[-1]!r}, not at the objective "
+                                f"{s.objective.place!r}; the column's units could never reach "
+                                f"it")
+    return problems

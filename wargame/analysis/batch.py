@@ -62,7 +62,9 @@ the day of the campaign (0 = start date) of the date beside it."""
 DAILY_SERIES = tuple(f"{what}.{s}" for what in ("men", "casualties") for s in SIDES)
 """Per-day series kept as distributions: men present and cumulative casualties per side."""
 
-MAX_RUNS = 10_000_000
+MAX_RUNS = 1_000_000
+"""Runs per batch: the summary reads runs.csv back, about 2 KB of memory and 300 bytes of
+file per run (see ``stats.MAX_RUNS_BYTES``)."""
 MAX_WORKERS = 512
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 

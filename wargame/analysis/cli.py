@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -74,9 +73,12 @@ the same PNG bytes.""",
 # --------------------------------------------------------------------------- arguments
 
 
-MAX_RUNS = 10_000_000
+MAX_RUNS = 1_000_000
 MAX_WORKERS = 512
 """The same limits as :mod:`wargame.analysis.batch` (checked there too)."""
+MAX_SEED = 2**63 - 1
+"""Seeds are 63-bit: run ``i`` of a batch plays a 63-bit seed (:func:`~.batch.run_seed`), and
+``wargame run --seed`` takes the same range."""
 
 
 def runs_arg(text: str) -> int:
@@ -104,13 +106,16 @@ def workers_arg(text: str) -> int:
 
 
 def seed_arg(text: str) -> int:
-    """``--seed``: a non-negative integer (the root of the SeedSequence)."""
+    """``--seed``: a whole number from 0 to 2**63 - 1 (the root of the SeedSequence)."""
+    shown = text if len(text) <= 40 else text[:39] + "…"
     try:
         s = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
     if s < 0:
-        raise argparse.ArgumentTypeError(f"{s}: must be 0 or more")
+        raise argparse.ArgumentTypeError(f"{shown}: must be 0 or more")
+    if s > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{shown}: must be at most 2**63 - 1 ({MAX_SEED})")
     return s
 
 
@@ -236,7 +241,7 @@ def show_batch(summary: dict[str, Any], where: str, elapsed_s: float) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .history import DEFAULT_RECORD, compare, load_record, markdown_table, rich_table, tally
-    from .stats import read_runs
+    from .stats import read_json_object, read_runs
 
     d = Path(args.dir)
     if not d.exists():
@@ -249,11 +254,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     start, name = None, str(d)
     if summary_path.is_file():
         try:
-            meta = json.loads(summary_path.read_text(encoding="utf-8"))
+            meta = read_json_object(summary_path)
             start = dt.date.fromisoformat(meta["start_date"])
             name = f"{meta.get('scenario', name)} ({table.n} runs)"
-        except (ValueError, KeyError, TypeError, OSError):
-            start = None
+        except (UserError, ValueError, KeyError, TypeError):
+            start = None  # the runs are what is compared; a broken summary only loses dates
     rows = compare(record, table, start)
     if args.markdown:
         print(markdown_table(rows), end="")
@@ -406,8 +411,7 @@ def _plot_dir(src: Path, out: Path) -> int:
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: exists and is not a directory")
     OutDir.check(out, force=True)  # writable, or its parent is
-    out.mkdir(parents=True, exist_ok=True)
-    written = plot_directory(src, out, load_record_or_none())
+    written = plot_directory(src, out, load_record_or_none())  # creates `out` when all is read
     print(f"wrote {', '.join(str(w) for w in written)}")
     return EXIT_OK
 

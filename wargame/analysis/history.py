@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,16 +66,14 @@ class Comparison:
 
 def load_record(path: str | Path = DEFAULT_RECORD) -> list[Figure]:
     """Read the record's ``[[figure]]`` tables; every problem is a one-line UserError."""
+    from wargame.scenario import ScenarioError, read_toml
+
     p = Path(path)
     name = _rel(p)
-    if not p.is_file():
-        raise UserError(f"{name}: file not found")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{name}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{name}: TOML syntax error: {exc}") from None
+        data = read_toml(p, kind="historical record", name=name)
+    except ScenarioError as exc:
+        raise UserError(exc.problems[0]) from None
     raw = data.get("figure")
     if not isinstance(raw, list) or not raw:
         raise UserError(f"{name}: no [[figure]] tables")

@@ -7,11 +7,12 @@ the software-version metadata, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
-import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from wargame.errors import UserError
 from wargame.scenario import Feature, RoadKind, Scenario
 
 from .batch import atomic_write
-from .stats import RunTable, wilson
+from .stats import RunTable, read_json_object, wilson
 
 DPI = 100
 JAPANESE, CHINESE = "#b2182b", "#2166ac"
@@ -51,12 +52,34 @@ def _figure(width_in: float, height_in: float) -> Any:
     return Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
 
 
+_HELD: list[list[tuple[Path, bytes]]] = []
+"""While :func:`_held_writes` is open, rendered charts wait here instead of being written."""
+
+
 def save_png(fig: Any, path: Path) -> Path:
     """Render to PNG bytes (no Software/version metadata) and write them atomically."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    atomic_write(path, buf.getvalue())
+    if _HELD:
+        _HELD[-1].append((path, buf.getvalue()))
+    else:
+        atomic_write(path, buf.getvalue())
     return path
+
+
+@contextlib.contextmanager
+def _held_writes(out: Path) -> Iterator[None]:
+    """Render every chart first and write them all at the end (creating ``out`` only then),
+    so a bad input file found half-way leaves nothing behind."""
+    _HELD.append([])
+    try:
+        yield
+        pending = _HELD[-1]
+    finally:
+        _HELD.pop()
+    out.mkdir(parents=True, exist_ok=True)
+    for path, data in pending:
+        atomic_write(path, data)
 
 
 # --------------------------------------------------------------------------- campaign map
@@ -218,17 +241,31 @@ def histograms(table: RunTable, panels: list[tuple[str, str, str]], path: Path, 
     return save_png(fig, path)
 
 
+MAX_DAILY_BYTES = 200_000_000
+
+
 def read_daily(path: Path) -> dict[str, list[tuple[dt.date, float, float, float]]]:
-    """``daily.csv`` as series -> [(date, q05, median, q95)]."""
+    """``daily.csv`` as series -> [(date, q05, median, q95)]; rows it cannot read are skipped,
+    a file it cannot read at all is a one-line UserError."""
     out: dict[str, list[tuple[dt.date, float, float, float]]] = {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
-                         float(row["median"]), float(row["q95"]))
-            except (KeyError, ValueError):
-                continue
-            out.setdefault(row["series"], []).append(point)
+    if path.stat().st_size > MAX_DAILY_BYTES:
+        raise UserError(f"{path}: file larger than {MAX_DAILY_BYTES} bytes")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                try:
+                    point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
+                             float(row["median"]), float(row["q95"]))
+                    series = row["series"]
+                except (KeyError, ValueError, TypeError):
+                    continue
+                out.setdefault(series, []).append(point)
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: not a CSV table: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return out
 
 
@@ -323,6 +360,19 @@ def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
 
 def plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
     """Every chart the files in ``src`` allow, written to ``out``; the paths written."""
+    with _held_writes(out):
+        return _plot_directory(src, out, record)
+
+
+def _chart(path: Path, what: str, draw: Any, result: dict[str, Any], out: Path) -> Path:
+    """Draw a chart from a JSON result; a result of the wrong shape is a one-line UserError."""
+    try:
+        return draw(result, out)  # type: ignore[no-any-return]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise UserError(f"{path}: not {what} result ({type(exc).__name__}: {exc})") from None
+
+
+def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
     from .stats import read_runs
 
     written: list[Path] = []
@@ -354,18 +404,13 @@ def plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]
         p = strength_chart(read_daily(src / "daily.csv"), out / "strength.png", title)
         if p is not None:
             written.append(p)
-    if (src / "whatif.json").is_file():
-        written.append(whatif_chart(_read_json(src / "whatif.json"), out / "whatif.png"))
-    if (src / "sensitivity.json").is_file():
-        written.append(tornado_chart(_read_json(src / "sensitivity.json"), out / "tornado.png"))
+    for name, what, draw, png in (("whatif.json", "a what-if", whatif_chart, "whatif.png"),
+                                  ("sensitivity.json", "a sensitivity", tornado_chart,
+                                   "tornado.png")):
+        if (src / name).is_file():
+            written.append(_chart(src / name, what, draw, _read_json(src / name), out / png))
     return written
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path}: not readable JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: not a JSON object")
-    return data
+    return read_json_object(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ Z95 = 1.959963984540054
 """Two-sided 95 % standard-normal quantile."""
 
 QUANTILES = (0.05, 0.5, 0.95)
-MAX_RUNS_BYTES = 2_000_000_000
+MAX_RUNS_BYTES = 500_000_000
+"""A runs.csv is read whole, about 8 bytes of memory per byte of file; a batch of the most
+runs allowed (``batch.MAX_RUNS``) writes about 300 MB."""
 
 TRUE, FALSE = "true", "false"
 
@@ -164,6 +167,8 @@ def read_runs(path: str | Path) -> RunTable:
         p = p / "runs.csv"
     if not p.exists():
         raise UserError(f"{p}: file not found (write one with 'wargame batch ... --out DIR')")
+    if not p.is_file():
+        raise UserError(f"{p}: not a regular file")  # a device never ends, a FIFO blocks
     try:
         if p.stat().st_size > MAX_RUNS_BYTES:
             raise UserError(f"{p}: file larger than {MAX_RUNS_BYTES} bytes")
@@ -190,6 +195,32 @@ def read_runs(path: str | Path) -> RunTable:
     except OSError as exc:
         raise UserError(f"{p}: cannot read: {exc.strerror or exc}") from None
     return RunTable(str(p), cols)
+
+
+MAX_JSON_BYTES = 50_000_000
+
+
+def read_json_object(path: str | Path) -> dict[str, Any]:
+    """A JSON object from a file the analysis wrote (summary.json, whatif.json, ...); every
+    problem (missing, not a regular file, too large, not UTF-8, not JSON, nested too deeply,
+    not an object) is a one-line UserError naming the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{p}: {'not a regular file' if p.exists() else 'file not found'}")
+    try:
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise UserError(f"{p}: file larger than {MAX_JSON_BYTES} bytes")
+        data = json.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(f"{p}: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UserError(f"{p}: not readable JSON: {why}") from None
+    except OSError as exc:
+        raise UserError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{p}: not a JSON object")
+    return data
 
 
 # --------------------------------------------------------------------------- batch summary

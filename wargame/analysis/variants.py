@@ -8,12 +8,11 @@ scenario lacks is reported as a clear error when the variant is applied, never s
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from wargame.errors import UserError
-from wargame.scenario import Scenario, ScenarioError, load_with_digest
+from wargame.scenario import Scenario, ScenarioError, load_with_digest, read_toml
 
 VARIANTS_FILE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "variants.toml"
 """The bundled variants (beside the bundled scenarios)."""
@@ -41,14 +40,10 @@ class VariantSet:
 def load_variants(path: str | Path = VARIANTS_FILE) -> VariantSet:
     """Read a variants file; every problem is a one-line UserError naming the file."""
     p = Path(path)
-    if not p.is_file():
-        raise UserError(f"{p}: variants file not found")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{p}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{p}: TOML syntax error: {exc}") from None
+        data = read_toml(p, kind="variants")
+    except ScenarioError as exc:
+        raise UserError(exc.problems[0]) from None
     raw = data.get("variants")
     if not isinstance(raw, dict) or not raw:
         raise UserError(f"{p}: no [variants.NAME] tables")
