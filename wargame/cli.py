@@ -32,6 +32,7 @@ from wargame.errors import (
     UserError,
     VerificationError,
 )
+from wargame.seeds import seed_arg
 from wargame.turnlog import (
     LogHeader,
     LogWriter,
@@ -857,7 +858,8 @@ def build_parser() -> ArgumentParser:
 
     p = add("run", cmd_run, "play a campaign day by day and report the result")
     scenario_args(p, optional=True)
-    p.add_argument("--seed", type=int, help="random seed (default: a fresh one, printed)")
+    p.add_argument("--seed", type=seed_arg,
+                   help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)")
     p.add_argument("--log", metavar="PATH", help="write the turn log (JSON Lines)")
     p.add_argument("--summary", metavar="PATH", help="write the JSON summary")
     p.add_argument("--export", metavar="PATH", help="save the final report (.html/.svg/.txt)")

@@ -16,6 +16,10 @@ import numpy as np
 from wargame.params import CombatParams, SupplyParams
 from wargame.state import Posture
 
+MAX_RATIO = 1e6
+"""Power ratios are kept within [1/MAX_RATIO, MAX_RATIO]: a side with no combat power at all
+(a factor of 0 in the table) loses at once, and the log stays finite."""
+
 
 class Outcome(StrEnum):
     REPULSED = "attack_repulsed"
@@ -94,7 +98,7 @@ def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str, *,
     to ``ratio_exponent`` and by the size of its own force engaged; the terrain casualty
     factor shields a defender only while it holds (models.md §1: "when the defender holds").
     """
-    ratio = max(ratio, 1e-6)
+    ratio = min(max(ratio, 1.0 / MAX_RATIO), MAX_RATIO)
     att = p.attacker_base_rate * (1.0 / ratio) ** p.ratio_exponent
     dfn = p.defender_base_rate * ratio ** p.ratio_exponent
     if defender_holds:
@@ -163,6 +167,6 @@ def noisy_ratio(p: CombatParams, att_power: float, def_power: float,
                 rng: np.random.Generator) -> float:
     """P_att / P_def times lognormal noise (models.md §7)."""
     if def_power <= 0:
-        return float("inf")
+        return MAX_RATIO if att_power > 0 else 1.0
     noise = rng.lognormal(0.0, p.ratio_noise_sigma) if p.ratio_noise_sigma > 0 else 1.0
-    return att_power / def_power * noise
+    return min(max(att_power / def_power * noise, 1.0 / MAX_RATIO), MAX_RATIO)

@@ -134,7 +134,7 @@ class CombatParams(_Table):
         0.42, "Casualty rates scale as (size_reference_men / men engaged) to this power: "
         "Dupuy, Attrition (1990): divisions 1x, regiments (~4,000 men) 1.5-2x, battalions "
         "(~800 men) 3-4x; 0.42 passes through the middle of those ranges.", le=3)
-    size_effect_bounds: tuple[float, float] = Field(
+    size_effect_bounds: tuple[Factor, Factor] = Field(
         (0.5, 4.0), description="Lowest and highest size multiplier: Dupuy's battalion rates "
         "(3-4x) are the top of his table; army-level forces lose at about half the divisional "
         "rate (Dupuy, Attrition 1990; estimate).")
@@ -157,6 +157,13 @@ class CombatParams(_Table):
         "must push through before the defender gives up the place, unless it breaks first. "
         "Estimate from the 2-4 km battle-position depth of WWII infantry doctrine (FM 100-5, "
         "1941) and the Chinese practice of defence in depth at passes (geography.md).", le=100)
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> CombatParams:
+        lo, hi = self.size_effect_bounds
+        if lo > hi:
+            raise ValueError(f"size_effect_bounds: lowest {lo} is above highest {hi}")
+        return self
+
     withdraw_daily_loss: float = _p(
         0.05, "A defender whose daily loss passes this fraction withdraws. Breakpoint studies "
         "(RAND/Dupuy): defenders withdraw at about 5 %/day.", le=1)

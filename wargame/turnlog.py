@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from wargame import __version__
 from wargame.errors import UserError
+from wargame.seeds import valid_seed
 
 LOG_SCHEMA = 2          # 2: footer counts its days; incomplete logs carry no summary
 MAX_LOG_BYTES = 50_000_000
@@ -216,10 +217,15 @@ def read_log(path: str | Path) -> TurnLog:
         raise _fail(name, "log file not found")
     if p.is_dir():
         raise _fail(name, "is a directory, not a log file")
+    if not p.is_file():
+        raise _fail(name, "not a regular file")
     try:
         if p.stat().st_size > MAX_LOG_BYTES:
             raise _fail(name, f"log larger than {MAX_LOG_BYTES} bytes")
-        raw = p.read_bytes()
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_LOG_BYTES + 1)
+        if len(raw) > MAX_LOG_BYTES:
+            raise _fail(name, f"log larger than {MAX_LOG_BYTES} bytes")
     except OSError as exc:
         raise _fail(name, f"cannot read: {exc.strerror or exc}") from None
     if not raw.strip():
@@ -270,8 +276,11 @@ def _header(name: str, head: dict[str, Any]) -> LogHeader:
     try:
         branch = head.get("branch")
         if branch is not None and not (isinstance(branch, dict)
-                                       and isinstance(branch.get("day"), int)):
+                                       and isinstance(branch.get("day"), int)
+                                       and not isinstance(branch.get("day"), bool)):
             raise TypeError("'branch' must be null or a record with a 'day'")
+        if branch is not None and branch["day"] < 0:
+            raise TypeError(f"'branch' day {branch['day']} is before the first day")
         overrides = _typed(head, "overrides", list)
         if not all(isinstance(o, str) for o in overrides):
             raise TypeError("'overrides' must be a list of strings")
@@ -279,10 +288,17 @@ def _header(name: str, head: dict[str, Any]) -> LogHeader:
             scenario_path=_typed(head, "scenario_path", str),
             scenario_name=_typed(head, "scenario", str),
             scenario_sha256=_typed(head, "scenario_sha256", str),
-            seed=_typed(head, "seed", int), overrides=overrides, branch=branch,
+            seed=_seed(head), overrides=overrides, branch=branch,
             program=str(head.get("program", "")))
     except (KeyError, TypeError) as exc:
         raise _fail(name, f"line 1: header field {exc.args[0]}") from None
+
+
+def _seed(head: dict[str, Any]) -> int:
+    seed = _typed(head, "seed", int)
+    if not valid_seed(seed):
+        raise TypeError(f"'seed' {seed} must be between 0 and 2**63 - 1")
+    return seed
 
 
 def _typed(d: dict[str, Any], key: str, typ: type) -> Any:

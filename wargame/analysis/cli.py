@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
+from wargame.seeds import seed_arg
 
 if TYPE_CHECKING:
     from wargame.scenario import Scenario
@@ -76,7 +77,6 @@ the same PNG bytes.""",
 MAX_RUNS = 1_000_000
 MAX_WORKERS = 512
 """The same limits as :mod:`wargame.analysis.batch` (checked there too)."""
-MAX_SEED = 2**63 - 1
 """Seeds are 63-bit: run ``i`` of a batch plays a 63-bit seed (:func:`~.batch.run_seed`), and
 ``wargame run --seed`` takes the same range."""
 
@@ -103,20 +103,6 @@ def workers_arg(text: str) -> int:
     if not 1 <= k <= MAX_WORKERS:
         raise argparse.ArgumentTypeError(f"{k}: must be between 1 and {MAX_WORKERS}")
     return k
-
-
-def seed_arg(text: str) -> int:
-    """``--seed``: a whole number from 0 to 2**63 - 1 (the root of the SeedSequence)."""
-    shown = text if len(text) <= 40 else text[:39] + "…"
-    try:
-        s = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
-    if s < 0:
-        raise argparse.ArgumentTypeError(f"{shown}: must be 0 or more")
-    if s > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"{shown}: must be at most 2**63 - 1 ({MAX_SEED})")
-    return s
 
 
 def default_workers() -> int:
