@@ -10,6 +10,7 @@ changes during a campaign lives in :mod:`wargame.state`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from wargame.scenario import Arrival, Commitment, Echelon, Scenario, Side
 
@@ -109,7 +110,7 @@ class OrderOfBattle:
         formations: dict[str, Formation] = {}
         for u in scenario.units:
             klass = CLASS_BY_ECHELON[u.echelon]
-            common = dict(id=u.id, side=u.side, name=u.name, commander=u.commander,
+            common: dict[str, Any] = dict(id=u.id, side=u.side, name=u.name, commander=u.commander,
                           commander_alias=u.commander_alias, quality=u.quality,
                           commitment=u.commitment, echelon=u.echelon)
             if issubclass(klass, ManoeuvreUnit):

@@ -405,15 +405,15 @@ class DoctrineParams(_Table):
 class Params(_Table):
     """All model parameters; every field names its source."""
 
-    combat: CombatParams = Field(default_factory=CombatParams)
-    ambush: AmbushParams = Field(default_factory=AmbushParams)
-    movement: MovementParams = Field(default_factory=MovementParams)
-    air: AirParams = Field(default_factory=AirParams)
-    supply: SupplyParams = Field(default_factory=SupplyParams)
-    attrition: AttritionParams = Field(default_factory=AttritionParams)
-    weather: WeatherParams = Field(default_factory=WeatherParams)
-    guerrilla: GuerrillaParams = Field(default_factory=GuerrillaParams)
-    doctrine: DoctrineParams = Field(default_factory=DoctrineParams)
+    combat: CombatParams = Field(default_factory=lambda: CombatParams())
+    ambush: AmbushParams = Field(default_factory=lambda: AmbushParams())
+    movement: MovementParams = Field(default_factory=lambda: MovementParams())
+    air: AirParams = Field(default_factory=lambda: AirParams())
+    supply: SupplyParams = Field(default_factory=lambda: SupplyParams())
+    attrition: AttritionParams = Field(default_factory=lambda: AttritionParams())
+    weather: WeatherParams = Field(default_factory=lambda: WeatherParams())
+    guerrilla: GuerrillaParams = Field(default_factory=lambda: GuerrillaParams())
+    doctrine: DoctrineParams = Field(default_factory=lambda: DoctrineParams())
 
 
 def iter_params(params: Params) -> list[tuple[str, object, str]]:
