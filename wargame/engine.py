@@ -649,15 +649,20 @@ class Campaign:
             by_kind = {kind: supply.road_capacity(p.supply, kind, rain=rain, interdiction=cut,
                                                   raid_cut=0.0)
                        for kind in p.supply.road_capacity_tons}
-            capacity: dict[tuple[str, str], float] = {}
-            raid_left = 1.0 - p.guerrilla.raid_capacity_cut
-            for rid, key, kind in w.roads_by_id:
-                cap = by_kind.get(kind, 0.0)
-                if (side == Side.JAPANESE and s.control.get(key[0]) == side == s.control.get(
-                        key[1]) and self.rng.random() < p.guerrilla.raid_chance_per_road):
-                    cap *= raid_left
-                    raided.append(rid)
-                capacity[key] = cap
+            capacity = {key: by_kind.get(kind, 0.0) for _rid, key, kind in w.roads_by_id}
+            if side == Side.JAPANESE:
+                # guerrillas raid roads behind the Japanese front: one draw per road both of
+                # whose ends the Japanese hold, in road-id order
+                ctl = s.control
+                exposed = [(rid, key) for rid, key, _kind in w.roads_by_id
+                           if ctl.get(key[0]) == side == ctl.get(key[1])]
+                if exposed:
+                    draws = self.rng.random(len(exposed))
+                    left = 1.0 - p.guerrilla.raid_capacity_cut
+                    for (rid, key), x in zip(exposed, draws, strict=True):
+                        if x < p.guerrilla.raid_chance_per_road:
+                            capacity[key] *= left
+                            raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
