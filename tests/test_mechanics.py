@@ -100,7 +100,12 @@ def test_interdiction_cuts_supply_throughput() -> None:
 def test_rain_halves_a_dirt_roads_capacity() -> None:
     dry = supply.road_capacity(P.supply, "cart_road", rain=False, interdiction=0, raid_cut=0)
     wet = supply.road_capacity(P.supply, "cart_road", rain=True, interdiction=0, raid_cut=0)
-    assert wet == pytest.approx(dry * P.supply.rain_capacity_factor)
+    assert wet == pytest.approx(0.5 * dry)
+    highway_dry = supply.road_capacity(P.supply, "highway", rain=False, interdiction=0,
+                                       raid_cut=0)
+    highway_wet = supply.road_capacity(P.supply, "highway", rain=True, interdiction=0,
+                                       raid_cut=0)
+    assert wet / dry < highway_wet / highway_dry < 1.0
 
 
 def test_ambush_chance_is_highest_at_passes_and_zero_on_the_plain() -> None:

@@ -297,8 +297,10 @@ class SupplyParams(_Table):
         "today, marching, or static. models.md §6: 100-200 t/day for a division in sustained "
         "combat, 'far less when static' (food and fodder, little ammunition); the march and "
         "static shares are estimates.")
-    rain_capacity_factor: float = _p(
-        0.5, "Rain halves a dirt road's capacity (models.md §6, estimate); highways 0.75.", le=1)
+    rain_capacity_factor: dict[str, Factor] = Field(
+        default_factory=lambda: {"highway": 0.75, "cart_road": 0.5, "mountain_track": 0.5},
+        description="Capacity in rain by road class: rain halves a dirt road's capacity "
+        "(models.md §6, estimate); the gravelled motor highways suffer less (0.75, estimate).")
     carried_days: float = _p(
         5.0, "Days of supply a unit carries and can live on when cut off (Japanese infantry "
         "carried several days' rations; estimate).", le=60)

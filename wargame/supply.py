@@ -97,5 +97,5 @@ def road_capacity(p: SupplyParams, kind: str, *, rain: bool, interdiction: float
     """Tons/day a road carries today."""
     cap = p.road_capacity_tons.get(kind, 0.0)
     if rain:
-        cap *= p.rain_capacity_factor
+        cap *= p.rain_capacity_factor.get(kind, 1.0)
     return cap * (1.0 - interdiction) * (1.0 - raid_cut)
