@@ -32,7 +32,7 @@ from wargame.errors import (
     UserError,
     VerificationError,
 )
-from wargame.seeds import seed_arg
+from wargame.seeds import fresh_seed, seed_arg
 from wargame.turnlog import (
     LogHeader,
     LogWriter,
@@ -137,13 +137,6 @@ def console_for(args: argparse.Namespace) -> Console:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
-
-
-def fresh_seed() -> int:
-    """A new seed from OS entropy (printed and recorded so the run can be repeated)."""
-    import numpy as np
-
-    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 def _date_to_day(log: TurnLog, text: str) -> int:

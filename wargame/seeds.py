@@ -28,3 +28,10 @@ def seed_arg(text: str) -> int:
 def valid_seed(seed: object) -> bool:
     """True for a whole number (not a bool) in 0..2**63 - 1."""
     return isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED
+
+
+def fresh_seed() -> int:
+    """A new seed from OS entropy (printed and recorded so the run can be repeated)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence().generate_state(1)[0])

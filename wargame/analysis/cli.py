@@ -13,19 +13,16 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from wargame.cli import DEFAULT_SCENARIO, load
+from wargame.cli import resolve_scenario as scenario_path
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
-from wargame.seeds import seed_arg
-
-if TYPE_CHECKING:
-    from wargame.scenario import Scenario
+from wargame.seeds import fresh_seed, seed_arg
 
 # Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
 # 'wargame --help' stays quick.
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
-DEFAULT_SCENARIO = "west_hunan_1945"
 
 EXAMPLES = {
     "batch": """examples:
@@ -77,8 +74,6 @@ the same PNG bytes.""",
 MAX_RUNS = 1_000_000
 MAX_WORKERS = 512
 """The same limits as :mod:`wargame.analysis.batch` (checked there too)."""
-"""Seeds are 63-bit: run ``i`` of a batch plays a 63-bit seed (:func:`~.batch.run_seed`), and
-``wargame run --seed`` takes the same range."""
 
 
 def runs_arg(text: str) -> int:
@@ -113,33 +108,9 @@ def default_workers() -> int:
         return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def scenario_path(name: str | None) -> Path:
-    """A path as given, or the name of a bundled scenario (``tutorial``)."""
-    name = name or DEFAULT_SCENARIO
-    p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name:
-        return p
-    bundled = SCENARIO_DIR / f"{name}.toml"
-    return bundled if bundled.exists() else p
-
-
-def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
-    """Scenario and content digest; ScenarioError becomes UserError."""
-    from wargame.scenario import ScenarioError, load_with_digest
-
-    try:
-        return load_with_digest(path, overrides)
-    except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
-
-
 def root_seed(args: argparse.Namespace) -> int:
     """The given --seed, or a fresh one (recorded in the outputs; see :func:`announce`)."""
-    if args.seed is not None:
-        return int(args.seed)
-    import numpy as np
-
-    return int(np.random.default_rng().integers(2**32))  # from OS entropy
+    return int(args.seed) if args.seed is not None else fresh_seed()
 
 
 def timeout(args: argparse.Namespace) -> float:
