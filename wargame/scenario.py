@@ -364,24 +364,12 @@ def _set_path(node: Any, path: list[str], value: Any, model: Any) -> None:
             node[key] = value
             return
         if key not in node:
-            node[key] = _default_of(model, key)
+            node[key] = {}
         node = node[key]
         model = sub_model
 
 
 _UNKNOWN = object()
-
-
-def _default_of(model: Any, key: str) -> Any:
-    """A fresh copy of a field's default table, so that ``--set`` on one entry of a table
-    (``params.combat.terrain_defender.pass``) keeps the table's other entries."""
-    fields = getattr(model, "model_fields", None)
-    if fields is None or key not in fields:
-        return {}
-    default = fields[key].get_default(call_default_factory=True)
-    if isinstance(default, BaseModel):
-        return {}
-    return json.loads(json.dumps(default)) if isinstance(default, dict) else {}
 
 
 def _field_model(model: Any, key: str) -> Any:
