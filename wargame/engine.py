@@ -402,9 +402,7 @@ class Campaign:
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
-        engaged = {uid for e in self._day["engagements"] for uid in (*e["attackers"],
-                                                                     *e["defenders"])}
-        self._pursuits(engaged, max(1, engagements))
+        self._pursuits(self._engaged_today(), max(1, engagements))
         for u in s.units.values():
             if u.on_map and u.location is None and u.road_to not in sites:
                 u.contact_days = 0
@@ -439,6 +437,11 @@ class Campaign:
         s, p = self.state, self.params
         return (p.combat.air_superiority if s.air_superiority == side else 1.0) * \
             air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
+
+    def _engaged_today(self) -> set[str]:
+        """Ids of every unit in one of today's engagements so far."""
+        return {uid for e in self._day["engagements"] for uid in (*e["attackers"],
+                                                                  *e["defenders"])}
 
     def _pursuits(self, engaged: set[str], engagements: int) -> None:
         """Pursuit: a counter-attacking unit at the place a withdrawing enemy column has just
@@ -638,8 +641,7 @@ class Campaign:
         s, w, p = self.state, self.world, self.params
         rain = weather.is_rain(s.weather)
         report: dict[str, Any] = {}
-        fought = {uid for e in self._day["engagements"] for uid in (*e["attackers"],
-                                                                    *e["defenders"])}
+        fought = self._engaged_today()
         marched = {m["unit"] for m in self._day["moves"]}
         for side in Side:
             blocked = w.enemy_held(s, side)
