@@ -22,7 +22,7 @@ from wargame.errors import UserError
 from wargame.scenario import Feature, RoadKind, Scenario
 
 from .batch import atomic_write
-from .stats import RunTable, read_json_object, wilson
+from .stats import RunTable, csv_errors, read_json_object, wilson
 
 DPI = 100
 JAPANESE, CHINESE = "#b2182b", "#2166ac"
@@ -250,22 +250,15 @@ def read_daily(path: Path) -> dict[str, list[tuple[dt.date, float, float, float]
     out: dict[str, list[tuple[dt.date, float, float, float]]] = {}
     if path.stat().st_size > MAX_DAILY_BYTES:
         raise UserError(f"{path}: file larger than {MAX_DAILY_BYTES} bytes")
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                try:
-                    point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
-                             float(row["median"]), float(row["q95"]))
-                    series = row["series"]
-                except (KeyError, ValueError, TypeError):
-                    continue
-                out.setdefault(series, []).append(point)
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise UserError(f"{path}: not a CSV table: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with csv_errors(path), open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
+                         float(row["median"]), float(row["q95"]))
+                series = row["series"]
+            except (KeyError, ValueError, TypeError):
+                continue
+            out.setdefault(series, []).append(point)
     return out
 
 

@@ -6,11 +6,12 @@ engine, so the same functions summarise a fresh batch, a hand-made table or a wh
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,19 @@ def _is_date(text: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def csv_errors(path: Path) -> Iterator[None]:
+    """Turn what can go wrong reading a CSV file into a one-line UserError naming it."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: not a CSV table: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_runs(path: str | Path) -> RunTable:
     """Read a ``runs.csv`` (ours or hand-made) into columns; one-line UserError if unreadable."""
     p = Path(path)
@@ -169,7 +183,7 @@ def read_runs(path: str | Path) -> RunTable:
         raise UserError(f"{p}: file not found (write one with 'wargame batch ... --out DIR')")
     if not p.is_file():
         raise UserError(f"{p}: not a regular file")  # a device never ends, a FIFO blocks
-    try:
+    with csv_errors(p):
         if p.stat().st_size > MAX_RUNS_BYTES:
             raise UserError(f"{p}: file larger than {MAX_RUNS_BYTES} bytes")
         with open(p, newline="", encoding="utf-8") as fh:
@@ -188,12 +202,6 @@ def read_runs(path: str | Path) -> RunTable:
                                     f"{len(header)}")
                 for h, c in zip(header, row, strict=True):
                     cols[h].append(c.strip())
-    except UnicodeDecodeError:
-        raise UserError(f"{p}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise UserError(f"{p}: not a CSV table: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{p}: cannot read: {exc.strerror or exc}") from None
     return RunTable(str(p), cols)
 
 
