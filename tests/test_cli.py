@@ -149,10 +149,21 @@ def test_validate_and_oob_of_the_bundled_scenarios(name: str,
         assert out
 
 
-def test_no_command_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli([], capsys)
-    assert code == 2
-    one_line_error(err, "wargame")
+@pytest.mark.parametrize("argv", [["--seed", "1", "--quiet"], ["--debug", "--seed", "1",
+                                                                   "--quiet"]])
+def test_options_without_a_command_mean_run(argv: list[str],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    assert out.startswith("Battle of West Hunan") and "seed 1:" in out
+
+
+def test_python_m_wargame_and_the_shim_take_options_without_a_command(tmp_path: Path) -> None:
+    for argv in ([sys.executable, str(ROOT / "run_scenario.py"), "--seed", "1", "--quiet"],
+                 [sys.executable, "-m", "wargame", "--seed", "1", "--quiet"]):
+        p = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        assert "seed 1: " in p.stdout
 
 
 def test_unknown_option_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -232,11 +243,12 @@ def test_live_display_shows_the_campaign_as_it_unfolds(
     screen = ANSI.sub("", buf.getvalue())
     days = read_log(log).days
     for d in (days[0], days[-1]):
-        assert f"{d['date']}  day {d['day'] + 1}/" in screen
+        assert f"{d['date']}  D+{d['day']}/" in screen
     for words in ("sorties CN", "air: chinese superiority", "Japanese", "Chinese", "supply",
-                  "x front line", "@ objective", "Engagements today",
-                  f"day {len(days)} of {load_scenario(TUTORIAL).days}", "End of campaign",
-                  "Casualties by side and category", "Key events"):
+                  "x front", "@ objective", "Engagements today", "! fighting today",
+                  f"{len(days)} of {load_scenario(TUTORIAL).days} days played", "End of campaign",
+                  "Casualties by side and category", "Key events",
+                  "Play it again", "wargame run tutorial --seed 1"):
         assert words in screen, words
 
 
@@ -245,7 +257,7 @@ def test_terminal_map_puts_places_on_their_real_relative_positions() -> None:
     state = initial_state(world)
     rows = report.terminal_map(world, state, width=78, height=24).plain.splitlines()
     where = {}
-    for y, row in enumerate(rows[:-2]):
+    for y, row in enumerate(rows[:24]):
         for x, ch in enumerate(row):
             if ch in "JjCc@":
                 where.setdefault(ch, []).append((x, y))
@@ -253,7 +265,7 @@ def test_terminal_map_puts_places_on_their_real_relative_positions() -> None:
     japanese = where.get("J", []) + where.get("j", [])
     assert japanese and all(x > ox for x, _ in japanese)
     assert all(y >= oy for pts in where.values() for _, y in pts)
-    assert "x" in "".join(rows[:-2])       # ford_village (J) - high_pass (C): the front
+    assert "x" in "".join(rows[:24])       # ford_village (J) - high_pass (C): the front
     assert "@·West Airfield" in rows[oy]                    # the objective is labelled
 
 
@@ -365,10 +377,10 @@ def test_replay_day_and_date_show_that_day(name: str, logs: dict[str, Path],
     log = read_log(logs[name])
     code, out, err = run_cli(["replay", str(logs[name]), "--day", "3"], capsys)
     assert code == 0, err
-    assert out.startswith(f"{log.days[3]['date']}  day 4/")
+    assert out.startswith(f"{log.days[3]['date']}  D+3/")
     code, out, err = run_cli(["replay", str(logs[name]), "--date", log.days[5]["date"]], capsys)
     assert code == 0, err
-    assert out.startswith(f"{log.days[5]['date']}  day 6/")
+    assert out.startswith(f"{log.days[5]['date']}  D+5/")
     code, out, _ = run_cli(["replay", str(logs[name])], capsys)
     assert code == 0 and out.startswith(log.days[-1]["date"])
 
@@ -383,7 +395,7 @@ def test_replay_step_walks_with_enter_back_and_quit(
     monkeypatch.setattr(cli, "read_key", lambda prompt: next(keys))
     code, _, err = run_cli(["replay", str(logs["tutorial"]), "--step"], capsys)
     assert code == 0, err
-    shown = re.findall(r"^(\d{4}-\d{2}-\d{2})  day", ANSI.sub("", buf.getvalue()), re.M)
+    shown = re.findall(r"^(\d{4}-\d{2}-\d{2})  D\+", ANSI.sub("", buf.getvalue()), re.M)
     assert shown == ["1945-04-06", "1945-04-07", "1945-04-08", "1945-04-07"]
 
 
@@ -765,8 +777,9 @@ def test_a_day_out_of_range_is_one_line_exit_2(
     code, out, err = run_cli([a.format(log=tutorial_log, tmp=tmp_path) for a in args], capsys)
     assert code == 2 and out == ""
     line = one_line_error(err, tutorial_log)
-    last = len(read_log(tutorial_log).days) - 1
-    assert f"out of range 0..{last}" in line or "is not a date" in line
+    days = read_log(tutorial_log).days
+    assert (f"is outside the log, which covers day 0 ({days[0]['date']}) to day "
+            f"{len(days) - 1} ({days[-1]['date']})" in line or "is not a date" in line)
     assert files(tmp_path) == before
 
 

@@ -24,7 +24,7 @@ def tutorial():
 
 SUMMARY_KEYS = {"scenario", "scenario_sha256", "seed", "start_date", "end_date", "days",
                 "outcome", "zhijiang_captured", "zhijiang_captured_date",
-                "closest_approach_km", "culmination_date", "japanese_at_start_line_by_end",
+                "closest_approach_km", "closest_approach_date", "japanese_at_start_line_by_end",
                 "casualties", "sorties"}
 
 

@@ -486,10 +486,10 @@ def test_bad_run_arguments(args: list[str], words: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--day", "-1"], "day -1 out of range 0.."),
-    (["--day", str(2**70)], "out of range 0.."),
-    (["--date", "1945-04-01"], "day -5 out of range 0.."),         # before the first day
-    (["--date", "1946-01-01"], "out of range 0.."),                # after the last
+    (["--day", "-1"], "--day -1 is outside the log, which covers day 0 (1945-04-06) to day"),
+    (["--day", str(2**70)], "is outside the log, which covers day 0 (1945-04-06)"),
+    (["--date", "1945-04-01"], "--date 1945-04-01 is outside the log"),    # before the first
+    (["--date", "1946-01-01"], "--date 1946-01-01 is outside the log"),    # after the last
     (["--date", "1945-02-30"], "is not a date"),
     (["--date", "May Day"], "is not a date"),
     (["--date", ""], "is not a date"),

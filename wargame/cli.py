@@ -25,13 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wargame import __version__
+from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     UserError,
     VerificationError,
+    did_you_mean,
 )
+from wargame.formats import FORMATS, printable
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.turnlog import (
     LogHeader,
@@ -50,12 +53,13 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from wargame.engine import Campaign
+    from wargame.report import ColumnReach
     from wargame.scenario import Scenario
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-DEFAULT_SCENARIO = "west_hunan_1945"
 PROGRAM = f"wargame {__version__}"
 LIVE_DELAY_S = 0.08
+PIPE_WIDTH = 10_000
+"""Line width off a terminal (``COLUMNS`` overrides): wide enough that nothing wraps."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -81,7 +85,11 @@ def resolve_scenario(name: str | None) -> Path:
     if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
         return p
     bundled = SCENARIO_DIR / f"{name}.toml"
-    return bundled if bundled.exists() else p
+    if bundled.exists():
+        return bundled
+    names = [b.stem for b in bundled_scenarios()]
+    raise UserError(f"{name}: no such file, and no bundled scenario of that name"
+                    f"{did_you_mean(name, names) or ' (bundled: ' + ', '.join(names) + ')'}")
 
 
 def scenario_ref(path: Path, log_path: str | Path) -> str:
@@ -136,18 +144,33 @@ def console_for(args: argparse.Namespace) -> Console:
     """The console for stdout (plain text when stdout is not a terminal)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    con = Console(highlight=False, soft_wrap=False)
+    if not con.is_terminal and "COLUMNS" not in os.environ:
+        con.width = PIPE_WIDTH       # a pipe or a file: no wrapping
+    return con
 
 
 def _date_to_day(log: TurnLog, text: str) -> int:
-    """The day number of a date in a log (day 0 is the log's first date)."""
+    """The day number of a date in a log (D+0, day 0, is the log's first date), checked to
+    lie inside the log."""
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{log.path}: --date {text!r} is not a date (YYYY-MM-DD)") from None
     if not log.days:
         raise UserError(f"{log.path}: the log has no days")
-    return (date - dt.date.fromisoformat(log.days[0]["date"])).days
+    day = (date - dt.date.fromisoformat(log.days[0]["date"])).days
+    return _day_in_log(log, day, f"--date {text}")
+
+
+def _day_in_log(log: TurnLog, day: int, given: str | None = None) -> int:
+    """``day`` if the log has it, else a UserError naming the dates the log covers."""
+    last = len(log.days) - 1
+    if not 0 <= day <= last:
+        first, end = log.days[0]["date"], log.days[last]["date"]
+        raise UserError(f"{log.path}: {given or f'--day {day}'} is outside the log, which "
+                        f"covers day 0 ({first}) to day {last} ({end})")
+    return day
 
 
 def _silence_stdout() -> None:
@@ -170,7 +193,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scenario, _ = load(path, args.set)
     oob = OrderOfBattle.from_scenario(scenario)
     con = console_for(args)
-    con.print(f"{path}: valid — {scenario.meta.name}")
+    con.print(f"{path}: valid — {printable(scenario.meta.name)}", markup=False)
     con.print(f"  {scenario.meta.start_date} to {scenario.meta.end_date} ({scenario.days} days)")
     con.print(f"  {len(scenario.places)} places, {len(scenario.roads)} connections")
     for side in Side:
@@ -185,19 +208,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _where_placed(node: Any) -> str:
+    """Where a manoeuvre unit starts, or when and where it arrives."""
+    if node.location:
+        return str(node.location)
+    a = node.arrival
+    return f"arrives day {a.day} at {a.place} by {a.mode}" if a is not None else ""
+
+
 def _tree(node: Any, parent: Any) -> None:
+    from rich.markup import escape
+
     from wargame.forces import ManoeuvreUnit
 
-    label = f"[bold]{node.name}[/]"
+    def safe(text: str) -> str:
+        return escape(printable(text))
+
+    label = f"[bold]{safe(node.name)}[/]"
     if node.commander:
-        label += f" — {node.commander}"
+        label += f" — {safe(node.commander)}"
         if node.commander_alias:
-            label += f" [dim]({node.commander_alias})[/]"
+            label += f" [dim]({safe(node.commander_alias)})[/]"
     label += f"  [cyan]{node.strength_men:,} men[/]"
     if isinstance(node, ManoeuvreUnit):
-        where = node.location or (f"arrives day {node.arrival.day} at {node.arrival.place} "
-                                  f"by {node.arrival.mode}" if node.arrival else "")
-        label += f"  [dim]{node.quality}, {where}[/]"
+        label += f"  [dim]{safe(node.quality)}, {safe(_where_placed(node))}[/]"
     if node.commitment.value != "committed":
         label += f"  [yellow]{node.commitment}[/]"
     branch = parent.add(label)
@@ -205,19 +239,39 @@ def _tree(node: Any, parent: Any) -> None:
         _tree(s, branch)
 
 
+OOB_COLUMNS = ("side", "id", "parent", "echelon", "name", "commander", "commander_alias",
+               "men", "quality", "commitment", "column", "location")
+
+
 def cmd_oob(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.tree import Tree
 
-    from wargame.forces import OrderOfBattle
+    from wargame import formats
+    from wargame.forces import ManoeuvreUnit, OrderOfBattle
     from wargame.scenario import Side
 
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     oob = OrderOfBattle.from_scenario(scenario)
     con = console_for(args)
+    if args.format != "table":
+        rows = []
+        for side in Side:
+            for root in oob.roots(side):
+                for f in root.walk():
+                    unit = isinstance(f, ManoeuvreUnit)
+                    rows.append((str(side), f.id, f.parent.id if f.parent else None,
+                                 str(f.echelon), f.name, f.commander, f.commander_alias,
+                                 f.strength_men, f.quality, str(f.commitment),
+                                 f.column if unit else None,
+                                 _where_placed(f) if unit else None))
+        formats.write(con, args.format, OOB_COLUMNS, rows, f"Order of battle of "
+                      f"{scenario.meta.name}")
+        return EXIT_OK
     for side in Side:
-        tree = Tree(f"[bold]{getattr(scenario.sides, side.value).name}[/] — "
-                    f"{oob.men(side):,} men")
+        tree = Tree(f"[bold]{escape(printable(getattr(scenario.sides, side.value).name))}[/]"
+                    f" — {oob.men(side):,} men")
         for root in oob.roots(side):
             _tree(root, tree)
         con.print(tree)
@@ -232,20 +286,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
+    from wargame import formats
     from wargame.params import iter_params
 
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     con = console_for(args)
-    t = Table(title=f"Model parameters of {scenario.meta.name}", show_lines=False)
-    t.add_column("key", no_wrap=True)
-    t.add_column("value")
-    t.add_column("source")
-    for key, value, source in iter_params(scenario.params):
-        t.add_row(key, json.dumps(value), source)
-    con.print(t)
+    formats.write(con, args.format, ("key", "value", "source"), iter_params(scenario.params),
+                  f"Model parameters of {scenario.meta.name}")
     return EXIT_OK
 
 
@@ -257,10 +305,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{p.stem:<18} (unreadable: run 'wargame validate {p.stem}')")
             continue
         default = "  [default]" if p.stem == DEFAULT_SCENARIO else ""
-        print(f"{p.stem:<18} {meta.get('name', '')}{default}")
+        print(f"{p.stem:<18} {printable(str(meta.get('name', '')))}{default}")
         if meta.get("description"):
-            print(textwrap.fill(str(meta["description"]), 96, initial_indent=" " * 19,
-                                subsequent_indent=" " * 19))
+            print(textwrap.fill(printable(str(meta["description"])), 96,
+                                initial_indent=" " * 19, subsequent_indent=" " * 19))
+    print(f"(from {SCENARIO_DIR}; copy one to edit it, then 'wargame run FILE.toml')")
     return EXIT_OK
 
 
@@ -286,10 +335,9 @@ def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
     if args.seed is not None:
         raise UserError(f"{args.from_log}: run --from takes the seed from the log; "
                         f"do not give --seed")
-    day = args.day if args.day is not None else _date_to_day(log, args.date)
-    last = len(log.days) - 1
-    if not 0 <= day <= last:
-        raise UserError(f"{args.from_log}: day {day} out of range 0..{last}")
+    if not log.days:
+        raise UserError(f"{args.from_log}: the log has no days")
+    day = _day_in_log(log, args.day) if args.day is not None else _date_to_day(log, args.date)
     return path, log, day
 
 
@@ -378,7 +426,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         writer.finish(summary)
     if args.summary:
         atomic_write_text(Path(args.summary), json.dumps(summary, indent=2) + "\n")
-    final = report.final_report(campaign.world, summary, records)
+    final = report.final_report(campaign.world, summary, records, rerun=_rerun_command(args, plan))
     if args.quiet:
         c = summary["casualties"]
         print(f"{summary['scenario']} seed {plan.seed}: {summary['outcome']} on "
@@ -397,6 +445,24 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"changed nothing (values read only at the start, such as "
               f"units.*.strength_men, have no effect in a branch)", file=sys.stderr)
     return EXIT_OK
+
+
+def _rerun_command(args: argparse.Namespace, plan: _Plan) -> str:
+    """The command line that plays this campaign again, day for day."""
+    import shlex
+
+    if plan.parent is not None:
+        when = f"--day {args.day}" if args.day is not None else f"--date {args.date}"
+        parts = ["wargame", "run", "--from", str(args.from_log), *when.split()]
+        sets = list(args.set)
+    else:
+        bundled = plan.path.resolve().parent == SCENARIO_DIR
+        parts = ["wargame", "run", plan.path.stem if bundled else str(plan.path),
+                 "--seed", str(plan.seed)]
+        sets = plan.overrides
+    for o in sets:
+        parts += ["--set", o]
+    return printable(shlex.join(parts))
 
 
 def _play(args: argparse.Namespace, campaign: Campaign, con: Console,
@@ -507,15 +573,18 @@ def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
     from wargame import report
 
     days = campaign.world.scenario.days
-    progress = Progress(TextColumn("campaign"), BarColumn(bar_width=40),
-                        TextColumn("day {task.completed:.0f} of {task.total:.0f}"),
+    progress = Progress(TextColumn("campaign"), BarColumn(bar_width=30),
+                        TextColumn("{task.completed:.0f} of {task.total:.0f} days played"),
                         console=con)
     task = progress.add_task("campaign", total=days)
-    with Live(console=con, refresh_per_second=12, transient=False) as live:
+    reach = report.ColumnReach()
+    with Live(console=con, auto_refresh=False, transient=False,
+              vertical_overflow="crop") as live:
         def show(c: Campaign, record: dict[str, Any]) -> None:
+            reach.update(c.world, c.state, record["date"])
             progress.update(task, completed=record["day"] + 1)
-            live.update(report.situation(c.world, c.state, record, con.width, con.height,
-                                         progress=progress), refresh=True)
+            live.update(report.situation(c.world, c.state, record, con.width, con.height - 1,
+                                         progress=progress, reach=reach), refresh=True)
             if delay > 0:
                 time.sleep(delay)
         campaign.callbacks.append(show)
@@ -565,11 +634,15 @@ def _version_note(log: TurnLog) -> str:
     return ""
 
 
-def _replay_to(campaign: Campaign, log: TurnLog, day: int) -> dict[str, Any]:
-    """Play ``campaign`` through ``day`` and check the state against the log's hash."""
+def _replay_to(campaign: Campaign, log: TurnLog, day: int,
+               reach: ColumnReach | None = None) -> dict[str, Any]:
+    """Play ``campaign`` through ``day`` and check the state against the log's hash;
+    ``reach`` takes in every day's positions on the way."""
     got: dict[str, Any] = {}
 
     def keep(c: Campaign, record: dict[str, Any]) -> None:
+        if reach is not None:
+            reach.update(c.world, c.state, record["date"])
         if record["day"] == day:
             got.update(record)
 
@@ -604,14 +677,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.date is not None:
         day = _date_to_day(log, args.date)
     else:
-        day = args.day if args.day is not None else (0 if args.step else last)
-    if not 0 <= day <= last:
-        raise UserError(f"{args.log}: day {day} out of range 0..{last}")
+        day = _day_in_log(log, args.day) if args.day is not None else (0 if args.step else last)
     con = console_for(args)
     if args.step:
         return _step(log, day, con)
-    _replay_to(campaign, log, day)
-    con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width))
+    reach = report.ColumnReach()
+    _replay_to(campaign, log, day, reach)
+    con.print(report.situation(campaign.world, campaign.state, log.days[day],
+                               min(con.width, 160), reach=reach))
     if day == last and not log.complete:
         con.print(f"[dim]{args.log}: the log ends here, marked incomplete "
                   f"({(log.footer or {}).get('reason', 'no footer')})[/]")
@@ -650,15 +723,15 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
     from wargame import report
 
     last = len(log.days) - 1
-    campaign, shown = _replay_campaign(log), -1
+    campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
     while True:
         if day <= shown:                 # going back: play again from the start
-            campaign, shown = _replay_campaign(log), -1
-        _replay_to(campaign, log, day)
+            campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
+        _replay_to(campaign, log, day, reach)
         shown = day
         con.clear()
         con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width,
-                                   con.height - 1))
+                                   con.height - 2, reach=reach))
         while True:
             key = read_key(STEP_KEYS + (" (last day)" if day == last else "") + " > ").lower()
             if key == "q":
@@ -807,7 +880,7 @@ EXAMPLES = {
     "validate": """examples:
   wargame validate scenarios/west_hunan_1945.toml
   wargame validate tutorial --set units.def_10div.strength_men=9000""",
-    "oob": "example:\n  wargame oob west_hunan_1945",
+    "oob": "examples:\n  wargame oob west_hunan_1945\n  wargame oob --format csv > oob.csv",
     "replay": """examples:
   wargame replay west.jsonl --day 30            # day 0 is the start date
   wargame replay west.jsonl --date 1945-05-01
@@ -816,7 +889,9 @@ EXAMPLES = {
     "diff": "example:\n  wargame diff west.jsonl branch.jsonl",
     "schema": "example:\n  wargame schema > scenario.schema.json",
     "list": "example:\n  wargame list",
-    "params": "example:\n  wargame params tutorial --set params.ambush.surprise_factor=1.0",
+    "params": """examples:
+  wargame params tutorial --set params.ambush.surprise_factor=1.0
+  wargame params --format markdown > PARAMETERS.md""",
 }
 
 
@@ -872,8 +947,12 @@ def build_parser() -> ArgumentParser:
     scenario_args(p)
     p = add("oob", cmd_oob, "print each side's order of battle as a tree")
     scenario_args(p, optional=True)
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table (a tree), or one row per formation as csv, json or markdown")
     p = add("params", cmd_params, "print the model parameters with their sources")
     scenario_args(p, optional=True)
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table (default), csv, json or markdown")
     add("list", cmd_list, "list the bundled scenarios with a one-line description")
     add("schema", cmd_schema, "print the JSON Schema of the scenario format")
 
@@ -900,12 +979,21 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def with_default_command(argv: list[str]) -> list[str]:
+    """Options without a command mean ``run`` (``wargame --seed 1`` is ``wargame run --seed
+    1``), and so does no argument at all; ``--help`` and ``--version`` stay the program's."""
+    first = next((a for a in argv if a != "--debug"), None)
+    if first is None or (first.startswith("-") and first not in ("-h", "--help", "--version")):
+        return ["run", *argv]
+    return argv
+
+
 def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     """Entry point of ``wargame``, ``python -m wargame`` and ``run_scenario.py``; returns the
     exit status."""
     if argv is None and default_run:
         argv = ["run"]
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in argv
     try:
         parser = build_parser()
@@ -920,6 +1008,7 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         if debug:
             raise
         for line in str(exc).splitlines() or [type(exc).__name__]:
+            line = printable(line)
             print(line if line.startswith("wargame") or ":" in line else f"wargame: {line}",
                   file=sys.stderr)
         return exc.exit_code
@@ -932,7 +1021,7 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     except Exception as exc:
         if debug:
             raise
-        msg = textwrap.shorten(f"{type(exc).__name__}: {exc}", 300)
+        msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
         print(f"wargame: internal error: {msg} (run with --debug for a traceback)",
               file=sys.stderr)
         return EXIT_FAILED

@@ -93,6 +93,8 @@ class Campaign:
         self.callbacks: list[DayCallback] = []
         self.events_total = 0
         self._day: dict[str, Any] = {}
+        self.engaged_units: set[str] = set()
+        """Ids of every unit that has fought in at least one engagement so far."""
         self._stop_after: int | None = None
         self._started = False
         self.over = False
@@ -750,6 +752,7 @@ class Campaign:
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
         self._day["hash"] = s.digest()
+        self.engaged_units |= self._engaged_today()
         record = self._day
         for cb in self.callbacks:
             cb(self, record)
@@ -803,7 +806,9 @@ class Campaign:
             if captured else None,
             "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf")
             else None,
-            "culmination_date": w.date(s.closest_day).isoformat(),
+            "closest_approach_date": w.date(s.closest_day).isoformat(),
+            # the day the nearest point was reached; offensive_culminated_date is the day the
+            # Japanese staff turned from attack to hold or withdrawal (often later)
             "offensive_culminated_date": None if s.culminated_day is None
             else w.date(s.culminated_day).isoformat(),
             "counteroffensive_date": None if s.counteroffensive_day is None
@@ -814,6 +819,7 @@ class Campaign:
             "men_at_end": {str(side): s.men(side) for side in Side},
             "control": {str(side): sorted(p for p, c in s.control.items() if c == side)
                         for side in Side},
+            "engaged_units": sorted(self.engaged_units),
             "final_hash": s.digest(),
         }
         return Summary(data)

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wargame.errors import did_you_mean
 from wargame.params import Params
 
 MAX_FILE_BYTES = 5_000_000
@@ -350,7 +351,9 @@ def _set_path(node: Any, path: list[str], value: Any, model: Any) -> None:
             match = [r for r in node if isinstance(r, dict) and r.get("id") == key]
             if not match:
                 where = ".".join(path[:i])
-                raise ValueError(f"--set {dotted}: no record with id {key!r} in {where}")
+                ids = [str(r.get("id")) for r in node if isinstance(r, dict)]
+                raise ValueError(f"--set {dotted}: no record with id {key!r} in {where}"
+                                 f"{did_you_mean(key, ids)}")
             if last:
                 raise ValueError(f"--set {dotted}: cannot replace a whole record")
             node = match[0]
@@ -359,7 +362,8 @@ def _set_path(node: Any, path: list[str], value: Any, model: Any) -> None:
             raise ValueError(f"--set {dotted}: {'.'.join(path[:i])} is a value, not a table")
         sub_model = _field_model(model, key)
         if key not in node and sub_model is _UNKNOWN:
-            raise ValueError(f"--set {dotted}: unknown key {key!r}")
+            known = [*node, *(getattr(model, "model_fields", None) or ())]
+            raise ValueError(f"--set {dotted}: unknown key {key!r}{did_you_mean(key, known)}")
         if last:
             node[key] = value
             return

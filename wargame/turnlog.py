@@ -209,6 +209,20 @@ def _fail(path: str, msg: str) -> UserError:
     return UserError(f"{path}: {msg}")
 
 
+def _what_it_is(text: str) -> str:
+    """What a file that is not a turn log seems to be, as the end of an error message."""
+    expected = "; a turn log is the JSON Lines file written by 'wargame run --log'"
+    try:
+        whole = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        if text.lstrip().startswith("[") or "\n[" in text[:4000]:
+            return f" (it looks like a TOML file, perhaps a scenario){expected}"
+        return expected
+    if isinstance(whole, dict) and "outcome" in whole and "casualties" in whole:
+        return f" (it is a campaign summary, as written by 'wargame run --summary'){expected}"
+    return f" (it is one JSON document, not JSON Lines){expected}"
+
+
 def read_log(path: str | Path) -> TurnLog:
     """Read and check the structure of a log; every problem is a one-line UserError."""
     name = str(path)
@@ -243,7 +257,7 @@ def read_log(path: str | Path) -> TurnLog:
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            raise _fail(name, f"line {i}: not valid JSON") from None
+            raise _fail(name, f"line {i}: not valid JSON{_what_it_is(text)}") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
             raise _fail(name, f"line {i}: not a log record (no 'type')")
         records.append(rec)

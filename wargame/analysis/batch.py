@@ -41,14 +41,15 @@ SIDES = ("japanese", "chinese")
 LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease", "total", "battle")
 """Casualty columns per side; ``battle`` is killed + wounded + captured (no disease), the
 scope of most published casualty figures."""
-DATE_KEYS = ("zhijiang_captured_date", "culmination_date", "offensive_culminated_date",
+DATE_KEYS = ("zhijiang_captured_date", "closest_approach_date", "offensive_culminated_date",
              "counteroffensive_date")
 OUTCOMES = ("japanese_repulsed", "zhijiang_captured", "stalemate")
 
 COLUMNS: tuple[str, ...] = (
     "run", "seed", "outcome", "zhijiang_captured",
     "zhijiang_captured_date", "zhijiang_captured_day", "closest_approach_km",
-    "culmination_date", "culmination_day", "offensive_culminated_date", "offensive_culminated_day",
+    "closest_approach_date", "closest_approach_day", "offensive_culminated_date",
+    "offensive_culminated_day",
     "counteroffensive_date", "counteroffensive_day", "japanese_at_start_line_by_end",
     "end_date", "days",
     *(f"casualties.{s}.{c}" for s in SIDES for c in LOSS_CATEGORIES),
@@ -682,7 +683,7 @@ def write_batch_outputs(spec: BatchSpec, out: OutDir, bands: DailyBands | None, 
 
 REPORT_METRICS = (
     ("closest_approach_km", "closest approach to the objective, road km"),
-    ("culmination_day", "day of the closest approach"),
+    ("closest_approach_day", "day of the closest approach"),
     ("offensive_culminated_day", "day the Japanese offensive culminated"),
     ("counteroffensive_day", "day the Chinese counteroffensive began"),
     ("zhijiang_captured_day", "day the objective fell"),

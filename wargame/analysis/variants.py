@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from wargame.bundled import VARIANTS_FILE
 from wargame.errors import UserError
 from wargame.scenario import Scenario, ScenarioError, load_with_digest, read_toml
-
-VARIANTS_FILE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "variants.toml"
-"""The bundled variants (beside the bundled scenarios)."""
 
 
 @dataclass(frozen=True)
