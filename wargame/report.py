@@ -409,7 +409,8 @@ def columns_table(world: World, state: CampaignState, reach: ColumnReach | None)
         now = "-" if head is None else (
             f"{_where(world, head)} {world.distance_to_objective(head):.0f} km")
         best = (reach.furthest.get(name) if reach else None)
-        far = "-" if best is None else (f"{place_name(world, best[1])} {best[0]:.0f} km "
+        far = "-" if best is None else (f"{short_name(place_name(world, best[1]))} "
+                                        f"{best[0]:.0f} km "
                                         f"{_short_date(best[2])}")
         t.add_row(printable(name), f"{sum(u.present for u in units):,}", now, far)
     t.caption = f"km: by road to {place_name(world, objective)}"
