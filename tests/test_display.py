@@ -195,3 +195,32 @@ def test_piped_params_are_not_wrapped(tmp_path: Path) -> None:
         [sys.executable, "-m", "wargame", "params", "--format", "csv"], cwd=tmp_path,
         text=True, capture_output=True, timeout=60).stdout)))) - 1
     assert len(rows) == n_params            # one line per parameter: nothing wrapped
+
+
+def test_a_plain_install_finds_the_bundled_scenarios_from_any_folder(tmp_path: Path) -> None:
+    """``pip install .`` (not editable): the scenarios and variants ship in the package."""
+    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(wheels), str(ROOT)], capture_output=True, text=True,
+                           timeout=600, cwd=tmp_path)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel, = wheels.glob("wargame-*.whl")
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                           "--target", str(target), str(wheel)], capture_output=True,
+                          text=True, timeout=600)
+    assert inst.returncode == 0, inst.stderr[-2000:]
+    env = {**os.environ, "PYTHONPATH": str(target)}
+
+    def wargame(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "wargame", *args], cwd=elsewhere,
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    where = wargame("list")
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.split()[0] == "tutorial" and "west_hunan_1945" in where.stdout
+    assert str(target) in where.stdout                  # read from the installed package
+    run = wargame("run", "west_hunan_1945", "--seed", "4", "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert "seed 4:" in run.stdout
+    assert (target / "wargame" / "scenarios" / "variants.toml").is_file()

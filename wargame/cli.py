@@ -260,12 +260,12 @@ def cmd_oob(args: argparse.Namespace) -> int:
         for side in Side:
             for root in oob.roots(side):
                 for f in root.walk():
-                    unit = isinstance(f, ManoeuvreUnit)
+                    unit = f if isinstance(f, ManoeuvreUnit) else None
                     rows.append((str(side), f.id, f.parent.id if f.parent else None,
                                  str(f.echelon), f.name, f.commander, f.commander_alias,
                                  f.strength_men, f.quality, str(f.commitment),
-                                 f.column if unit else None,
-                                 _where_placed(f) if unit else None))
+                                 unit.column if unit else None,
+                                 _where_placed(unit) if unit else None))
         formats.write(con, args.format, OOB_COLUMNS, rows, f"Order of battle of "
                       f"{scenario.meta.name}")
         return EXIT_OK

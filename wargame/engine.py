@@ -227,7 +227,8 @@ class Campaign:
                 n += air.sorties(p, air.AirGroupState(gs.group_id, avail, gs.role,
                                                       gs.base_active), s.weather, self.rng)
             flown[side] = n
-        s.air_superiority = air.superiority(p, flown)
+        superior = air.superiority(p, flown)
+        s.air_superiority = None if superior is None else Side(superior)
         for side in Side:
             a = s.air[side]
             missions = air.allocate(p, flown[side], s.air_superiority == side)
@@ -395,6 +396,7 @@ class Campaign:
         sites: dict[str, list[UnitState]] = {}
         for u in s.units.values():
             if (u.on_map and u.location is None and u.present > 0 and u.mission in ATTACKING
+                    and u.road_from is not None and u.road_to is not None
                     and s.occupant(u.road_to) == u.side.enemy):
                 road = w.tmap.road(u.road_from, u.road_to)
                 effort = movement.road_effort_km(self.params.movement, road["kind"], road["km"],
@@ -507,8 +509,10 @@ class Campaign:
         attackers = [a for a in attackers if a.side == att_side]
         terrain = w.tmap.terrain(place)
         rain = weather.is_rain(s.weather)
-        through_pass = any(w.tmap.road(a.road_from, place)["crosses_pass"] for a in attackers)
-        river = any(w.tmap.road(a.road_from, place)["river_crossings"] > 0 for a in attackers)
+        through_pass = any(w.tmap.road(str(a.road_from), place)["crosses_pass"]
+                           for a in attackers)
+        river = any(w.tmap.road(str(a.road_from), place)["river_crossings"] > 0
+                    for a in attackers)
         town = w.tmap.has(place, Feature.TOWN)
         best_posture = max((d.posture for d in defenders),
                            key=lambda x: cp.posture.get(str(x), 1.0))
@@ -671,6 +675,7 @@ class Campaign:
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
                 place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
+                assert place is not None, u.id
                 activity = ("combat" if u.id in fought else "march" if u.id in marched
                             else "static")
                 demands.append(supply.Demand(
@@ -713,6 +718,7 @@ class Campaign:
             if not u.on_map or u.present <= 0:
                 continue
             place = u.location or u.road_to
+            assert place is not None, u.id
             terrain = str(w.tmap.terrain(place))
             rate = attrition.disease_rate(
                 p.attrition, date, str(u.side), mountain=terrain in ("mountain", "pass"),
@@ -802,8 +808,8 @@ class Campaign:
             "days": s.day + 1,
             "outcome": outcome,
             "zhijiang_captured": captured,
-            "zhijiang_captured_date": w.date(s.objective_captured_day).isoformat()
-            if captured else None,
+            "zhijiang_captured_date": None if s.objective_captured_day is None
+            else w.date(s.objective_captured_day).isoformat(),
             "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf")
             else None,
             "closest_approach_date": w.date(s.closest_day).isoformat(),

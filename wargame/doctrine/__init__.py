@@ -9,6 +9,7 @@ units, and events worth reporting. Rules are thresholds from the scenario's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from wargame.state import Mission
 
@@ -23,7 +24,7 @@ class Order:
     days: int = 0           # for CONSOLIDATE: days to halt and regroup (0: just today)
 
     def to_dict(self) -> dict:
-        d = {"unit": self.unit_id, "mission": str(self.mission), "target": self.target}
+        d: dict[str, Any] = {"unit": self.unit_id, "mission": str(self.mission), "target": self.target}
         if self.days:
             d["days"] = self.days
         return d

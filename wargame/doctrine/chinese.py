@@ -72,7 +72,7 @@ def decide(world: World, state: CampaignState) -> Decision:
         for place in threatened_places(world, state):
             if closest > p.reserve_trigger_km or not reserves:
                 break
-            pick = min(reserves, key=lambda r: world.tmap.dist[r.location][place])
+            pick = min(reserves, key=lambda r: world.tmap.dist[str(r.location)][place])
             reserves.remove(pick)
             decision.commit.append(pick.id)
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))

@@ -41,7 +41,7 @@ def waiting_for_main_body(world: World, state: CampaignState, u: UnitState) -> b
     It attacks once no other unit of its column is on its way within ``concentrate_km``
     behind it (a deliberate attack by the whole column rather than piecemeal).
     """
-    if u.location is not None or state.occupant(u.road_to) != Side.CHINESE:
+    if u.location is not None or u.road_to is None or state.occupant(u.road_to) != Side.CHINESE:
         return False
     path = world.column_path(u)
     if path is None or u.road_to not in path:
@@ -83,6 +83,7 @@ def decide(world: World, state: CampaignState) -> Decision:
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
             else:
                 origin = u.location or u.road_from or u.road_to
+                assert origin is not None, u.id
                 decision.orders.append(
                     Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line)))
         elif phase == HOLD or world.column_path(u) is None:
