@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import json
 import os
 import pty
 import re
@@ -224,3 +225,60 @@ def test_a_plain_install_finds_the_bundled_scenarios_from_any_folder(tmp_path: P
     assert run.returncode == 0, run.stderr
     assert "seed 4:" in run.stdout
     assert (target / "wargame" / "scenarios" / "variants.toml").is_file()
+
+
+def _hostile_tutorial(tmp_path: Path) -> Path:
+    """The tutorial with control characters in its names: a screen clear, a carriage return
+    and a newline that would fake an error line."""
+    text = (ROOT / "scenarios" / "tutorial.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "Tutorial: one pass, one airfield"',
+                        'name = "Tutorial\\u001b[2J\\u001b[H"')
+    text = text.replace('name = "Ford Village"', 'name = "Ford\\rVillage\\nwargame: error"')
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [["run", "--seed", "1"], ["validate"], ["oob"],
+                                     ["oob", "--format", "csv"], ["params", "--format", "json"]])
+def test_names_with_control_characters_are_shown_escaped(command: list[str],
+                                                         tmp_path: Path) -> None:
+    path = _hostile_tutorial(tmp_path)
+    p = subprocess.run([sys.executable, "-m", "wargame", command[0], str(path), *command[1:]],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "\x1b" not in p.stdout and "\r" not in p.stdout
+    assert not any(line.startswith("wargame: error") for line in p.stdout.splitlines())
+    if command[0] in ("run", "validate"):
+        assert "Tutorial\\x1b[2J\\x1b[H" in p.stdout
+
+
+def test_names_with_control_characters_on_the_live_display(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = Screen(160, 50)
+    monkeypatch.setattr(cli, "console_for", lambda args: screen.console)
+    assert cli.main(["run", str(_hostile_tutorial(tmp_path)), "--seed", "1", "--delay", "0"]) == 0
+    raw = screen.buf.getvalue()
+    assert "\x1b[2J" not in raw and "Ford\rVillage" not in raw
+    assert "Tutorial\\x1b[2J" in screen.text
+
+
+@pytest.mark.parametrize("command", [["params"], ["oob"]])
+def test_params_and_oob_in_every_format(command: list[str], tmp_path: Path) -> None:
+    def out(fmt: str) -> str:
+        p = subprocess.run([sys.executable, "-m", "wargame", *command, "--format", fmt],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    rows = list(csv.DictReader(io.StringIO(out("csv"))))
+    records = json.loads(out("json"))
+    markdown = [line for line in out("markdown").splitlines() if line.startswith("| ")]
+    assert len(rows) == len(records) == len(markdown) - 1 > 20
+    key = "key" if command == ["params"] else "id"
+    assert [r[key] for r in rows] == [r[key] for r in records]
+    if command == ["params"]:
+        assert records[0]["value"] == json.loads(rows[0]["value"])   # typed in JSON
+        assert all(r["source"] for r in records)                      # every one sourced
+    else:
+        assert {"jp_116div", "new6_14div"} <= {r["id"] for r in records}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from wargame import air, ambush, attrition, combat, movement, supply, weather
+from wargame import air, ambush, attrition, combat, movement, rules, supply, weather
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
 from wargame.state import (
@@ -182,6 +182,7 @@ class Campaign:
 
     def _apply(self, side: Side, decision: Decision) -> None:
         s = self.state
+        rules.check_decision(self.world, s, side, decision)
         if decision.phase != s.phase.get(side):
             if side == Side.JAPANESE and decision.phase == japanese.WITHDRAW:
                 s.culminated_day = s.day

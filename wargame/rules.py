@@ -1,0 +1,97 @@
+"""What a side may order: the engine checks every order against these rules before it
+applies it, whoever gave it (a staff, a person, an order file or a replayed log).
+
+An order is legal when its unit exists, belongs to the ordering side, is on the map and
+under the side's command (arrived, not destroyed, not held back by higher command), its
+mission is known, and its target is a place of the map that the unit can reach by road.
+"""
+
+from __future__ import annotations
+
+import math
+
+from wargame.doctrine import Decision, Order
+from wargame.errors import UserError, did_you_mean
+from wargame.scenario import Side
+from wargame.state import CampaignState, Mission, Status, UnitState
+from wargame.world import World
+
+ORDERABLE = (Status.ACTIVE, Status.RESERVE)
+"""Unit statuses that take orders."""
+NEEDS_TARGET = (Mission.ADVANCE, Mission.REINFORCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+"""Missions that must name a place; hold and consolidate stay where the unit is."""
+
+
+class IllegalOrderError(UserError):
+    """An order the rules do not allow; the message is one line naming the unit and why."""
+
+
+def _position(u: UnitState) -> str | None:
+    return u.location or u.road_to or u.road_from
+
+
+def _orderable(world: World, state: CampaignState, side: Side, unit_id: str,
+               what: str) -> UnitState:
+    u = state.units.get(unit_id)
+    if u is None:
+        raise IllegalOrderError(f"{what}: no unit {unit_id!r}"
+                                f"{did_you_mean(unit_id, state.units)}")
+    if u.side != side:
+        raise IllegalOrderError(f"{what}: {unit_id} is a {u.side} unit; the {side} side "
+                                f"cannot order it")
+    if u.status == Status.PENDING:
+        arrival = world.unit(unit_id).arrival
+        when = "" if arrival is None else f" (it arrives on D+{arrival.day})"
+        raise IllegalOrderError(f"{what}: {unit_id} has not arrived{when}")
+    if u.status == Status.DESTROYED:
+        raise IllegalOrderError(f"{what}: {unit_id} has been destroyed")
+    return u
+
+
+def check_order(world: World, state: CampaignState, side: Side, order: Order) -> None:
+    """Raise :class:`IllegalOrderError` unless ``side`` may give ``order`` today."""
+    what = f"order for {order.unit_id}"
+    u = _orderable(world, state, side, order.unit_id, what)
+    if u.status not in ORDERABLE:
+        raise IllegalOrderError(f"{what}: {order.unit_id} is {u.status}: higher command has "
+                                f"not released it")
+    try:
+        mission = Mission(order.mission)
+    except ValueError:
+        raise IllegalOrderError(f"{what}: unknown mission {str(order.mission)!r}"
+                                f"{did_you_mean(str(order.mission), Mission)}") from None
+    if order.days < 0:
+        raise IllegalOrderError(f"{what}: days must be 0 or more, not {order.days}")
+    target = order.target
+    if target is None:
+        if mission in NEEDS_TARGET:
+            raise IllegalOrderError(f"{what}: {mission} needs a place")
+        return
+    g = world.tmap.graph
+    if target not in g:
+        raise IllegalOrderError(f"{what}: no place {target!r}{did_you_mean(target, g.nodes)}")
+    here = _position(u)
+    if here is not None and math.isinf(world.tmap.dist[here].get(target, math.inf)):
+        raise IllegalOrderError(f"{what}: {target} cannot be reached by road from {here}")
+
+
+def check_decision(world: World, state: CampaignState, side: Side, decision: Decision) -> None:
+    """Check every order, commitment and release of a side's decision."""
+    for order in decision.orders:
+        check_order(world, state, side, order)
+    for uid in decision.commit:
+        _orderable(world, state, side, uid, f"commit {uid}")
+    for uid in decision.release:
+        u = _orderable(world, state, side, uid, f"release {uid}")
+        if u.status != Status.UNCOMMITTED:
+            raise IllegalOrderError(f"release {uid}: it is {u.status}, not held back")
+
+
+def legal_orders(world: World, state: CampaignState, side: Side) -> dict[str, list[str]]:
+    """For each unit the side may order today, the missions it may take (those that need a
+    place take any place reachable by road from where the unit is)."""
+    out: dict[str, list[str]] = {}
+    for u in state.units.values():
+        if u.side == side and u.status in ORDERABLE:
+            out[u.id] = [str(m) for m in Mission]
+    return out
