@@ -319,7 +319,7 @@ def test_each_day_line_holds_the_inputs_results_and_state_hash(
     assert [d["day"] for d in days] == list(range(len(days)))
     for d in days:
         assert d["type"] == "day"
-        assert {"date", "weather", "orders", "moves", "air", "supply", "engagements",
+        assert {"date", "weather", "decisions", "moves", "air", "supply", "engagements",
                 "losses", "events", "hash"} <= set(d)
         assert re.fullmatch(r"[0-9a-f]{64}", d["hash"])
         assert set(d["air"]) == {"japanese", "chinese"}
@@ -331,7 +331,17 @@ def test_each_day_line_holds_the_inputs_results_and_state_hash(
         assert {"place", "attackers", "defenders", "terrain", "att_power", "def_power",
                 "surprise", "ratio"} <= set(e)                      # inputs
         assert {"att_losses", "def_losses", "outcome"} <= set(e)      # results
-    assert any(d["orders"] for d in days) and any(d["moves"] for d in days)
+    side_of = {u.id: str(u.side) for u in load_scenario(SCENARIOS / f"{name}.toml").units}
+    for d in days:                     # each side's whole decision, only its own units
+        assert set(d["decisions"]) == {"japanese", "chinese"}
+        for side, decision in d["decisions"].items():
+            assert {"phase", "orders", "commit", "release", "culminated",
+                    "counteroffensive"} <= set(decision)
+            assert {side_of[o["unit"]] for o in decision["orders"]} <= {side}
+    assert any(d["decisions"]["japanese"]["orders"] for d in days)
+    assert any(d["decisions"]["chinese"]["orders"] for d in days)
+    assert sum(d["decisions"]["japanese"]["culminated"] for d in days) <= 1
+    assert any(d["moves"] for d in days)
     assert footer["type"] == "footer" and footer["complete"] is True
     assert footer["days"] == len(days)
     assert footer["final_hash"] == days[-1]["hash"] == footer["summary"]["final_hash"]

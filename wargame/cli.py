@@ -35,6 +35,7 @@ from wargame.errors import (
     did_you_mean,
 )
 from wargame.formats import FORMATS, printable
+from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.turnlog import (
     LogHeader,
@@ -52,9 +53,10 @@ from wargame.turnlog import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wargame.commanders import Commander
     from wargame.engine import Campaign
     from wargame.report import ColumnReach
-    from wargame.scenario import Scenario
+    from wargame.scenario import Scenario, Side
 
 PROGRAM = f"wargame {__version__}"
 LIVE_DELAY_S = 0.08
@@ -400,7 +402,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = _plan(args)
     for p in outputs:
         check_output_path(p)
-    campaign = Campaign(plan.scenario, plan.seed, branch=plan.branch)
+    commanders = None
+    if plan.parent is not None and plan.branch is not None:
+        commanders = logged_commanders(plan.parent, until=plan.branch[0])
+    campaign = Campaign(plan.scenario, plan.seed, branch=plan.branch, commanders=commanders)
     con = console_for(args)
     err = Console(stderr=True, highlight=False)
     if args.seed is None and plan.parent is None and not args.quiet:
@@ -625,7 +630,16 @@ def _replay_campaign(log: TurnLog) -> Campaign:
     if h.branch is not None:
         branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
         branch = (int(h.branch["day"]), branched)
-    return Campaign(base, h.seed, branch=branch)
+    return Campaign(base, h.seed, branch=branch, commanders=logged_commanders(log))
+
+
+def logged_commanders(log: TurnLog, until: int | None = None) -> dict[Side, Commander]:
+    """Commanders that give each side's decisions as the log recorded them (through day
+    ``until - 1``), then leave the side to its staff."""
+    from wargame.commanders import Logged, Staff
+    from wargame.scenario import Side
+
+    return {side: Logged(side, log.decisions(str(side)), Staff(side), until) for side in Side}
 
 
 def _version_note(log: TurnLog) -> str:
@@ -750,10 +764,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     produced: list[dict[str, Any]] = []
     campaign.callbacks.append(lambda c, r: produced.append({"type": "day", **r}))
     n = len(log.days)
-    if log.complete:
-        campaign.run()
-    elif n:
-        campaign.run(until_day=n - 1)
+    try:
+        if log.complete:
+            campaign.run()
+        elif n:
+            campaign.run(until_day=n - 1)
+    except IllegalOrderError as exc:
+        d = campaign.state.day
+        raise VerificationError(f"{args.log}: day {d} ({log.days[d]['date'] if d < n else '?'})"
+                                f" holds an order the rules refuse: {exc}") from None
     footer = None
     if log.footer is not None:
         summary = campaign.summary().to_dict() if log.complete else None

@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from wargame import air, ambush, attrition, combat, movement, rules, supply, weather
+from wargame.commanders import Commander, SideView, Staff
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
 from wargame.state import (
@@ -82,8 +83,12 @@ class Campaign:
     """One campaign: world + state + generator, advanced day by day on a simpy clock."""
 
     def __init__(self, scenario: Scenario, seed: int, *,
-                 branch: tuple[int, Scenario] | None = None) -> None:
+                 branch: tuple[int, Scenario] | None = None,
+                 commanders: dict[Side, Commander] | None = None) -> None:
         self.world = World.from_scenario(scenario)
+        self.commanders: dict[Side, Commander] = {side: Staff(side) for side in Side}
+        """Who decides for each side: the built-in staff unless told otherwise."""
+        self.commanders.update(commanders or {})
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.state = initial_state(self.world)
@@ -145,7 +150,7 @@ class Campaign:
             self._route_cache.clear()
             self._reinforce_pending()
         self._day = {"day": s.day, "date": self.today().isoformat(), "events": [],
-                     "orders": [], "moves": [], "engagements": [], "air": {}, "supply": {},
+                     "decisions": {}, "moves": [], "engagements": [], "air": {}, "supply": {},
                      "losses": {}}
         s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
         self._day["weather"] = s.weather
@@ -176,19 +181,21 @@ class Campaign:
                         f"{unit.arrival.mode} ({u.present:,} men)", unit=u.id, place=place)
 
     def _staffs(self) -> None:
-        for side, module in ((Side.JAPANESE, japanese), (Side.CHINESE, chinese)):
-            decision: Decision = module.decide(self.world, self.state)
+        """Each side's commander decides in turn (the attacker first), seeing what that side
+        may know; the engine checks and applies each decision and logs it whole."""
+        for side in (Side.JAPANESE, Side.CHINESE):
+            decision = self.commanders[side].decide(SideView(self.world, self.state, side))
             self._apply(side, decision)
+            self._day["decisions"][str(side)] = decision.to_dict()
 
     def _apply(self, side: Side, decision: Decision) -> None:
         s = self.state
         rules.check_decision(self.world, s, side, decision)
-        if decision.phase != s.phase.get(side):
-            if side == Side.JAPANESE and decision.phase == japanese.WITHDRAW:
-                s.culminated_day = s.day
-            if side == Side.CHINESE and decision.phase == chinese.COUNTEROFFENSIVE:
-                s.counteroffensive_day = s.day
-            s.phase[side] = decision.phase
+        if decision.culminated and s.culminated_day is None:
+            s.culminated_day = s.day
+        if decision.counteroffensive and s.counteroffensive_day is None:
+            s.counteroffensive_day = s.day
+        s.phase[side] = decision.phase
         for text in decision.events:
             self._event("decision", text, side=str(side))
         for uid in decision.release:
@@ -205,8 +212,6 @@ class Campaign:
             return
         if order.days:
             u.hold_days = order.days
-        if (order.mission, order.target) != (u.mission, u.target):
-            self._day["orders"].append(order.to_dict())
         u.mission, u.target = order.mission, order.target
 
     def _air(self) -> None:
@@ -771,7 +776,7 @@ class Campaign:
 
     def _attacker_home(self) -> bool:
         s, w = self.state, self.world
-        if s.phase.get(Side.JAPANESE) != japanese.WITHDRAW:
+        if s.culminated_day is None:
             return False
         line = set(w.side_config(Side.JAPANESE).start_line or w.side_config(Side.JAPANESE).depots)
         return all(u.location in line for u in s.units_of(Side.JAPANESE))
@@ -794,7 +799,7 @@ class Campaign:
         if captured:
             outcome = "zhijiang_captured" if scen.objective.place.startswith("zhijiang") \
                 else "objective_captured"
-        elif s.phase.get(Side.JAPANESE) == japanese.WITHDRAW:
+        elif s.culminated_day is not None:
             outcome = "japanese_repulsed"
         else:
             outcome = "stalemate"

@@ -404,6 +404,20 @@ class DoctrineParams(_Table):
         "distance of the objective (estimate).", le=10_000)
 
 
+class IntelParams(_Table):
+    """What a side knows of the enemy (the fog of war a player sees through)."""
+
+    contact_km: float = _p(
+        30.0, "An enemy unit is seen when it stands within this road distance of one of the "
+        "side's units (ground contact and patrolling: a day's march out and back for a "
+        "reconnaissance patrol, FM 7-20 (1944) march rates; estimate).", ge=0, le=10_000)
+    air_reconnaissance_km: float = _p(
+        300.0, "A side that held air superiority the day before also sees every enemy unit "
+        "on the march on a road within this straight-line distance of one of its airfields "
+        "(daylight visual reconnaissance of columns; about the combat radius of the 14th Air "
+        "Force's P-40 and P-51 fighter-bombers; estimate).", le=10_000)
+
+
 class Params(_Table):
     """All model parameters; every field names its source."""
 
@@ -416,6 +430,7 @@ class Params(_Table):
     weather: WeatherParams = Field(default_factory=lambda: WeatherParams())
     guerrilla: GuerrillaParams = Field(default_factory=lambda: GuerrillaParams())
     doctrine: DoctrineParams = Field(default_factory=lambda: DoctrineParams())
+    intel: IntelParams = Field(default_factory=lambda: IntelParams())
 
 
 def iter_params(params: Params) -> list[tuple[str, object, str]]:

@@ -22,10 +22,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from wargame import __version__
+from wargame.doctrine import Decision
 from wargame.errors import UserError
+from wargame.formats import printable
 from wargame.seeds import valid_seed
 
-LOG_SCHEMA = 2          # 2: footer counts its days; incomplete logs carry no summary
+SIDES = ("japanese", "chinese")
+LOG_SCHEMA = 3
+"""2: the footer counts its days, incomplete logs carry no summary; 3: each day records both
+sides' whole decisions (``"decisions"``), from which replay rebuilds the game."""
 MAX_LOG_BYTES = 50_000_000
 PARTIAL = ".partial"
 
@@ -69,6 +74,10 @@ class TurnLog:
     def complete(self) -> bool:
         """True if the campaign was played to its end (footer marked complete)."""
         return bool(self.footer and self.footer.get("complete"))
+
+    def decisions(self, side: str) -> list[Decision]:
+        """One side's decision of every day, as recorded (checked when the log was read)."""
+        return [Decision.from_dict(d["decisions"][side]) for d in self.days]
 
 
 def footer_record(days: list[dict[str, Any]], summary: dict[str, Any] | None, *,
@@ -273,6 +282,13 @@ def read_log(path: str | Path) -> TurnLog:
             for key in ("date", "hash"):
                 if not isinstance(rec.get(key), str):
                     raise _fail(name, f"line {i}: day record without {key!r}")
+            decisions = rec.get("decisions")
+            for side in SIDES:
+                try:
+                    Decision.from_dict(decisions.get(side) if isinstance(decisions, dict)
+                                       else None)
+                except ValueError as exc:
+                    raise _fail(name, f"line {i}: the {side} decision: {exc}") from None
             days.append(rec)
         elif rec["type"] == "footer":
             footer = rec
@@ -360,7 +376,7 @@ def differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, Any, Any]
 
 
 def _short(v: Any, limit: int = 40) -> str:
-    text = v if isinstance(v, str) else canonical_json(v)
+    text = printable(v) if isinstance(v, str) else canonical_json(v)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -374,7 +390,7 @@ def first_difference(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str,
     if not diffs:
         return "nothing (only the layout of the line)"
     la, lb = labels
-    parts = [f"{p or '(record)'}: {la}{_short(x)} vs {lb}{_short(y)}" for p, x, y in
+    parts = [f"{printable(p) or '(record)'}: {la}{_short(x)} vs {lb}{_short(y)}" for p, x, y in
              diffs[:limit]]
     more = len(diffs) - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

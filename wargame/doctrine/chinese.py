@@ -64,6 +64,7 @@ def decide(world: World, state: CampaignState) -> Decision:
     if phase == DEFEND and (state.phase.get(Side.JAPANESE) == "withdraw"
                             or enemy_spent(world, state)):
         decision.phase = phase = COUNTEROFFENSIVE
+        decision.counteroffensive = True
         decision.events.append("Chinese counteroffensive begins")
 
     ours = state.units_of(side)

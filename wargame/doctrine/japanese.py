@@ -75,6 +75,7 @@ def decide(world: World, state: CampaignState) -> Decision:
         why = culminated(world, state)
         if why is not None:
             decision.phase = phase = WITHDRAW
+            decision.culminated = True
             decision.events.append(f"Japanese offensive culminates: {why}; withdrawal ordered")
     start_line = world.side_config(side).start_line or world.side_config(side).depots
     for u in state.units_of(side):
