@@ -47,6 +47,7 @@ from wargame.turnlog import (
     first_difference,
     footer_record,
     iter_lines,
+    line_of,
     read_log,
 )
 
@@ -54,9 +55,11 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from wargame.commanders import Commander
+    from wargame.doctrine import Order
     from wargame.engine import Campaign
     from wargame.report import ColumnReach
     from wargame.scenario import Scenario, Side
+    from wargame.world import World
 
 PROGRAM = f"wargame {__version__}"
 LIVE_DELAY_S = 0.08
@@ -596,12 +599,202 @@ def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
         campaign.run()
 
 
+# --------------------------------------------------------------------------- play
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Play a side (or both) day by day; see :mod:`wargame.play`."""
+    from rich.console import Console
+
+    from wargame import play, report
+    from wargame.commanders import Logged, Staff
+    from wargame.engine import Campaign
+    from wargame.scenario import Side
+
+    con = console_for(args)
+    err = Console(stderr=True, highlight=False)
+    terminal = sys.stdin.isatty()
+    source = play.Input(None if terminal else play.stdin_lines())
+    played: dict[Side, list[Any]] = {side: [] for side in Side}
+    resumed = None
+    if args.resume:
+        if args.scenario or args.seed is not None or args.set:
+            raise UserError("play: --resume takes the scenario, seed and --set values from the"
+                            " saved game; give none of them")
+        resumed = read_log(args.resume)
+        if resumed.complete:
+            raise UserError(f"{args.resume}: the game is over (the log is complete); "
+                            f"see it with wargame replay {args.resume}")
+        people, to_move, pending = play.resume_record(resumed)
+        pbem = bool(((resumed.footer or {}).get("play") or {}).get("pbem"))
+        here = args.side or ({to_move} if pbem and to_move else people or {Side.CHINESE})
+        people |= here
+        for side in Side:
+            played[side] = resumed.decisions(str(side))
+            if str(side) in pending:
+                played[side].append(pending[str(side)])
+        log_path = args.log or args.resume
+        header = resumed.header
+    else:
+        if not args.side:
+            raise UserError("play: choose a side: --side chinese, --side japanese or --side "
+                            "both (hot-seat)")
+        here = args.side
+        pbem = bool(args.pbem)
+        people = set(Side) if pbem else set(here)
+        if pbem and not args.log:
+            raise UserError("play: --pbem needs --log PATH, the file the players send on")
+        path = resolve_scenario(args.scenario)
+        scenario, digest = load(path, args.set)
+        seed = args.seed if args.seed is not None else fresh_seed()
+        log_path = args.log
+        header = None
+    if log_path:
+        check_output_path(log_path)
+    session = play.Session(people, set(here), source, con, err)
+    campaign: Campaign
+    if resumed is not None:
+        campaign = _replay_campaign(resumed)
+    else:
+        campaign = Campaign(scenario, seed)
+        header = LogHeader(scenario_path=scenario_ref(path, log_path) if log_path else
+                           path.stem, scenario_name=scenario.meta.name, scenario_sha256=digest,
+                           seed=seed, overrides=list(args.set))
+        if args.seed is None:
+            err.print(f"seed: {seed}")
+    orders: dict[Side, Any] = {}
+    for file in args.orders or []:
+        side, by_day = _order_file(Path(file), campaign.world)
+        orders[side] = play.FileOrders(side, Path(file), by_day, Staff(side))
+    campaign.commanders.update(play.commanders_for(session, campaign.world, orders, played))
+    for side, fo in orders.items():         # a person's staff proposes the file's orders
+        cmd = campaign.commanders[side]
+        if side in here:
+            inner = cmd.fallback if isinstance(cmd, Logged) else cmd
+            inner.staff = fo                  # type: ignore[attr-defined]
+    assert header is not None
+    writer = LogWriter(log_path, header) if log_path else None
+    records: list[dict[str, Any]] = []
+    campaign.callbacks.append(lambda c, r: records.append(r))
+    if resumed is not None:
+        campaign.callbacks.append(_resume_check(resumed))
+    if writer is not None:
+        campaign.callbacks.append(lambda c, r: writer.day(r))
+    campaign.callbacks.append(lambda c, r: session.day_done(r))
+    if not args.quiet:
+        campaign.callbacks.append(_plain_printer(0.0, False))
+
+    def play_record(to_move: Side) -> dict[str, Any]:
+        return {"people": sorted(str(p) for p in people), "pbem": pbem,
+                "to_move": str(to_move), "pending": dict(session.pending)}
+
+    def save(stop: play.StopPlay | None) -> None:
+        if writer is None:
+            err.print("wargame: no --log was given: the game is not saved", markup=False)
+            return
+        if stop is None:
+            to_move = next(iter(sorted(here)))
+            lines = [line_of(header.to_dict()), *(line_of(d) for d in writer.days),
+                     line_of(footer_record(writer.days, None, complete=False, reason="saved",
+                                           play=play_record(to_move)))]
+            atomic_write_text(Path(writer.path), "\n".join(lines) + "\n")
+            err.print(f"saved: {writer.path} ({len(writer.days)} days)", markup=False)
+            return
+        writer.finish(None, complete=False, reason="saved", play=play_record(stop.to_move))
+
+    session.save = save
+    if terminal:
+        source.enable_completion()
+    try:
+        campaign.run()
+    except (play.StopPlay, KeyboardInterrupt) as exc:
+        stop = exc if isinstance(exc, play.StopPlay) else play.StopPlay(
+            "interrupted", next(iter(sorted(here))))
+        save(stop)
+        day = campaign.state.day
+        if writer is None:
+            print(f"wargame: {stop.reason} on D+{day}; the game was not saved (no --log)",
+                  file=sys.stderr)
+        elif stop.reason == "the other side's turn":
+            print(f"wargame: D+{day}: the {stop.to_move} side is to move; {writer.path} is "
+                  f"saved: send it on, and they play with: wargame play --resume "
+                  f"{writer.path}", file=sys.stderr)
+        else:
+            print(f"wargame: {stop.reason} on D+{day}; {writer.path} saved with "
+                  f"{len(writer.days)} days: go on with: wargame play --resume {writer.path}",
+                  file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_OK
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    summary = campaign.summary().to_dict()
+    if writer is not None:
+        writer.finish(summary)
+    if args.quiet:
+        print(f"{summary['scenario']} seed {campaign.seed}: {summary['outcome']} on "
+              f"{summary['end_date']}")
+    else:
+        rerun = f"wargame replay {log_path} --step" if log_path else None
+        con.print(report.final_report(campaign.world, summary, records, rerun=rerun))
+    lines = play.differed_lines(campaign.world, session.differed)
+    if session.people:
+        con.print(f"Days on which the orders differed from the staff's: {len(lines)}",
+                  markup=False)
+    for line in lines:
+        con.print(f"  {line}", markup=False)
+    return EXIT_OK
+
+
+def _sides_arg(text: str) -> set[Side]:
+    from wargame.play import sides_arg
+
+    return sides_arg(text)
+
+
+def _order_file(path: Path, world: World) -> tuple[Side, dict[int, list[Order]]]:
+    """An order file's side (that of its units) and its orders by day."""
+    from wargame import play
+    from wargame.scenario import Side
+
+    units = {u.id: u for u in world.oob.manoeuvre_units()}
+    sides = set()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for d in data.get("day", []):
+            for o in d.get("orders", []):
+                unit = o.get("unit") if isinstance(o, dict) else None
+                if isinstance(unit, str) and unit in units:
+                    sides.add(units[unit].side)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        pass                      # load_orders names the problem
+    side = next(iter(sides)) if len(sides) == 1 else Side.CHINESE
+    if len(sides) > 1:
+        raise UserError(f"{path}: an order file gives the orders of one side; it names units "
+                        f"of both")
+    return side, play.load_orders(path, world, side)
+
+
+def _resume_check(log: TurnLog) -> Callable[[Campaign, dict[str, Any]], None]:
+    """A day callback: a resumed game must replay its saved days exactly."""
+    def check(c: Campaign, record: dict[str, Any]) -> None:
+        d = record["day"]
+        if d < len(log.days) and record["hash"] != log.days[d]["hash"]:
+            what = first_difference(log.days[d], {"type": "day", **record},
+                                    labels=("log ", "re-run "))
+            raise VerificationError(f"{log.path}: day {d} does not replay as saved ({what}); "
+                                    f"cannot resume it")
+    return check
+
+
 # --------------------------------------------------------------------------- logs
 
 
-def _replay_campaign(log: TurnLog) -> Campaign:
+def _replay_campaign(log: TurnLog,
+                     commanders: dict[Side, Commander] | None = None) -> Campaign:
     """A fresh campaign set up exactly as the log's header says (exit 1 if the scenario
-    file has changed since the log was written)."""
+    file has changed since the log was written), its sides commanded by the log's decisions
+    unless ``commanders`` are given."""
     from wargame.engine import Campaign
 
     h = log.header
@@ -630,7 +823,8 @@ def _replay_campaign(log: TurnLog) -> Campaign:
     if h.branch is not None:
         branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
         branch = (int(h.branch["day"]), branched)
-    return Campaign(base, h.seed, branch=branch, commanders=logged_commanders(log))
+    return Campaign(base, h.seed, branch=branch,
+                    commanders=commanders or logged_commanders(log))
 
 
 def logged_commanders(log: TurnLog, until: int | None = None) -> dict[Side, Commander]:
@@ -777,7 +971,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if log.footer is not None:
         summary = campaign.summary().to_dict() if log.complete else None
         footer = footer_record(produced, summary, complete=log.complete,
-                               reason=log.footer.get("reason"))
+                               reason=log.footer.get("reason"), play=log.footer.get("play"))
     expected = list(iter_lines(log.header, produced, footer))
     note = _version_note(log)
     if log.lines[0] != expected[0]:
@@ -904,6 +1098,13 @@ EXAMPLES = {
   wargame replay west.jsonl --day 30            # day 0 is the start date
   wargame replay west.jsonl --date 1945-05-01
   wargame replay west.jsonl --step              # Enter: next day, b: back, q: quit""",
+    "play": """examples:
+  wargame play --side chinese --seed 1 --log game.jsonl      # you command the Chinese
+  wargame play --side both --log game.jsonl                  # hot-seat: two people
+  yes end | wargame play --side japanese --seed 1            # the staff's orders every day
+  wargame play --side chinese --orders my_orders.toml --log game.jsonl < /dev/null
+  wargame play --side japanese --pbem --log game.jsonl       # by e-mail: plays your turn
+  wargame play --resume game.jsonl                           # go on with a saved game""",
     "verify": "example:\n  wargame verify west.jsonl         # exit 0: verified; 1: differs",
     "diff": "example:\n  wargame diff west.jsonl branch.jsonl",
     "schema": "example:\n  wargame schema > scenario.schema.json",
@@ -982,6 +1183,22 @@ def build_parser() -> ArgumentParser:
     g.add_argument("--date", help="date to show (YYYY-MM-DD)")
     p.add_argument("--step", action="store_true",
                    help="walk day by day at a terminal (Enter: next, b: back, q: quit)")
+
+    p = add("play", cmd_play, "command a side day by day against the other's staff")
+    scenario_args(p, optional=True)
+    p.add_argument("--side", type=_sides_arg, metavar="SIDE",
+                   help="chinese, japanese or both (hot-seat)")
+    p.add_argument("--seed", type=seed_arg,
+                   help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)")
+    p.add_argument("--log", metavar="PATH",
+                   help="write the game to this turn log (needed to save and resume)")
+    p.add_argument("--orders", action="append", metavar="FILE.toml",
+                   help="one side's orders in advance, by date (repeatable: one per side)")
+    p.add_argument("--resume", metavar="LOG", help="go on with a saved game")
+    p.add_argument("--pbem", action="store_true",
+                   help="play by e-mail: the other side is a person who plays from the saved "
+                        "log; stop and save when it is their turn")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary line")
 
     p = add("verify", cmd_verify, "re-run a logged campaign and check every day's state hash")
     p.add_argument("log", help="turn log (JSON Lines)")

@@ -71,7 +71,7 @@ class SideView:
         places stays: who holds a town is common knowledge)."""
         units = {uid: u for uid, u in self.state.units.items()
                  if u.side == self.side or self.seen(u)}
-        return replace(self.state, units=units)
+        return replace(self.state, units=units, _occupancy=None, _on_map=None)
 
 
 class Commander(Protocol):

@@ -81,8 +81,11 @@ class TurnLog:
 
 
 def footer_record(days: list[dict[str, Any]], summary: dict[str, Any] | None, *,
-                  complete: bool, reason: str | None = None) -> dict[str, Any]:
-    """The last line of a log; an incomplete log's footer has no summary."""
+                  complete: bool, reason: str | None = None,
+                  play: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The last line of a log; an incomplete log's footer has no summary. A game saved by
+    ``wargame play`` keeps in ``play`` who the people are, the side to move and the day's
+    decisions already made (see :mod:`wargame.play`)."""
     footer: dict[str, Any] = {"type": "footer", "complete": complete, "days": len(days),
                               "final_hash": days[-1]["hash"] if days else None}
     if complete and summary is not None:
@@ -90,6 +93,8 @@ def footer_record(days: list[dict[str, Any]], summary: dict[str, Any] | None, *,
         footer["final_hash"] = summary.get("final_hash", footer["final_hash"])
     if reason:
         footer["reason"] = reason
+    if play is not None:
+        footer["play"] = play
     return footer
 
 
@@ -179,11 +184,12 @@ class LogWriter:
         self.days.append(line)
 
     def finish(self, summary: dict[str, Any] | None, *, complete: bool = True,
-               reason: str | None = None) -> None:
+               reason: str | None = None, play: dict[str, Any] | None = None) -> None:
         """Write the footer and rename the log into place."""
         if self._fh is None:
             return
-        self._write(footer_record(self.days, summary, complete=complete, reason=reason))
+        self._write(footer_record(self.days, summary, complete=complete, reason=reason,
+                                  play=play))
         self._close(keep=True)
 
     def abort(self) -> None:
