@@ -67,10 +67,13 @@ class SideView:
         return False
 
     def visible_state(self) -> CampaignState:
-        """A copy of the state without the enemy units this side does not see (control of
-        places stays: who holds a town is common knowledge)."""
-        units = {uid: u for uid, u in self.state.units.items()
-                 if u.side == self.side or self.seen(u)}
+        """A copy of the state without the enemy units this side does not see, and the seen
+        ones' strength as reconnaissance reports it (to ``params.intel.strength_estimate_men``
+        men). Control of places stays: who holds a town is common knowledge."""
+        step = self.world.params.intel.strength_estimate_men
+        units = {uid: u if u.side == self.side else
+                 replace(u, present=max(step, round(u.present / step) * step))
+                 for uid, u in self.state.units.items() if u.side == self.side or self.seen(u)}
         return replace(self.state, units=units, _occupancy=None, _on_map=None)
 
 

@@ -343,7 +343,7 @@ class Desk:
                      f"off the map (arrives D+{arrival.day} at {arrival.place})")
         self.session.say(f"{uid}: {printable(unit.name)} ({u.side}, {unit.echelon})")
         if u.side != self.side:
-            self.session.say(f"  seen at {where}; about {_rounded(u.present):,} men")
+            self.session.say(f"  seen at {where}; about {u.present:,} men")
             return
         self.session.say(f"  {u.status}, {u.present:,} of {u.initial_men:,} men, at {where}")
         self.session.say(f"  mission {u.mission}{' to ' + u.target if u.target else ''}, "
@@ -371,11 +371,6 @@ class Desk:
 def _order_text(o: Order) -> str:
     return (f"order {o.unit_id} {o.mission}{' ' + o.target if o.target else ''}"
             f"{' ' + str(o.days) if o.days else ''}")
-
-
-def _rounded(men: int) -> int:
-    """An enemy's strength as a scout reports it: to the nearest 500 men (estimate)."""
-    return max(500, round(men / 500) * 500)
 
 
 # --------------------------------------------------------------------------- the session
@@ -437,7 +432,8 @@ class Session:
         record = dict(self.last_record or {})
         record.update(day=view.day, date=view.world.date(view.day).isoformat(),
                       weather=view.state.weather)
-        self.out.print(report.situation(view.world, seen, record, self.out.width))
+        height = self.out.height - 1 if self.out.is_terminal else None
+        self.out.print(report.situation(view.world, seen, record, self.out.width, height))
         self.say(f"{side} orders for D+{view.day} ({view.world.date(view.day)}): type help, "
                  f"orders, order UNIT MISSION [PLACE], end")
 
