@@ -56,7 +56,7 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
         raise IllegalOrderError(f"{what}: {order.unit_id} is {u.status}: higher command has "
                                 f"not released it")
     try:
-        mission = Mission(order.mission)
+        mission = order.mission if isinstance(order.mission, Mission) else Mission(order.mission)
     except ValueError:
         raise IllegalOrderError(f"{what}: unknown mission {str(order.mission)!r}"
                                 f"{did_you_mean(str(order.mission), Mission)}") from None
@@ -71,7 +71,7 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
     if target not in g:
         raise IllegalOrderError(f"{what}: no place {target!r}{did_you_mean(target, g.nodes)}")
     here = _position(u)
-    if here is not None and math.isinf(world.tmap.dist[here].get(target, math.inf)):
+    if here is not None and here != target and math.isinf(world.tmap.dist[here].get(target, math.inf)):
         raise IllegalOrderError(f"{what}: {target} cannot be reached by road from {here}")
 
 
