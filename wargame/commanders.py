@@ -72,7 +72,7 @@ class SideView:
         men). Control of places stays: who holds a town is common knowledge."""
         step = self.world.params.intel.strength_estimate_men
         units = {uid: u if u.side == self.side else
-                 replace(u, present=max(step, round(u.present / step) * step))
+                 replace(u, present=int(max(step, round(u.present / step) * step)))
                  for uid, u in self.state.units.items() if u.side == self.side or self.seen(u)}
         return replace(self.state, units=units, _occupancy=None, _on_map=None)
 

@@ -416,7 +416,7 @@ class IntelParams(_Table):
         "on the march on a road within this straight-line distance of one of its airfields "
         "(daylight visual reconnaissance of columns; about the combat radius of the 14th Air "
         "Force's P-40 and P-51 fighter-bombers; estimate).", le=10_000)
-    strength_estimate_men: int = _p(
+    strength_estimate_men: float = _p(
         500, "A seen enemy unit's strength is shown to the nearest this many men (a "
         "reconnaissance report counts battalions and companies, not men; estimate).",
         ge=1, le=100_000)

@@ -335,7 +335,7 @@ class Desk:
         u = view.visible_state().units[uid]
         w = view.world
         unit = w.unit(uid)
-        where = (u.location if u.location is not None
+        where = (f"at {u.location}" if u.location is not None
                  else f"on the road {u.road_from} to {u.road_to}, {u.progress_km:.0f} km along")
         if not u.on_map:
             arrival = unit.arrival
@@ -343,9 +343,9 @@ class Desk:
                      f"off the map (arrives D+{arrival.day} at {arrival.place})")
         self.session.say(f"{uid}: {printable(unit.name)} ({u.side}, {unit.echelon})")
         if u.side != self.side:
-            self.session.say(f"  seen at {where}; about {u.present:,} men")
+            self.session.say(f"  seen {where}; about {u.present:,} men")
             return
-        self.session.say(f"  {u.status}, {u.present:,} of {u.initial_men:,} men, at {where}")
+        self.session.say(f"  {u.status}, {u.present:,} of {u.initial_men:,} men, {where}")
         self.session.say(f"  mission {u.mission}{' to ' + u.target if u.target else ''}, "
                          f"posture {u.posture}, supply {u.supply_state:.0%} of need, "
                          f"{u.supply_stock_days:.1f} days carried")

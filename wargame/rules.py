@@ -71,7 +71,8 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
     if target not in g:
         raise IllegalOrderError(f"{what}: no place {target!r}{did_you_mean(target, g.nodes)}")
     here = _position(u)
-    if here is not None and here != target and math.isinf(world.tmap.dist[here].get(target, math.inf)):
+    reach = world.tmap.dist[here] if here is not None and here != target else None
+    if reach is not None and math.isinf(reach.get(target, math.inf)):
         raise IllegalOrderError(f"{what}: {target} cannot be reached by road from {here}")
 
 

@@ -128,15 +128,17 @@ def _date(text: Any) -> dt.date | None:
         return None
 
 
-Result = tuple[str, int, list[str], "np.ndarray | None"]
-"""What a worker sends back: scenario key, run index, row cells, daily series (or None)."""
+Result = tuple[str, int, list[str], "np.ndarray | None", tuple[str, ...]]
+"""What a worker sends back: scenario key, run index, row cells, daily series (or None) and
+the ids of the units that fought at least one engagement (the summary's ``engaged_units``)."""
 
 Task = tuple[str, int, int]
 """What a worker is given: scenario key, run index, seed."""
 
 
 def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -> Result:
-    """Play one campaign; return its row and, if asked, its per-day series (days x 4 ints)."""
+    """Play one campaign; return its row, if asked its per-day series (days x 4 ints), and
+    the units that fought."""
     from wargame.engine import Campaign
 
     campaign = Campaign(scenario, seed)
@@ -145,7 +147,8 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
         campaign.callbacks.append(lambda c, rec: series.append(_daily_point(rec)))
     summary = campaign.run().to_dict()
     arr = np.asarray(series, dtype=np.int64) if daily and series else None
-    return key, index, summary_row(index, seed, summary), arr
+    engaged = tuple(str(u) for u in summary.get("engaged_units") or ())
+    return key, index, summary_row(index, seed, summary), arr, engaged
 
 
 def _daily_point(rec: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -514,8 +517,29 @@ DAILY_HEADER = ("day", "date", "series", "mean", "q05", "median", "q95")
 # --------------------------------------------------------------------------- progress
 
 
+def fmt_duration(seconds: float) -> str:
+    """A time for people: '40 s', '3 min', '1.5 h'."""
+    if not math.isfinite(seconds):
+        return "?"
+    if seconds < 90:
+        return f"{max(0.0, seconds):.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 class ProgressReport:
-    """A rich progress bar with time left on a terminal; plain lines every 10 % otherwise."""
+    """Progress and the time to go on stderr, for ``batch``, ``whatif`` and ``sensitivity``.
+
+    At a terminal: a rich progress bar with runs done of all, rate, time elapsed and time
+    left. Otherwise (a pipe, a file, CI): a plain line every 10 % of the runs, such as
+    ``sensitivity: 40/200 runs, 1 min elapsed, about 3 min to go``. Nothing with ``quiet``.
+    It only ever writes to ``stream``, so standard output and the files written are the same
+    with or without it.
+    """
+
+    STEPS = 10
+    """Plain lines: one each time another 1/STEPS of the runs is done (10 %)."""
 
     def __init__(self, total: int, label: str, *, quiet: bool = False,
                  stream: IO[str] | None = None) -> None:
@@ -525,14 +549,22 @@ class ProgressReport:
         self.stream = stream or sys.stderr
         self.done = 0
         self.t0 = time.perf_counter()
-        self._next_line = 0.1
+        self._next_step = 1
         self._bar: Any = None
         self._task: Any = None
 
+    def _at_terminal(self) -> bool:
+        isatty = getattr(self.stream, "isatty", None)
+        try:
+            return bool(isatty and isatty())
+        except (OSError, ValueError):
+            return False
+
     def __enter__(self) -> ProgressReport:
-        if self.quiet:
+        self.t0 = time.perf_counter()
+        if self.quiet or self.total <= 0:
             return self
-        if self.stream.isatty():
+        if self._at_terminal():
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
@@ -545,7 +577,7 @@ class ProgressReport:
 
             self._bar = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
+                TextColumn("runs {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
                 TimeRemainingColumn(), console=Console(file=self.stream), transient=False)
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, rate="")
@@ -566,15 +598,22 @@ class ProgressReport:
             return
         if self._bar is not None:
             rate = self.done / max(self.elapsed_s, 1e-9)
-            self._bar.update(self._task, completed=self.done, rate=f"{rate:,.0f}/s")
+            self._bar.update(self._task, completed=self.done, rate=f"{rate:,.1f}/s")
             return
-        if self.done >= self.total or self.done >= self._next_line * self.total:
-            while self._next_line * self.total <= self.done:
-                self._next_line += 0.1
-            el = self.elapsed_s
-            left = el / self.done * (self.total - self.done) if self.done else math.nan
-            print(f"{self.label}: {self.done}/{self.total} campaigns, {el:.1f} s elapsed, "
-                  f"about {left:.0f} s left", file=self.stream, flush=True)
+        if self.done < self.total and self.done * self.STEPS < self._next_step * self.total:
+            return
+        while self._next_step * self.total <= self.done * self.STEPS:
+            self._next_step += 1
+        print(self.line(), file=self.stream, flush=True)
+
+    def line(self) -> str:
+        """The plain progress line for the runs done so far."""
+        el = self.elapsed_s
+        head = f"{self.label}: {self.done}/{self.total} runs"
+        if self.done >= self.total:
+            return f"{head}, done in {fmt_duration(el)}"
+        left = el / self.done * (self.total - self.done) if self.done else math.nan
+        return f"{head}, {fmt_duration(el)} elapsed, about {fmt_duration(left)} to go"
 
 
 # --------------------------------------------------------------------------- batch
@@ -614,7 +653,7 @@ def run_batch(spec: BatchSpec, out: OutDir, runner: Runner, *, quiet: bool = Fal
     try:
         with progress:
             try:
-                for _key, _index, cells, daily in runner.map(tasks, spec.n):
+                for _key, _index, cells, daily, _engaged in runner.map(tasks, spec.n):
                     stream.write(cells)
                     if bands is not None:
                         bands.add(daily)

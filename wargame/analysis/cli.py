@@ -49,7 +49,10 @@ a target: nothing in the model is tuned to it.""",
   wargame whatif tutorial -n 200 --seed 1 --variants no_ambush,dry_season
 
 The baseline and every variant play the same seeds (paired), so the change each variant
-makes is measured run by run; the 95 % interval is mean ± 1.96 sd/√n of the paired changes.""",
+makes is measured run by run; the 95 % interval is mean ± 1.96 sd/√n of the paired changes.
+'its units engaged' is the share of runs in which a unit the variant changes (or one under
+it) fought: at 0 % those units never fought ('no units changed' for air and parameter
+variants). With --out: whatif_runs.csv, whatif.json and whatif.md.""",
     "sensitivity": """examples:
   wargame sensitivity -n 200 --seed 1 --out runs/sens       # every scalar parameter ±20 %
   wargame sensitivity tutorial -n 100 --params combat.attacker_base_rate,ambush.surprise_factor
@@ -231,25 +234,39 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from .batch import COLUMNS, CsvStream, OutDir, Runner, atomic_write, dump_json
+    from .batch import CsvStream, OutDir, Runner, atomic_write, dump_json
     from .experiments import (
         BASELINE,
+        RUN_COLUMNS,
         WHATIF_METRICS,
+        engaged_note,
         header,
         run_arms,
         whatif_markdown,
         whatif_result,
         whatif_tables,
     )
-    from .variants import VARIANTS_FILE, apply_variant, load_variants, select
+    from .variants import (
+        VARIANTS_FILE,
+        apply_variant,
+        changed_units,
+        load_variants,
+        select,
+        watched_units,
+    )
 
     path = scenario_path(args.scenario)
     base, _ = load(path, args.set)
     vset = load_variants(args.variants_file or VARIANTS_FILE)
     chosen = select(vset, args.variants)
     arms = {BASELINE: base}
+    units: dict[str, list[str]] = {}
+    watch: dict[str, frozenset[str]] = {}
     for v in chosen:
         arms[v.name] = apply_variant(path, args.set, v, vset)
+        units[v.name] = changed_units(v)
+        if units[v.name]:
+            watch[v.name] = watched_units(arms[v.name], units[v.name])
     out = OutDir.check(args.out, force=args.force) if args.out else None
     seed = root_seed(args)
     with Runner(arms, workers=args.workers, scheduler=args.scheduler,
@@ -259,9 +276,18 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         try:
             if out is not None:
                 out.create()
-                rows = CsvStream(out.file("whatif_runs.csv"), ("arm", *COLUMNS))
-            values = run_arms(arms, args.n, seed, runner, WHATIF_METRICS, label="what-if",
-                              quiet=args.quiet, rows=rows)
+                rows = CsvStream(out.file("whatif_runs.csv"), RUN_COLUMNS)
+            runs = run_arms(
+                arms,
+                args.n,
+                seed,
+                runner,
+                WHATIF_METRICS,
+                label="whatif",
+                quiet=args.quiet,
+                rows=rows,
+                watch=watch,
+            )
             if rows is not None:
                 rows.close()
         except BaseException:
@@ -271,12 +297,13 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                 out.rollback()
             raise
     result = whatif_result(header(base, str(path), list(args.set), args.n, seed), chosen,
-                           values, WHATIF_METRICS)
+                           runs, WHATIF_METRICS, units)
     con = console()
     for t in whatif_tables(result):
         con.print(t)
     con.print("[dim]changes: variant minus baseline on the same seeds, 95 % CI; bold where "
               "the interval excludes zero; shares in percentage points (pp)[/]")
+    con.print(f"[dim]{engaged_note()}[/]")
     if out is not None:
         atomic_write(out.file("whatif.json"), dump_json(result))
         atomic_write(out.file("whatif.md"), whatif_markdown(result))
@@ -320,7 +347,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 connect_timeout_s=timeout(args)) as runner:
         announce(args, seed)
         values = run_arms(arms, args.n, seed, runner, SENSITIVITY_METRICS,
-                          label="sensitivity", quiet=args.quiet)
+                          label="sensitivity", quiet=args.quiet).values
     for key, alias in same.items():
         values[key] = values[alias]
     result = sensitivity_result(header(base, str(path), list(args.set), args.n, seed), swept,

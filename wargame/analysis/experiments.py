@@ -9,8 +9,8 @@ most of the dice and keeps the confidence intervals narrow (models.md §7).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from wargame.params import Params, iter_params
 from wargame.scenario import Scenario
 
 from .batch import COLUMNS, CsvStream, ProgressReport, Runner, Task, run_seeds
-from .stats import TRUE, cell_number, paired
+from .stats import TRUE, cell_number, fmt_cell, paired
 
 BASELINE = "baseline"
 
@@ -67,20 +67,56 @@ casualties."""
 
 _INDEX = {c: i for i, c in enumerate(COLUMNS)}
 
+RUN_COLUMNS: tuple[str, ...] = ("arm", *COLUMNS, "its_units_engaged", "engaged_units")
+"""Columns of ``whatif_runs.csv``: the arm, the ``runs.csv`` columns, whether a unit the arm's
+variant changes fought in that run (``true``/``false``; empty for the baseline and for a
+variant that changes no unit) and the ids of every unit that fought, separated by spaces."""
+
+ENGAGED_LABEL = "its units engaged"
+NO_UNITS = "no units changed"
+
 
 # --------------------------------------------------------------------------- running
 
 
-def run_arms(arms: dict[str, Scenario], n: int, root_seed: int, runner: Runner,
-             metrics: Sequence[Metric], *, label: str, quiet: bool = False,
-             rows: CsvStream | None = None) -> dict[str, np.ndarray]:
-    """Play every arm on the same ``n`` seeds; per arm an ``(n, len(metrics))`` array.
+@dataclass
+class ArmRuns:
+    """What :func:`run_arms` measured."""
 
-    ``runner`` must have been built with ``arms`` as its scenarios (and entered). With
-    ``rows`` every run's ``runs.csv`` row is also written, prefixed by its arm's name.
+    values: dict[str, np.ndarray]
+    """Per arm an ``(n, len(metrics))`` array of the metrics, run by run."""
+    engaged: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    """``engaged[arm][variant][i]``: in run ``i`` of ``arm`` a unit of ``variant``'s watched
+    set fought. Kept for each watched variant's own arm and for the baseline."""
+
+
+def run_arms(
+    arms: dict[str, Scenario],
+    n: int,
+    root_seed: int,
+    runner: Runner,
+    metrics: Sequence[Metric],
+    *,
+    label: str,
+    quiet: bool = False,
+    rows: CsvStream | None = None,
+    watch: Mapping[str, frozenset[str]] | None = None,
+) -> ArmRuns:
+    """Play every arm on the same ``n`` seeds and read ``metrics`` from every run.
+
+    ``runner`` must have been built with ``arms`` as its scenarios (and entered). ``watch``
+    maps a variant (an arm) to the units it changes: whether one of them fought is recorded
+    for that arm and for the baseline. With ``rows`` every run's ``runs.csv`` row is also
+    written (the columns of :data:`RUN_COLUMNS`).
     """
     keys = list(arms)
+    watch = dict(watch or {})
     values = {k: np.full((n, len(metrics)), np.nan) for k in keys}
+    engaged: dict[str, dict[str, np.ndarray]] = {}
+    for name in watch:
+        for arm in (name, BASELINE):
+            if arm in arms:
+                engaged.setdefault(arm, {})[name] = np.zeros(n, dtype=bool)
 
     def tasks() -> Iterator[Task]:
         for key in keys:  # arm by arm: long chunks of one scenario for the Dask back end
@@ -88,12 +124,22 @@ def run_arms(arms: dict[str, Scenario], n: int, root_seed: int, runner: Runner,
                 yield key, i, seed
 
     with ProgressReport(n * len(keys), label, quiet=quiet) as progress:
-        for key, index, cells, _daily in runner.map(tasks(), n * len(keys)):
+        for key, index, cells, _daily, fought in runner.map(tasks(), n * len(keys)):
             values[key][index] = [m.value(cells, _INDEX) for m in metrics]
+            for name, flags in engaged.get(key, {}).items():
+                flags[index] = not watch[name].isdisjoint(fought)
             if rows is not None:
-                rows.write([key, *cells])
+                own = engaged.get(key, {}).get(key) if key != BASELINE else None
+                rows.write(
+                    [
+                        key,
+                        *cells,
+                        "" if own is None else fmt_cell(bool(own[index])),
+                        " ".join(fought),
+                    ]
+                )
             progress.advance()
-    return values
+    return ArmRuns(values, engaged)
 
 
 def effects(base: np.ndarray, arm: np.ndarray,
@@ -129,16 +175,52 @@ def header(scenario: Scenario, path: str, overrides: list[str], n: int,
 # --------------------------------------------------------------------------- what-if
 
 
-def whatif_result(head: dict[str, Any], variants: Sequence[Any], values: dict[str, np.ndarray],
-                  metrics: Sequence[Metric]) -> dict[str, Any]:
-    """``whatif.json``: the baseline and each variant's paired changes."""
+def whatif_result(
+    head: dict[str, Any],
+    variants: Sequence[Any],
+    runs: ArmRuns,
+    metrics: Sequence[Metric],
+    units: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """``whatif.json``: the baseline and each variant's paired changes.
+
+    ``units`` maps a variant to the units it changes (:func:`~.variants.changed_units`). Per
+    variant ``its_units_engaged_pct`` is the share of its runs (0-100) in which one of them,
+    or a unit under one of them, fought; ``its_units_engaged_baseline_pct`` the same units in
+    the baseline's runs. Both are None for a variant that changes no unit.
+    """
+    values = runs.values
     base = values[BASELINE]
-    return {**head, "metrics": metric_info(metrics),
-            "baseline": {m.key: _mean(base[:, j]) for j, m in enumerate(metrics)},
-            "variants": [{"name": v.name, "description": v.description, "source": v.source,
-                          "overrides": list(v.overrides),
-                          "effects": effects(base, values[v.name], metrics)}
-                         for v in variants]}
+    units = units or {}
+    out = []
+    for v in variants:
+        own = runs.engaged.get(v.name, {}).get(v.name)
+        in_base = runs.engaged.get(BASELINE, {}).get(v.name)
+        out.append(
+            {
+                "name": v.name,
+                "description": v.description,
+                "source": v.source,
+                "overrides": list(v.overrides),
+                "units_changed": list(units.get(v.name, ())),
+                "its_units_engaged_pct": _pct(own),
+                "its_units_engaged_baseline_pct": _pct(in_base),
+                "effects": effects(base, values[v.name], metrics),
+            }
+        )
+    return {
+        **head,
+        "metrics": metric_info(metrics),
+        "baseline": {m.key: _mean(base[:, j]) for j, m in enumerate(metrics)},
+        "variants": out,
+    }
+
+
+def _pct(flags: np.ndarray | None) -> float | None:
+    """The share of true flags in per cent, or None without flags."""
+    if flags is None or not flags.size:
+        return None
+    return round(100.0 * float(flags.mean()), 6)
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -283,6 +365,22 @@ def significant(e: dict[str, Any]) -> bool:
     return e.get("lo") is not None and (e["lo"] > 0 or e["hi"] < 0)
 
 
+def engaged_cells(v: dict[str, Any]) -> tuple[str, str, str]:
+    """Baseline, variant and change cells of a variant's "its units engaged" row."""
+    pct, base = v.get("its_units_engaged_pct"), v.get("its_units_engaged_baseline_pct")
+    if pct is None:
+        return "—", NO_UNITS, "—"
+    change = "—" if base is None else f"{pct - base:+.1f} pp"
+    return "—" if base is None else f"{base:.1f}%", f"{pct:.1f}%", change
+
+
+def engaged_note() -> str:
+    return (
+        f"{ENGAGED_LABEL}: share of runs in which a unit the variant changes (or one under "
+        f"it) fought at least once; at 0 % they never fought"
+    )
+
+
 def whatif_tables(result: dict[str, Any]) -> list[Any]:
     """One rich table per variant: baseline, variant, change with 95 % CI."""
     from rich.markup import escape
@@ -296,6 +394,10 @@ def whatif_tables(result: dict[str, Any]) -> list[Any]:
         t.add_column("baseline", justify="right")
         t.add_column(v["name"], justify="right")
         t.add_column("change (95 % CI)", justify="right")
+        base_cell, arm_cell, change_cell = engaged_cells(v)
+        if v.get("its_units_engaged_pct") is None:
+            arm_cell = f"[dim]{arm_cell}[/]"
+        t.add_row(ENGAGED_LABEL, base_cell, arm_cell, change_cell, end_section=True)
         for m in metrics:
             e = v["effects"][m["key"]]
             change = fmt_change(e, m["share"])
@@ -315,10 +417,21 @@ def whatif_markdown(result: dict[str, Any]) -> str:
              "changes are variant minus baseline, run by run, with a normal 95 % interval. "
              "Shares change in percentage points (pp).", ""]
     for v in result["variants"]:
-        lines += [f"## {v['name']}", "", v["description"], "",
-                  f"Overrides: {', '.join(f'`{o}`' for o in v['overrides'])}", "",
-                  f"Source: {v['source']}", "",
-                  "| metric | baseline | variant | change (95 % CI) |", "|---|---:|---:|---:|"]
+        lines += [
+            f"## {v['name']}",
+            "",
+            v["description"],
+            "",
+            f"Overrides: {', '.join(f'`{o}`' for o in v['overrides'])}",
+            "",
+            f"Source: {v['source']}",
+            "",
+            f"Units changed: {', '.join(f'`{u}`' for u in v['units_changed']) or 'none'}",
+            "",
+            "| metric | baseline | variant | change (95 % CI) |",
+            "|---|---:|---:|---:|",
+            f"| {ENGAGED_LABEL} | " + " | ".join(engaged_cells(v)) + " |",
+        ]
         for m in result["metrics"]:
             e = v["effects"][m["key"]]
             mark = " *" if significant(e) else ""
@@ -327,6 +440,7 @@ def whatif_markdown(result: dict[str, Any]) -> str:
                          f"{fmt_change(e, m['share'])}{mark} |")
         lines.append("")
     lines.append("\\* the 95 % interval of the change excludes zero.")
+    lines += ["", f"{engaged_note()}."]
     return "\n".join(lines) + "\n"
 
 

@@ -295,6 +295,12 @@ WHATIF_PANELS = ("p_zhijiang_captured", "closest_approach_km", "japanese_casualt
                  "chinese_casualties")
 
 
+def _variant_label(v: dict[str, Any]) -> str:
+    """A variant's name, and the share of runs in which the units it changes fought."""
+    pct = v.get("its_units_engaged_pct")
+    return v["name"] if pct is None else f"{v['name']}\n(its units engaged: {pct:.0f} %)"
+
+
 def whatif_chart(result: dict[str, Any], path: Path) -> Path:
     """Each variant's change in the key metrics with 95 % intervals."""
     metrics = [m for m in result["metrics"] if m["key"] in WHATIF_PANELS]
@@ -316,7 +322,7 @@ def whatif_chart(result: dict[str, Any], path: Path) -> Path:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
-    axes[0].set_yticks(ypos, [v["name"] for v in variants])
+    axes[0].set_yticks(ypos, [_variant_label(v) for v in variants])
     axes[0].invert_yaxis()
     fig.suptitle(f"What if: change from the baseline, {result['runs']} paired runs "
                  f"(95 % CI)", fontsize=10)

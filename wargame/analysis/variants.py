@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wargame.bundled import VARIANTS_FILE
-from wargame.errors import UserError
+from wargame.errors import UserError, did_you_mean
 from wargame.scenario import Scenario, ScenarioError, load_with_digest, read_toml
 
 
@@ -71,8 +71,11 @@ def select(vset: VariantSet, names: str | None) -> list[Variant]:
         raise UserError("--variants: give one or more names separated by commas")
     unknown = [n for n in wanted if n not in vset.variants]
     if unknown:
-        raise UserError(f"--variants: unknown variant {unknown[0]!r} (known: "
-                        f"{', '.join(vset.variants)})")
+        raise UserError(
+            f"--variants: unknown variant {unknown[0]!r}"
+            f"{did_you_mean(unknown[0], vset.variants)}; known: "
+            f"{', '.join(vset.variants)}"
+        )
     if len(set(wanted)) != len(wanted):
         raise UserError("--variants: a variant is named twice")
     return [vset.variants[n] for n in wanted]
@@ -92,3 +95,35 @@ def apply_variant(path: Path, base_overrides: list[str], variant: Variant,
         raise UserError(f"variant {variant.name!r} does not fit {path}: "
                         f"{first.removeprefix(f'{path}: ')}{hint}") from None
     return scenario
+
+
+def changed_units(variant: Variant) -> list[str]:
+    """The ids of the units a variant changes: those of its ``units.ID.FIELD`` overrides, in
+    the order first named (none for an air or parameter variant)."""
+    out: list[str] = []
+    for text in variant.overrides:
+        parts = [p.strip() for p in text.partition("=")[0].split(".")]
+        if len(parts) >= 3 and parts[0] == "units" and parts[1] and parts[1] not in out:
+            out.append(parts[1])
+    return out
+
+
+def watched_units(scenario: Scenario, units: list[str]) -> frozenset[str]:
+    """``units`` and every unit under one of them in the scenario's chain of command.
+
+    A unit counts as engaged when it fought; a corps or army group never fights itself (its
+    divisions do), and a change to its commitment or arrival is a change to the units under
+    it. So "its units engaged" asks whether any of these fought.
+    """
+    watched = set(units)
+    children: dict[str, list[str]] = {}
+    for u in scenario.units:
+        if u.parent is not None:
+            children.setdefault(u.parent, []).append(u.id)
+    todo = list(units)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in watched:
+                watched.add(child)
+                todo.append(child)
+    return frozenset(watched)
