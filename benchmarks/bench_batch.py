@@ -52,31 +52,48 @@ def child(path: Path, n: int, workers: int, out_dir: Path) -> None:
 
 def memory(path: Path, n: int, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, __file__, "--child", str(path), str(n),
-                              str(workers), str(Path(tmp) / "big")],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(path),
+                str(n),
+                str(workers),
+                str(Path(tmp) / "big"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     r = json.loads(out.stdout.strip().splitlines()[-1])
     total = r["self_mb"] + r["children_mb"]
-    print(f"  {n:,}-run batch, {workers} workers: {r['elapsed_s']:.1f} s "
-          f"({n / r['elapsed_s']:,.0f} campaigns/s); peak RSS: parent {r['self_mb']:.0f} MB + "
-          f"largest worker {r['children_mb']:.0f} MB = {total:.0f} MB (target <= 300 MB)")
+    print(
+        f"  {n:,}-run batch, {workers} workers: {r['elapsed_s']:.1f} s "
+        f"({n / r['elapsed_s']:,.0f} campaigns/s); peak RSS: parent {r['self_mb']:.0f} MB + "
+        f"largest worker {r['children_mb']:.0f} MB = {total:.0f} MB (target <= 300 MB)"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("-n", type=int, default=200, help="runs per timing (default 200)")
-    ap.add_argument("--big", action="store_true", help="memory batch of 10,000 runs "
-                    "(default 1,000)")
-    ap.add_argument("--child", nargs=4, metavar=("SCENARIO", "N", "WORKERS", "OUT"),
-                    help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--big", action="store_true", help="memory batch of 10,000 runs (default 1,000)"
+    )
+    ap.add_argument(
+        "--child", nargs=4, metavar=("SCENARIO", "N", "WORKERS", "OUT"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
     if args.child:
         p, n, w, out = args.child
         child(Path(p), int(n), int(w), Path(out))
         return
-    names = [n for n in ("west_hunan_1945", "tutorial")
-             if (ROOT / "scenarios" / f"{n}.toml").exists()]
+    names = [
+        n for n in ("west_hunan_1945", "tutorial") if (ROOT / "scenarios" / f"{n}.toml").exists()
+    ]
     for name in names:
         path = ROOT / "scenarios" / f"{name}.toml"
         print(f"{name}:")
@@ -85,9 +102,11 @@ def main() -> None:
             for workers in (1, 2):
                 t = timed_batch(path, args.n, workers, Path(tmp) / f"w{workers}")
                 rates[workers] = args.n / t
-                print(f"  {workers} worker{'s' if workers > 1 else ' '}: {args.n} campaigns in "
-                      f"{t:.2f} s = {rates[workers]:,.1f} campaigns/s; 1,000 campaigns in "
-                      f"about {1000 / rates[workers]:.1f} s")
+                print(
+                    f"  {workers} worker{'s' if workers > 1 else ' '}: {args.n} campaigns in "
+                    f"{t:.2f} s = {rates[workers]:,.1f} campaigns/s; 1,000 campaigns in "
+                    f"about {1000 / rates[workers]:.1f} s"
+                )
         print(f"  speed-up with 2 workers: {rates[2] / rates[1]:.2f}x (target >= 1.7x)")
         memory(path, 10_000 if args.big else 1_000, 2)
 

@@ -44,23 +44,28 @@ def main() -> None:
     py = [sys.executable, "-m", "wargame"]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "run.jsonl"
-        run = [timed([*py, "run", args.scenario, "--seed", "1", "--quiet", "--log", str(log)])
-               for _ in range(args.repeat)]
+        run = [
+            timed([*py, "run", args.scenario, "--seed", "1", "--quiet", "--log", str(log)])
+            for _ in range(args.repeat)
+        ]
         last = sum(1 for _ in log.open()) - 3
-        replay = [timed([*py, "replay", str(log), "--day", str(last)])
-                  for _ in range(args.repeat)]
+        replay = [timed([*py, "replay", str(log), "--day", str(last)]) for _ in range(args.repeat)]
         verify = [timed([*py, "verify", str(log)]) for _ in range(args.repeat)]
         start = [timed([*py, "--version"]) for _ in range(args.repeat)]
-        imports = [timed([sys.executable, "-c", "import wargame.cli, wargame.engine, "
-                          "wargame.report"]) for _ in range(args.repeat)]
+        imports = [
+            timed([sys.executable, "-c", "import wargame.cli, wargame.engine, wargame.report"])
+            for _ in range(args.repeat)
+        ]
         inproc = [replay_in_process(log, last) for _ in range(args.repeat)]
         size = log.stat().st_size
     print(f"scenario {args.scenario}, {last + 1} days logged, median of {args.repeat}")
     print(f"  command-line start-up (--version):    {statistics.median(start):.2f} s")
     print(f"  interpreter + importing the engine:   {statistics.median(imports):.2f} s")
     print(f"  cold start to final summary (run):    {statistics.median(run):.2f} s")
-    print(f"  replay of the full log to its last day: {statistics.median(replay):.2f} s "
-          f"(target <= 0.5 s)")
+    print(
+        f"  replay of the full log to its last day: {statistics.median(replay):.2f} s "
+        f"(target <= 0.5 s)"
+    )
     print(f"    of which in-process (after imports): {statistics.median(inproc):.2f} s")
     print(f"  verify of the full log:               {statistics.median(verify):.2f} s")
     print(f"  log size: {size / 1e6:.2f} MB (target <= 2 MB)")

@@ -31,8 +31,10 @@ def bench(path: Path, repeat: int) -> None:
     units = sum(1 for u in scenario.units if u.strength_men)
     med = statistics.median(times)
     print(f"{path.stem}: {units} units, {days} days played (last run)")
-    print(f"  campaign wall time: median {med * 1000:.1f} ms, min {min(times) * 1000:.1f} ms "
-          f"over {repeat} seeds")
+    print(
+        f"  campaign wall time: median {med * 1000:.1f} ms, min {min(times) * 1000:.1f} ms "
+        f"over {repeat} seeds"
+    )
     print(f"  simpy events per campaign: {events} (last run); events/s: {events / med:,.0f}")
     print(f"  cost per unit-day: {med / max(1, units * days) * 1e6:.1f} us")
 

@@ -25,7 +25,7 @@ from wargame.scenario import Scenario, validate_data
 from wargame.terrain import haversine_km
 
 WEST_HUNAN_UNITS, WEST_HUNAN_PLACES = 29, 36
-START, DAYS = dt.date(1945, 4, 6), 63                     # West Hunan's 63 days
+START, DAYS = dt.date(1945, 4, 6), 63  # West Hunan's 63 days
 SEEDS = (0, 1, 2)
 SPACING_DEG = 0.2
 """Grid spacing, degrees (~22 km, ~29 km of road): 12 columns span about as much road as
@@ -39,19 +39,32 @@ def synthetic(rows: int, cols: int, units: int, days: int = DAYS) -> dict[str, A
     places, roads, unit_recs = [], [], []
     for r in range(rows):
         for c in range(cols):
-            places.append({"id": f"p{r}_{c}", "name": f"Place {r},{c}",
-                           "lat": 26.0 + SPACING_DEG * r, "lon": 108.0 + SPACING_DEG * c,
-                           "terrain": ("mountain", "hills", "river_valley")[(r + c) % 3],
-                           "features": ["airfield"] if c in (0, cols - 1) else [],
-                           "control": "chinese" if c < cols - 2 else "japanese"})
+            places.append(
+                {
+                    "id": f"p{r}_{c}",
+                    "name": f"Place {r},{c}",
+                    "lat": 26.0 + SPACING_DEG * r,
+                    "lon": 108.0 + SPACING_DEG * c,
+                    "terrain": ("mountain", "hills", "river_valley")[(r + c) % 3],
+                    "features": ["airfield"] if c in (0, cols - 1) else [],
+                    "control": "chinese" if c < cols - 2 else "japanese",
+                }
+            )
     for r in range(rows):
         for c in range(cols):
             for dr, dc in ((0, 1), (1, 0)):
                 if r + dr < rows and c + dc < cols:
                     a, b = places[r * cols + c], places[(r + dr) * cols + c + dc]
                     km = haversine_km(a["lat"], a["lon"], b["lat"], b["lon"]) * 1.3
-                    roads.append({"id": f"{a['id']}-{b['id']}", "a": a["id"], "b": b["id"],
-                                  "kind": "cart_road", "length_km": round(km, 1)})
+                    roads.append(
+                        {
+                            "id": f"{a['id']}-{b['id']}",
+                            "a": a["id"],
+                            "b": b["id"],
+                            "kind": "cart_road",
+                            "length_km": round(km, 1),
+                        }
+                    )
     mid = rows // 2
     objective = f"p{mid}_0"
     unit_recs.append({"id": "jhq", "side": "japanese", "name": "Army", "echelon": "army"})
@@ -59,35 +72,67 @@ def synthetic(rows: int, cols: int, units: int, days: int = DAYS) -> dict[str, A
     japanese = max(1, units // 3)
     for i in range(japanese):
         r = i % rows
-        unit_recs.append({"id": f"j{i}", "side": "japanese", "name": f"J {i}",
-                          "echelon": "division", "parent": "jhq", "strength_men": 12000,
-                          "quality": "japanese_line", "location": f"p{r}_{cols - 1}",
-                          "column": f"c{r}"})
+        unit_recs.append(
+            {
+                "id": f"j{i}",
+                "side": "japanese",
+                "name": f"J {i}",
+                "echelon": "division",
+                "parent": "jhq",
+                "strength_men": 12000,
+                "quality": "japanese_line",
+                "location": f"p{r}_{cols - 1}",
+                "column": f"c{r}",
+            }
+        )
     for i in range(units - japanese):
-        unit_recs.append({"id": f"c{i}", "side": "chinese", "name": f"C {i}",
-                          "echelon": "division", "parent": "chq", "strength_men": 6000,
-                          "quality": "regular",
-                          "location": f"p{(i * 3) % rows}_{(i * 7) % max(1, cols - 2)}"})
+        unit_recs.append(
+            {
+                "id": f"c{i}",
+                "side": "chinese",
+                "name": f"C {i}",
+                "echelon": "division",
+                "parent": "chq",
+                "strength_men": 6000,
+                "quality": "regular",
+                "location": f"p{(i * 3) % rows}_{(i * 7) % max(1, cols - 2)}",
+            }
+        )
     columns = {}
     for r in range(min(rows, japanese)):
-        west = [f"p{r}_{c}" for c in range(cols - 1, -1, -1)]          # along the row
+        west = [f"p{r}_{c}" for c in range(cols - 1, -1, -1)]  # along the row
         step = 1 if mid > r else -1
-        north_south = [f"p{rr}_0" for rr in range(r + step, mid + step, step)] if r != mid \
-            else []
+        north_south = [f"p{rr}_0" for rr in range(r + step, mid + step, step)] if r != mid else []
         columns[f"c{r}"] = {"route": west + north_south}
     return {
-        "meta": {"name": f"synthetic {rows}x{cols}, {units} units", "start_date": START,
-                 "end_date": START + dt.timedelta(days=days - 1)},
+        "meta": {
+            "name": f"synthetic {rows}x{cols}, {units} units",
+            "start_date": START,
+            "end_date": START + dt.timedelta(days=days - 1),
+        },
         "objective": {"place": objective},
-        "sides": {"japanese": {"name": "A", "depots": [f"p{mid}_{cols - 1}"],
-                               "start_line": [f"p{r}_{cols - 1}" for r in range(rows)],
-                               "columns": columns},
-                  "chinese": {"name": "D", "depots": [objective]}},
-        "places": places, "roads": roads, "units": unit_recs,
-        "air_groups": [{"id": "ca", "side": "chinese", "name": "CA", "aircraft": 400,
-                        "base": objective},
-                       {"id": "ja", "side": "japanese", "name": "JA", "aircraft": 50,
-                        "base": f"p{mid}_{cols - 1}"}],
+        "sides": {
+            "japanese": {
+                "name": "A",
+                "depots": [f"p{mid}_{cols - 1}"],
+                "start_line": [f"p{r}_{cols - 1}" for r in range(rows)],
+                "columns": columns,
+            },
+            "chinese": {"name": "D", "depots": [objective]},
+        },
+        "places": places,
+        "roads": roads,
+        "units": unit_recs,
+        "air_groups": [
+            {"id": "ca", "side": "chinese", "name": "CA", "aircraft": 400, "base": objective},
+            {
+                "id": "ja",
+                "side": "japanese",
+                "name": "JA",
+                "aircraft": 50,
+                "base": f"p{mid}_{cols - 1}",
+            },
+        ],
         "params": {"doctrine": {"culmination_loss": 1.0, "culmination_days": 60}},
     }
 
@@ -109,9 +154,11 @@ def measure(rows: int, cols: int, units: int, days: int = DAYS) -> tuple[int, fl
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     per = statistics.median(p / ud for p, ud in zip(plays, unit_days, strict=True))
-    print(f"{rows * cols:6d} {units:6d} {statistics.median(unit_days) / units:5.0f} "
-          f"{statistics.median(unit_days):9.0f} {statistics.median(setups):8.3f} "
-          f"{statistics.median(plays):8.3f} {per * 1e6:9.1f} {peak / 1e6:8.1f}")
+    print(
+        f"{rows * cols:6d} {units:6d} {statistics.median(unit_days) / units:5.0f} "
+        f"{statistics.median(unit_days):9.0f} {statistics.median(setups):8.3f} "
+        f"{statistics.median(plays):8.3f} {per * 1e6:9.1f} {peak / 1e6:8.1f}"
+    )
     return int(statistics.median(unit_days)), statistics.median(plays)
 
 
@@ -120,16 +167,21 @@ def slope(points: list[tuple[int, float]]) -> float:
     xs = [math.log(u) for u, _ in points]
     ys = [math.log(t) for _, t in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    return (sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-            / sum((x - mx) ** 2 for x in xs))
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
 
 
 def main() -> None:
-    header = (f"{'places':>6} {'units':>6} {'days':>5} {'unit-days':>9} {'set-up s':>8} "
-              f"{'play s':>8} {'us/unit-day':>11} {'peak MB':>8}")
+    header = (
+        f"{'places':>6} {'units':>6} {'days':>5} {'unit-days':>9} {'set-up s':>8} "
+        f"{'play s':>8} {'us/unit-day':>11} {'peak MB':>8}"
+    )
     points = []
-    print(f"West Hunan: {WEST_HUNAN_UNITS} manoeuvre units, {WEST_HUNAN_PLACES} places; "
-          f"median of {len(SEEDS)} seeds; days = days played (a campaign can end early)")
+    print(
+        f"West Hunan: {WEST_HUNAN_UNITS} manoeuvre units, {WEST_HUNAN_PLACES} places; "
+        f"median of {len(SEEDS)} seeds; days = days played (a campaign can end early)"
+    )
     print("\ngrowth with units (6x6 = 36 places):")
     print(header)
     for units in (15, 29, 58, 116, 290):
@@ -142,8 +194,7 @@ def main() -> None:
     print(header)
     for days in (16, 32, DAYS):
         points.append(measure(12, 12, 10 * WEST_HUNAN_UNITS, days))
-    print(f"\nplay time grows as (unit-days)^{slope(points):.2f} over these runs "
-          f"(1.00 = linear)")
+    print(f"\nplay time grows as (unit-days)^{slope(points):.2f} over these runs (1.00 = linear)")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,22 @@ WEST_HUNAN = ROOT / "scenarios" / "west_hunan_1945.toml"
 
 
 def batch(out: Path, *extra: str, n: int = 20, seed: int = 5, workers: int = 1) -> int:
-    return main(["batch", TUTORIAL, "-n", str(n), "--seed", str(seed), "--workers",
-                 str(workers), "--out", str(out), "--quiet", *extra])
+    return main(
+        [
+            "batch",
+            TUTORIAL,
+            "-n",
+            str(n),
+            "--seed",
+            str(seed),
+            "--workers",
+            str(workers),
+            "--out",
+            str(out),
+            "--quiet",
+            *extra,
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +101,18 @@ def test_a_batch_run_replays_alone_with_its_seed(batch_dir: Path):
 
 def test_summary_json_has_every_outcome_with_a_wilson_interval(batch_dir: Path):
     s = json.loads((batch_dir / "summary.json").read_text())
-    for key in ("scenario", "scenario_sha256", "root_seed", "runs_requested", "runs_done",
-                "partial", "outcomes", "events", "metrics", "dates"):
+    for key in (
+        "scenario",
+        "scenario_sha256",
+        "root_seed",
+        "runs_requested",
+        "runs_done",
+        "partial",
+        "outcomes",
+        "events",
+        "metrics",
+        "dates",
+    ):
         assert key in s
     assert s["runs_done"] == s["runs"] == 20 and s["partial"] is False
     assert math.isclose(sum(o["p"] for o in s["outcomes"].values()), 1.0)
@@ -121,8 +145,10 @@ def test_ctrl_c_keeps_the_finished_runs_and_marks_the_summary_partial(tmp_path: 
         if done == 6:
             raise KeyboardInterrupt
 
-    with Runner({"base": scenario}, workers=1, daily=True) as runner, \
-            pytest.raises(BatchInterrupted) as info:
+    with (
+        Runner({"base": scenario}, workers=1, daily=True) as runner,
+        pytest.raises(BatchInterrupted) as info,
+    ):
         run_batch(spec, out, runner, quiet=True, on_written=interrupt)
     assert info.value.outcome.runs_done == 6
     assert len(rows(tmp_path / "cut" / "runs.csv")) == 6
@@ -149,8 +175,9 @@ def test_historical_record_is_package_data_with_sources():
         assert f.metric is None or f.metric in COLUMNS
 
 
-def test_compare_marks_figures_inside_and_outside(batch_dir: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]):
+def test_compare_marks_figures_inside_and_outside(
+    batch_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     median = float(np.median(read_runs(batch_dir).numbers("casualties.japanese.total")))
     record = tmp_path / "record.toml"
     record.write_text(f"""
@@ -177,8 +204,11 @@ source = "test"
 """)
     assert main(["compare", str(batch_dir), "--record", str(record), "--markdown"]) == 0
     out = capsys.readouterr().out
-    lines = {line.split("[")[1].split("]")[0]: line for line in out.splitlines()
-             if line.startswith("| a figure") or line.startswith("| airfield")}
+    lines = {
+        line.split("[")[1].split("]")[0]: line
+        for line in out.splitlines()
+        if line.startswith("| a figure") or line.startswith("| airfield")
+    }
     assert "| inside |" in lines["typical"]
     assert "| OUTSIDE |" in lines["absurd"]
     assert "| inside |" in lines["held"]
@@ -194,11 +224,30 @@ def test_compare_prints_the_bundled_record(batch_dir: Path, capsys: pytest.Captu
 # --------------------------------------------------------------------------- what if
 
 
-def test_whatif_plays_every_arm_on_the_batch_seeds(batch_dir: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]):
+def test_whatif_plays_every_arm_on_the_batch_seeds(
+    batch_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     out = tmp_path / "whatif"
-    assert main(["whatif", TUTORIAL, "-n", "20", "--seed", "5", "--workers", "1", "--variants",
-                 "no_ambush,dry_season", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                TUTORIAL,
+                "-n",
+                "20",
+                "--seed",
+                "5",
+                "--workers",
+                "1",
+                "--variants",
+                "no_ambush,dry_season",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "no_ambush" in capsys.readouterr().out
     arms: dict[str, list[dict[str, str]]] = {}
     for r in rows(out / "whatif_runs.csv"):
@@ -214,15 +263,18 @@ def test_whatif_plays_every_arm_on_the_batch_seeds(batch_dir: Path, tmp_path: Pa
     assert arms["baseline"] == rows(batch_dir / "runs.csv")  # the baseline is the batch
     result = json.loads((out / "whatif.json").read_text())
     e = result["variants"][1]["effects"]["japanese_casualties"]
-    diff = [float(a["casualties.japanese.total"]) - float(b["casualties.japanese.total"])
-            for a, b in zip(arms["dry_season"], arms["baseline"], strict=True)]
+    diff = [
+        float(a["casualties.japanese.total"]) - float(b["casualties.japanese.total"])
+        for a, b in zip(arms["dry_season"], arms["baseline"], strict=True)
+    ]
     assert e["mean"] == pytest.approx(np.mean(diff), rel=1e-5)
     assert e["lo"] <= e["mean"] <= e["hi"] and e["n"] == 20
     assert (out / "whatif.md").read_text().startswith("# What if")
 
 
-def test_a_variant_that_changes_nothing_changes_nothing(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]):
+def test_a_variant_that_changes_nothing_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     variants = tmp_path / "variants.toml"
     variants.write_text("""
 [variants.same]
@@ -230,8 +282,26 @@ description = "the default value, set again"
 source = "test"
 set = ["params.combat.attacker_base_rate=0.028"]
 """)
-    assert main(["whatif", TUTORIAL, "-n", "10", "--seed", "1", "--workers", "1",
-                 "--variants-file", str(variants), "--out", str(tmp_path / "w"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                TUTORIAL,
+                "-n",
+                "10",
+                "--seed",
+                "1",
+                "--workers",
+                "1",
+                "--variants-file",
+                str(variants),
+                "--out",
+                str(tmp_path / "w"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     result = json.loads((tmp_path / "w" / "whatif.json").read_text())
     for e in result["variants"][0]["effects"].values():
@@ -423,8 +493,14 @@ def test_a_misspelt_variant_suggests_the_closest_name(
 @pytest.mark.skipif(not WEST_HUNAN.exists(), reason="west_hunan_1945.toml not there yet")
 def test_every_bundled_variant_fits_the_west_hunan_scenario():
     vset = load_variants(VARIANTS_FILE)
-    assert set(vset.variants) == {"no_air", "no_airlift", "no_ambush", "dry_season",
-                                  "full_64th", "early_10th_army_group"}
+    assert set(vset.variants) == {
+        "no_air",
+        "no_airlift",
+        "no_ambush",
+        "dry_season",
+        "full_64th",
+        "early_10th_army_group",
+    }
     base, _ = load_with_digest(WEST_HUNAN)
     no_air = apply_variant(WEST_HUNAN, [], vset.variants["no_air"], vset)
     assert sum(g.aircraft for g in no_air.air_groups if g.side == "chinese") == 0
@@ -437,17 +513,35 @@ def test_every_bundled_variant_fits_the_west_hunan_scenario():
 # --------------------------------------------------------------------------- sensitivity
 
 
-def test_sensitivity_ranks_the_named_parameters(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]):
+def test_sensitivity_ranks_the_named_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     out = tmp_path / "sens"
-    assert main(["sensitivity", TUTORIAL, "-n", "10", "--seed", "2", "--workers", "1",
-                 "--params", "combat.attacker_base_rate,params.ambush.surprise_factor",
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                TUTORIAL,
+                "-n",
+                "10",
+                "--seed",
+                "2",
+                "--workers",
+                "1",
+                "--params",
+                "combat.attacker_base_rate,params.ambush.surprise_factor",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "attacker_base_rate" in capsys.readouterr().out
     result = json.loads((out / "sensitivity.json").read_text())
     assert [p["rank"] for p in result["params"]] == [1, 2]
-    assert {p["key"] for p in result["params"]} == {"params.combat.attacker_base_rate",
-                                                   "params.ambush.surprise_factor"}
+    assert {p["key"] for p in result["params"]} == {
+        "params.combat.attacker_base_rate",
+        "params.ambush.surprise_factor",
+    }
     scores = [p["score"] for p in result["params"]]
     assert scores == sorted(scores, reverse=True)
     p = next(p for p in result["params"] if p["key"].endswith("attacker_base_rate"))
@@ -538,22 +632,28 @@ def test_progress_at_a_terminal_is_a_bar_with_the_time_left():
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("args, message", [
-    (["batch", TUTORIAL, "-n", "0"], "at least 1 run"),
-    (["batch", TUTORIAL, "-n", "-3"], "at least 1 run"),
-    (["batch", TUTORIAL, "-n", "many"], "not a whole number"),
-    (["whatif", TUTORIAL, "-n", "0"], "at least 1 run"),
-    (["batch", TUTORIAL, "-n", "5", "--scheduler", "localhost:8786"], "not a scheduler"),
-    (["whatif", TUTORIAL, "-n", "5", "--variants", "no_such_thing"], "unknown variant"),
-    (["whatif", TUTORIAL, "-n", "5", "--variants", "no_air"], "does not fit"),
-    (["sensitivity", TUTORIAL, "-n", "5", "--params", "combat.no_such_rate"],
-     "unknown parameter"),
-    (["sensitivity", TUTORIAL, "-n", "5", "--params", "combat.quality"], "not a scalar"),
-    (["sensitivity", TUTORIAL, "-n", "5", "--delta", "1.5"], "between 0 and 1"),
-    (["batch", str(ROOT / "no_such.toml"), "-n", "5"], "not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["batch", TUTORIAL, "-n", "0"], "at least 1 run"),
+        (["batch", TUTORIAL, "-n", "-3"], "at least 1 run"),
+        (["batch", TUTORIAL, "-n", "many"], "not a whole number"),
+        (["whatif", TUTORIAL, "-n", "0"], "at least 1 run"),
+        (["batch", TUTORIAL, "-n", "5", "--scheduler", "localhost:8786"], "not a scheduler"),
+        (["whatif", TUTORIAL, "-n", "5", "--variants", "no_such_thing"], "unknown variant"),
+        (["whatif", TUTORIAL, "-n", "5", "--variants", "no_air"], "does not fit"),
+        (
+            ["sensitivity", TUTORIAL, "-n", "5", "--params", "combat.no_such_rate"],
+            "unknown parameter",
+        ),
+        (["sensitivity", TUTORIAL, "-n", "5", "--params", "combat.quality"], "not a scalar"),
+        (["sensitivity", TUTORIAL, "-n", "5", "--delta", "1.5"], "between 0 and 1"),
+        (["batch", str(ROOT / "no_such.toml"), "-n", "5"], "not found"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
-        args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     out = tmp_path / "out"
     assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 2
     assert message in one_error_line(capsys)
@@ -561,7 +661,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 
 
 def test_an_output_directory_with_other_files_is_refused_without_force(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     out = tmp_path / "busy"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
@@ -573,7 +674,8 @@ def test_an_output_directory_with_other_files_is_refused_without_force(
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     pytest.importorskip("distributed")
     out = tmp_path / "out"
     assert batch(out, "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1", n=3) == 2
@@ -594,8 +696,9 @@ def test_commands_have_help_with_examples(capsys: pytest.CaptureFixture[str]):
 # --------------------------------------------------------------------------- charts
 
 
-def test_plot_draws_the_campaign_map_deterministically(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]):
+def test_plot_draws_the_campaign_map_deterministically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     pytest.importorskip("matplotlib")
     log = tmp_path / "t.jsonl"
     assert main(["run", TUTORIAL, "--seed", "3", "--quiet", "--log", str(log)]) == 0
@@ -608,8 +711,9 @@ def test_plot_draws_the_campaign_map_deterministically(tmp_path: Path,
     capsys.readouterr()
 
 
-def test_plot_draws_the_batch_charts_deterministically(batch_dir: Path, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]):
+def test_plot_draws_the_batch_charts_deterministically(
+    batch_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     pytest.importorskip("matplotlib")
     assert main(["plot", str(batch_dir), "--out", str(tmp_path / "a")]) == 0
     assert main(["plot", str(batch_dir), "--out", str(tmp_path / "b")]) == 0
@@ -620,9 +724,12 @@ def test_plot_draws_the_batch_charts_deterministically(batch_dir: Path, tmp_path
     capsys.readouterr()
 
 
-def test_plot_without_matplotlib_names_the_extra(batch_dir: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]):
+def test_plot_without_matplotlib_names_the_extra(
+    batch_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -637,9 +744,14 @@ def test_plot_without_matplotlib_names_the_extra(batch_dir: Path, tmp_path: Path
 
 def test_a_local_dask_cluster_gives_the_same_runs(batch_dir: Path, tmp_path: Path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  protocol="tcp://", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
         assert batch(tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
     for name in ("runs.csv", "daily.csv"):
         assert (tmp_path / "dask" / name).read_bytes() == (batch_dir / name).read_bytes()

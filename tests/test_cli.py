@@ -61,11 +61,18 @@ def lines_of(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def wargame(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            **kw: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wargame", *args], cwd=cwd, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=120,
-                          **kw)
+def wargame(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, **kw: Any
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wargame", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,25 +106,37 @@ def test_python_m_wargame_help_lists_every_command(tmp_path: Path) -> None:
 
 
 def test_run_scenario_py_help_works(tmp_path: Path) -> None:
-    p = subprocess.run([sys.executable, str(ROOT / "run_scenario.py"), "--help"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "run_scenario.py"), "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     assert "usage: wargame" in p.stdout
 
 
 def test_run_scenario_py_without_arguments_plays_west_hunan(tmp_path: Path) -> None:
-    p = subprocess.run([sys.executable, str(ROOT / "run_scenario.py")], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "run_scenario.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert "Battle of West Hunan" in p.stdout
     assert "End of campaign" in p.stdout
     assert re.search(r"seed: \d+", p.stderr)
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "oob", "params", "list", "schema",
-                                     "replay", "verify", "diff"])
-def test_help_of_every_command_has_an_example(command: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "command", ["run", "validate", "oob", "params", "list", "schema", "replay", "verify", "diff"]
+)
+def test_help_of_every_command_has_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_cli([command, "--help"], capsys)
     assert code == 0
     assert "example" in out
@@ -130,7 +149,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_list_shows_both_bundled_scenarios_with_descriptions(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, _ = run_cli(["list"], capsys)
     assert code == 0
     for name in BOTH:
@@ -141,26 +161,31 @@ def test_list_shows_both_bundled_scenarios_with_descriptions(
 
 
 @pytest.mark.parametrize("name", BOTH)
-def test_validate_and_oob_of_the_bundled_scenarios(name: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_and_oob_of_the_bundled_scenarios(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     for command in ("validate", "oob", "params"):
         code, out, err = run_cli([command, name], capsys)
         assert code == 0, err
         assert out
 
 
-@pytest.mark.parametrize("argv", [["--seed", "1", "--quiet"], ["--debug", "--seed", "1",
-                                                                   "--quiet"]])
-def test_options_without_a_command_mean_run(argv: list[str],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv", [["--seed", "1", "--quiet"], ["--debug", "--seed", "1", "--quiet"]]
+)
+def test_options_without_a_command_mean_run(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(argv, capsys)
     assert code == 0, err
     assert out.startswith("Battle of West Hunan") and "seed 1:" in out
 
 
 def test_python_m_wargame_and_the_shim_take_options_without_a_command(tmp_path: Path) -> None:
-    for argv in ([sys.executable, str(ROOT / "run_scenario.py"), "--seed", "1", "--quiet"],
-                 [sys.executable, "-m", "wargame", "--seed", "1", "--quiet"]):
+    for argv in (
+        [sys.executable, str(ROOT / "run_scenario.py"), "--seed", "1", "--quiet"],
+        [sys.executable, "-m", "wargame", "--seed", "1", "--quiet"],
+    ):
         p = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, p.stderr
         assert "seed 1: " in p.stdout
@@ -181,19 +206,32 @@ def test_debug_shows_the_exception(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".html", ".svg", ".txt"])
-def test_run_writes_log_summary_and_export(suffix: str, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_writes_log_summary_and_export(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log, summary, export = tmp_path / "run.jsonl", tmp_path / "run.json", tmp_path / f"r{suffix}"
-    code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--log", str(log), "--summary",
-                            str(summary), "--export", str(export)], capsys)
+    code, _, err = run_cli(
+        [
+            "run",
+            "tutorial",
+            "--seed",
+            "1",
+            "--log",
+            str(log),
+            "--summary",
+            str(summary),
+            "--export",
+            str(export),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert files(tmp_path) == {"run.jsonl", "run.json", f"r{suffix}"}
     s = json.loads(summary.read_text())
     assert s["seed"] == 1 and s["outcome"]
     assert read_log(log).complete
     text = export.read_text(encoding="utf-8")
-    assert {".html": "<!DOCTYPE html>", ".svg": "<svg", ".txt": "End of campaign"}[suffix] \
-        in text
+    assert {".html": "<!DOCTYPE html>", ".svg": "<svg", ".txt": "End of campaign"}[suffix] in text
     assert "Casualties" in text
 
 
@@ -207,7 +245,8 @@ def test_quiet_prints_only_the_final_summary(capsys: pytest.CaptureFixture[str])
 
 
 def test_run_without_seed_prints_and_records_a_fresh_one(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "x.jsonl"
     code, _, err = run_cli(["run", "tutorial", "--log", str(log)], capsys)
     assert code == 0
@@ -227,28 +266,40 @@ def test_output_to_a_pipe_is_plain_text_one_line_per_day(tmp_path: Path) -> None
 
 def _terminal(width: int = 100, height: int = 40) -> tuple[Console, io.StringIO]:
     buf = io.StringIO()
-    return Console(file=buf, force_terminal=True, width=width, height=height,
-                   highlight=False), buf
+    return Console(file=buf, force_terminal=True, width=width, height=height, highlight=False), buf
 
 
 def test_live_display_shows_the_campaign_as_it_unfolds(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     con, buf = _terminal()
     monkeypatch.setattr(cli, "console_for", lambda args: con)
     log = tmp_path / "x.jsonl"
-    code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--delay", "0", "--log",
-                            str(log)], capsys)
+    code, _, err = run_cli(
+        ["run", "tutorial", "--seed", "1", "--delay", "0", "--log", str(log)], capsys
+    )
     assert code == 0, err
     screen = ANSI.sub("", buf.getvalue())
     days = read_log(log).days
     for d in (days[0], days[-1]):
         assert f"{d['date']}  D+{d['day']}/" in screen
-    for words in ("sorties CN", "air: chinese superiority", "Japanese", "Chinese", "supply",
-                  "x front", "@ objective", "Engagements today", "! fighting today",
-                  f"{len(days)} of {load_scenario(TUTORIAL).days} days played", "End of campaign",
-                  "Casualties by side and category", "Key events",
-                  "Play it again", "wargame run tutorial --seed 1"):
+    for words in (
+        "sorties CN",
+        "air: chinese superiority",
+        "Japanese",
+        "Chinese",
+        "supply",
+        "x front",
+        "@ objective",
+        "Engagements today",
+        "! fighting today",
+        f"{len(days)} of {load_scenario(TUTORIAL).days} days played",
+        "End of campaign",
+        "Casualties by side and category",
+        "Key events",
+        "Play it again",
+        "wargame run tutorial --seed 1",
+    ):
         assert words in screen, words
 
 
@@ -261,12 +312,12 @@ def test_terminal_map_puts_places_on_their_real_relative_positions() -> None:
         for x, ch in enumerate(row):
             if ch in "JjCc@":
                 where.setdefault(ch, []).append((x, y))
-    (ox, oy), = where["@"]                               # West Airfield: far west, far north
+    ((ox, oy),) = where["@"]  # West Airfield: far west, far north
     japanese = where.get("J", []) + where.get("j", [])
     assert japanese and all(x > ox for x, _ in japanese)
     assert all(y >= oy for pts in where.values() for _, y in pts)
-    assert "x" in "".join(rows[:24])       # ford_village (J) - high_pass (C): the front
-    assert "@·West Airfield" in rows[oy]                    # the objective is labelled
+    assert "x" in "".join(rows[:24])  # ford_village (J) - high_pass (C): the front
+    assert "@·West Airfield" in rows[oy]  # the objective is labelled
 
 
 def test_final_report_has_casualties_places_changed_hands_and_key_events() -> None:
@@ -281,9 +332,13 @@ def test_final_report_has_casualties_places_changed_hands_and_key_events() -> No
     for side in ("japanese", "chinese"):
         for category in ("killed", "wounded", "captured", "disease"):
             assert f"{summary['casualties'][side][category]:,}" in text
-    key = [e for r in records for e in r["events"]
-           if e["kind"] in ("arrival", "control", "objective", "decision", "destroyed")]
-    assert any("airlift" in e["text"] for e in key)         # the 30th Division flown in
+    key = [
+        e
+        for r in records
+        for e in r["events"]
+        if e["kind"] in ("arrival", "control", "objective", "decision", "destroyed")
+    ]
+    assert any("airlift" in e["text"] for e in key)  # the 30th Division flown in
     for e in key:
         assert e["text"] in text
     ambushes = sum(e["kind"] == "ambush" for r in records for e in r["events"])
@@ -297,8 +352,22 @@ def test_final_report_has_casualties_places_changed_hands_and_key_events() -> No
 @pytest.mark.parametrize("name", BOTH)
 def test_log_header_records_how_to_play_the_campaign_again(name: str, tmp_path: Path) -> None:
     log = tmp_path / "x.jsonl"
-    assert cli.main(["run", name, "--seed", "5", "--quiet", "--log", str(log),
-                     "--set", "params.ambush.surprise_factor=1.0"]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                name,
+                "--seed",
+                "5",
+                "--quiet",
+                "--log",
+                str(log),
+                "--set",
+                "params.ambush.surprise_factor=1.0",
+            ]
+        )
+        == 0
+    )
     head = lines_of(log)[0]
     assert head["type"] == "header"
     assert head["log_schema"] == LOG_SCHEMA
@@ -313,14 +382,25 @@ def test_log_header_records_how_to_play_the_campaign_again(name: str, tmp_path: 
 
 @pytest.mark.parametrize("name", BOTH)
 def test_each_day_line_holds_the_inputs_results_and_state_hash(
-        name: str, logs: dict[str, Path]) -> None:
+    name: str, logs: dict[str, Path]
+) -> None:
     records = lines_of(logs[name])
     days, footer = records[1:-1], records[-1]
     assert [d["day"] for d in days] == list(range(len(days)))
     for d in days:
         assert d["type"] == "day"
-        assert {"date", "weather", "decisions", "moves", "air", "supply", "engagements",
-                "losses", "events", "hash"} <= set(d)
+        assert {
+            "date",
+            "weather",
+            "decisions",
+            "moves",
+            "air",
+            "supply",
+            "engagements",
+            "losses",
+            "events",
+            "hash",
+        } <= set(d)
         assert re.fullmatch(r"[0-9a-f]{64}", d["hash"])
         assert set(d["air"]) == {"japanese", "chinese"}
         assert all("tons" in s for s in d["supply"].values())
@@ -328,15 +408,29 @@ def test_each_day_line_holds_the_inputs_results_and_state_hash(
     if name == "tutorial":
         assert fights
     for e in fights:
-        assert {"place", "attackers", "defenders", "terrain", "att_power", "def_power",
-                "surprise", "ratio"} <= set(e)                      # inputs
-        assert {"att_losses", "def_losses", "outcome"} <= set(e)      # results
+        assert {
+            "place",
+            "attackers",
+            "defenders",
+            "terrain",
+            "att_power",
+            "def_power",
+            "surprise",
+            "ratio",
+        } <= set(e)  # inputs
+        assert {"att_losses", "def_losses", "outcome"} <= set(e)  # results
     side_of = {u.id: str(u.side) for u in load_scenario(SCENARIOS / f"{name}.toml").units}
-    for d in days:                     # each side's whole decision, only its own units
+    for d in days:  # each side's whole decision, only its own units
         assert set(d["decisions"]) == {"japanese", "chinese"}
         for side, decision in d["decisions"].items():
-            assert {"phase", "orders", "commit", "release", "culminated",
-                    "counteroffensive"} <= set(decision)
+            assert {
+                "phase",
+                "orders",
+                "commit",
+                "release",
+                "culminated",
+                "counteroffensive",
+            } <= set(decision)
             assert {side_of[o["unit"]] for o in decision["orders"]} <= {side}
     assert any(d["decisions"]["japanese"]["orders"] for d in days)
     assert any(d["decisions"]["chinese"]["orders"] for d in days)
@@ -353,17 +447,27 @@ def test_west_hunan_log_is_at_most_2_mb(logs: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("name", BOTH)
 def test_same_seed_gives_byte_identical_logs_across_processes_and_hash_seeds(
-        name: str, tmp_path: Path) -> None:
+    name: str, tmp_path: Path
+) -> None:
     for hashseed in ("1", "2"):
-        p = wargame("run", name, "--seed", "3", "--quiet", "--log", f"h{hashseed}.jsonl",
-                    cwd=tmp_path, env={"PYTHONHASHSEED": hashseed})
+        p = wargame(
+            "run",
+            name,
+            "--seed",
+            "3",
+            "--quiet",
+            "--log",
+            f"h{hashseed}.jsonl",
+            cwd=tmp_path,
+            env={"PYTHONHASHSEED": hashseed},
+        )
         assert p.returncode == 0, p.stderr
     assert (tmp_path / "h1.jsonl").read_bytes() == (tmp_path / "h2.jsonl").read_bytes()
 
 
 def test_log_names_a_scenario_outside_the_bundle_relative_to_the_log(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "game").mkdir()
     scenario = tmp_path / "game" / "mine.toml"
     scenario.write_bytes(TUTORIAL.read_bytes())
@@ -382,8 +486,9 @@ def test_log_names_a_scenario_outside_the_bundle_relative_to_the_log(
 
 
 @pytest.mark.parametrize("name", BOTH)
-def test_replay_day_and_date_show_that_day(name: str, logs: dict[str, Path],
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_replay_day_and_date_show_that_day(
+    name: str, logs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     log = read_log(logs[name])
     code, out, err = run_cli(["replay", str(logs[name]), "--day", "3"], capsys)
     assert code == 0, err
@@ -396,8 +501,8 @@ def test_replay_day_and_date_show_that_day(name: str, logs: dict[str, Path],
 
 
 def test_replay_step_walks_with_enter_back_and_quit(
-        logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     con, buf = _terminal()
     keys: Iterator[str] = iter(["\n", "\n", "b", "q"])
     monkeypatch.setattr(cli, "console_for", lambda args: con)
@@ -410,7 +515,8 @@ def test_replay_step_walks_with_enter_back_and_quit(
 
 
 def test_replay_step_without_a_terminal_is_a_usage_error(
-        logs: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    logs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(["replay", str(logs["tutorial"]), "--step"], capsys)
     assert code == 2 and out == ""
     assert "terminal" in one_line_error(err, logs["tutorial"])
@@ -420,8 +526,9 @@ def test_replay_step_without_a_terminal_is_a_usage_error(
 
 
 @pytest.mark.parametrize("name", BOTH)
-def test_verify_a_true_log(name: str, logs: dict[str, Path],
-                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_a_true_log(
+    name: str, logs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(["verify", str(logs[name])], capsys)
     assert code == 0, err
     assert out.strip() == f"verified {len(read_log(logs[name]).days)} days"
@@ -435,10 +542,11 @@ def _tamper(path: Path, line_no: int, old: str, new: str) -> None:
 
 
 def test_verify_names_the_first_day_that_differs_and_what(
-        tutorial_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tutorial_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     day3 = lines_of(tutorial_log)[4]
     men = day3["men"]["chinese"]
-    _tamper(tutorial_log, 4, f'"chinese":{men}', f'"chinese":{men + 1}')       # one digit
+    _tamper(tutorial_log, 4, f'"chinese":{men}', f'"chinese":{men + 1}')  # one digit
     code, out, err = run_cli(["verify", str(tutorial_log)], capsys)
     assert code == 1 and out == ""
     line = one_line_error(err, tutorial_log)
@@ -446,8 +554,9 @@ def test_verify_names_the_first_day_that_differs_and_what(
     assert f"{men + 1} vs re-run {men}" in line
 
 
-def test_verify_catches_a_changed_hash(tutorial_log: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_catches_a_changed_hash(
+    tutorial_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     h = lines_of(tutorial_log)[6]["hash"]
     _tamper(tutorial_log, 6, h, ("0" if h[0] != "0" else "1") + h[1:])
     code, _, err = run_cli(["verify", str(tutorial_log)], capsys)
@@ -457,15 +566,17 @@ def test_verify_catches_a_changed_hash(tutorial_log: Path,
 
 
 def test_verify_catches_a_changed_seed_on_the_first_day(
-        tutorial_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tutorial_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _tamper(tutorial_log, 0, '"seed":1', '"seed":2')
     code, _, err = run_cli(["verify", str(tutorial_log)], capsys)
     assert code == 1
     assert "day 0" in one_line_error(err, tutorial_log)
 
 
-def test_verify_catches_a_changed_footer(tutorial_log: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_catches_a_changed_footer(
+    tutorial_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _tamper(tutorial_log, -2, '"outcome":"', '"outcome":"not_')
     code, _, err = run_cli(["verify", str(tutorial_log)], capsys)
     assert code == 1
@@ -480,10 +591,12 @@ def _own_scenario(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_a_log_whose_scenario_changed_since_is_reported_as_such(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario, log = _own_scenario(tmp_path)
-    scenario.write_text(scenario.read_text().replace("strength_men = 12000",
-                                                     "strength_men = 11000", 1))
+    scenario.write_text(
+        scenario.read_text().replace("strength_men = 12000", "strength_men = 11000", 1)
+    )
     capsys.readouterr()
     for command in (["verify", str(log)], ["replay", str(log), "--day", "1"]):
         code, _, err = run_cli(command, capsys)
@@ -495,7 +608,8 @@ def test_a_log_whose_scenario_changed_since_is_reported_as_such(
 
 
 def test_comments_and_layout_of_the_scenario_do_not_count_as_a_change(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario, log = _own_scenario(tmp_path)
     scenario.write_text("# a new comment\n" + scenario.read_text())
     capsys.readouterr()
@@ -508,18 +622,37 @@ def test_comments_and_layout_of_the_scenario_do_not_count_as_a_change(
 
 @pytest.mark.parametrize("name", BOTH)
 def test_branch_records_its_branch_point_and_repeats_the_parent_until_then(
-        name: str, logs: dict[str, Path], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, logs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     parent = logs[name]
-    group = "def_air" if name == "tutorial" else next(
-        g["id"] for g in read_toml(SCENARIOS / f"{name}.toml")["air_groups"]
-        if g["side"] == "chinese")
+    group = (
+        "def_air"
+        if name == "tutorial"
+        else next(
+            g["id"]
+            for g in read_toml(SCENARIOS / f"{name}.toml")["air_groups"]
+            if g["side"] == "chinese"
+        )
+    )
     days = read_log(parent).days
     bday = next(d["day"] for d in days[2:] if d["air"]["chinese"]["sorties"] > 0)
     branch = tmp_path / "branch.jsonl"
-    code, _, err = run_cli(["run", name, "--from", str(parent), "--day", str(bday), "--set",
-                            f"air_groups.{group}.aircraft=0", "--log", str(branch),
-                            "--quiet"], capsys)
+    code, _, err = run_cli(
+        [
+            "run",
+            name,
+            "--from",
+            str(parent),
+            "--day",
+            str(bday),
+            "--set",
+            f"air_groups.{group}.aircraft=0",
+            "--log",
+            str(branch),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     head = lines_of(branch)[0]
     parent_head = lines_of(parent)[0]
@@ -528,13 +661,16 @@ def test_branch_records_its_branch_point_and_repeats_the_parent_until_then(
     assert head["branch"]["overrides"] == [f"air_groups.{group}.aircraft=0"]
     assert head["branch"]["from_log"] == str(parent)
     assert {k: head[k] for k in ("seed", "overrides", "scenario_sha256")} == {
-        k: parent_head[k] for k in ("seed", "overrides", "scenario_sha256")}
+        k: parent_head[k] for k in ("seed", "overrides", "scenario_sha256")
+    }
     child = branch.read_text().splitlines()
     mother = parent.read_text().splitlines()
-    assert child[1:bday + 1] == mother[1:bday + 1]           # days before: byte for byte
-    assert child[bday + 1] != mother[bday + 1]               # fewer Chinese sorties that day
-    assert lines_of(branch)[bday + 1]["air"]["chinese"]["sorties"] < days[bday]["air"][
-        "chinese"]["sorties"]
+    assert child[1 : bday + 1] == mother[1 : bday + 1]  # days before: byte for byte
+    assert child[bday + 1] != mother[bday + 1]  # fewer Chinese sorties that day
+    assert (
+        lines_of(branch)[bday + 1]["air"]["chinese"]["sorties"]
+        < days[bday]["air"]["chinese"]["sorties"]
+    )
     code, out, err = run_cli(["verify", str(branch)], capsys)
     assert code == 0, err
     code, out, err = run_cli(["diff", str(parent), str(branch)], capsys)
@@ -545,29 +681,62 @@ def test_branch_records_its_branch_point_and_repeats_the_parent_until_then(
 
 
 def test_branch_by_date_without_naming_the_scenario(
-        tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     branch = tmp_path / "b.jsonl"
-    code, _, err = run_cli(["run", "--from", str(tutorial_log), "--date", "1945-04-10",
-                            "--set", "params.ambush.surprise_factor=1.0", "--log", str(branch),
-                            "--quiet"], capsys)
+    code, _, err = run_cli(
+        [
+            "run",
+            "--from",
+            str(tutorial_log),
+            "--date",
+            "1945-04-10",
+            "--set",
+            "params.ambush.surprise_factor=1.0",
+            "--log",
+            str(branch),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert lines_of(branch)[0]["branch"]["day"] == 4
 
 
 def test_branch_that_changes_nothing_says_so(
-        tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["run", "--from", str(tutorial_log), "--day", "3", "--set",
-                            "meta.description=the same war", "--quiet"], capsys)
+    tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        [
+            "run",
+            "--from",
+            str(tutorial_log),
+            "--day",
+            "3",
+            "--set",
+            "meta.description=the same war",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0
     assert "identical" in err and "no effect" in err
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--seed", "2"], "takes the seed from the log"),
-    ([], "needs --day N or --date"),
-])
-def test_branch_usage_errors(extra: list[str], words: str, tutorial_log: Path,
-                             tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--seed", "2"], "takes the seed from the log"),
+        ([], "needs --day N or --date"),
+    ],
+)
+def test_branch_usage_errors(
+    extra: list[str],
+    words: str,
+    tutorial_log: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args = ["run", "--from", str(tutorial_log), "--log", str(tmp_path / "b.jsonl"), *extra]
     if "--seed" in extra:
         args += ["--day", "2"]
@@ -577,11 +746,16 @@ def test_branch_usage_errors(extra: list[str], words: str, tutorial_log: Path,
     assert files(tmp_path) == {"tutorial.jsonl"}
 
 
-def test_no_branch_of_a_branch(tutorial_log: Path, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_branch_of_a_branch(
+    tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     branch = tmp_path / "b.jsonl"
-    assert cli.main(["run", "--from", str(tutorial_log), "--day", "2", "--log", str(branch),
-                     "--quiet"]) == 0
+    assert (
+        cli.main(
+            ["run", "--from", str(tutorial_log), "--day", "2", "--log", str(branch), "--quiet"]
+        )
+        == 0
+    )
     capsys.readouterr()
     code, _, err = run_cli(["run", "--from", str(branch), "--day", "4"], capsys)
     assert code == 2
@@ -589,18 +763,31 @@ def test_no_branch_of_a_branch(tutorial_log: Path, tmp_path: Path,
 
 
 def test_branch_from_a_log_that_does_not_replay_fails_and_writes_nothing(
-        tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     h = lines_of(tutorial_log)[2]["hash"]
     _tamper(tutorial_log, 2, h, ("0" if h[0] != "0" else "1") + h[1:])
-    code, _, err = run_cli(["run", "--from", str(tutorial_log), "--day", "5", "--log",
-                            str(tmp_path / "b.jsonl"), "--quiet"], capsys)
+    code, _, err = run_cli(
+        [
+            "run",
+            "--from",
+            str(tutorial_log),
+            "--day",
+            "5",
+            "--log",
+            str(tmp_path / "b.jsonl"),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 1
     assert "day 1 does not replay" in one_line_error(err, tutorial_log)
     assert files(tmp_path) == {"tutorial.jsonl"}
 
 
 def test_diff_of_a_log_with_itself_and_with_another_seed(
-        logs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    logs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = logs["tutorial"]
     code, out, _ = run_cli(["diff", str(a), str(a)], capsys)
     assert code == 0
@@ -631,19 +818,35 @@ class _Interrupted(engine.Campaign):
 
 
 def test_ctrl_c_exits_130_and_leaves_a_readable_log_marked_incomplete(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(engine, "Campaign", _Interrupted)
     log = tmp_path / "x.jsonl"
-    code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--log", str(log), "--summary",
-                            str(tmp_path / "x.json")], capsys)
+    code, _, err = run_cli(
+        [
+            "run",
+            "tutorial",
+            "--seed",
+            "1",
+            "--log",
+            str(log),
+            "--summary",
+            str(tmp_path / "x.json"),
+        ],
+        capsys,
+    )
     assert code == 130
     assert "interrupted" in one_line_error(err, log)
     assert files(tmp_path) == {"x.jsonl"}
     t = read_log(log)
     assert len(t.days) == 5
-    assert t.footer == {"type": "footer", "complete": False, "days": 5,
-                        "final_hash": t.days[-1]["hash"], "reason": "interrupted"}
+    assert t.footer == {
+        "type": "footer",
+        "complete": False,
+        "days": 5,
+        "final_hash": t.days[-1]["hash"],
+        "reason": "interrupted",
+    }
     monkeypatch.undo()
     code, out, err = run_cli(["verify", str(log)], capsys)
     assert code == 0, err
@@ -653,11 +856,27 @@ def test_ctrl_c_exits_130_and_leaves_a_readable_log_marked_incomplete(
 
 
 def test_sigint_to_a_running_process(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "wargame", "run", "tutorial", "--seed", "1",
-                             "--delay", "0.3", "--log", "x.jsonl"], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wargame",
+            "run",
+            "tutorial",
+            "--seed",
+            "1",
+            "--delay",
+            "0.3",
+            "--log",
+            "x.jsonl",
+        ],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None
-    assert proc.stdout.readline().startswith("1945-04-06")      # day 0 played
+    assert proc.stdout.readline().startswith("1945-04-06")  # day 0 played
     time.sleep(0.4)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -670,12 +889,28 @@ def test_sigint_to_a_running_process(tmp_path: Path) -> None:
 
 
 def test_a_closed_pipe_does_not_lose_the_log(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "wargame", "run", "tutorial", "--seed", "1",
-                             "--delay", "0.02", "--log", "x.jsonl"], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wargame",
+            "run",
+            "tutorial",
+            "--seed",
+            "1",
+            "--delay",
+            "0.02",
+            "--log",
+            "x.jsonl",
+        ],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()
-    proc.stdout.close()                                         # like `| head -1`
+    proc.stdout.close()  # like `| head -1`
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err
@@ -696,12 +931,11 @@ class _Failing(engine.Campaign):
 
 
 def test_a_failing_simulation_exits_1_and_keeps_its_log_marked_incomplete(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(engine, "Campaign", _Failing)
     log = tmp_path / "x.jsonl"
-    code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--log", str(log), "--quiet"],
-                           capsys)
+    code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--log", str(log), "--quiet"], capsys)
     assert code == 1
     assert "simulation failed on day 3: ZeroDivisionError" in one_line_error(err, log)
     t = read_log(log)
@@ -727,10 +961,16 @@ def _bad_logs(good: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     put("missing", None, "not found")
     put("empty", "", "empty")
     put("truncated", "".join(lines[:3]) + lines[3][: len(lines[3]) // 2], "truncated")
-    put("not_json", "".join(lines[:3]) + "{this is not json\n" + "".join(lines[4:]),
-        "line 4: not valid JSON")
-    put("schema", text.replace(f'"log_schema":{LOG_SCHEMA}', '"log_schema":99', 1),
-        "unknown log schema version 99")
+    put(
+        "not_json",
+        "".join(lines[:3]) + "{this is not json\n" + "".join(lines[4:]),
+        "line 4: not valid JSON",
+    )
+    put(
+        "schema",
+        text.replace(f'"log_schema":{LOG_SCHEMA}', '"log_schema":99', 1),
+        "unknown log schema version 99",
+    )
     put("not_a_log", '{"hello": "world"}\n', "line 1")
     return out
 
@@ -741,16 +981,31 @@ BAD = ["missing", "empty", "truncated", "not_json", "schema", "not_a_log"]
 @pytest.mark.parametrize("case", BAD)
 @pytest.mark.parametrize("command", ["replay", "verify", "diff", "branch"])
 def test_a_broken_log_is_one_line_exit_2_and_writes_nothing(
-        case: str, command: str, logs: dict[str, Path], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    case: str,
+    command: str,
+    logs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path, words = _bad_logs(logs["tutorial"], tmp_path)[case]
     before = files(tmp_path)
-    args = {"replay": ["replay", str(path), "--day", "1"],
-            "verify": ["verify", str(path)],
-            "diff": ["diff", str(logs["tutorial"]), str(path)],
-            "branch": ["run", "tutorial", "--from", str(path), "--day", "1", "--log",
-                       str(tmp_path / "out.jsonl"), "--summary", str(tmp_path / "out.json")],
-            }[command]
+    args = {
+        "replay": ["replay", str(path), "--day", "1"],
+        "verify": ["verify", str(path)],
+        "diff": ["diff", str(logs["tutorial"]), str(path)],
+        "branch": [
+            "run",
+            "tutorial",
+            "--from",
+            str(path),
+            "--day",
+            "1",
+            "--log",
+            str(tmp_path / "out.jsonl"),
+            "--summary",
+            str(tmp_path / "out.json"),
+        ],
+    }[command]
     code, _, err = run_cli(args, capsys)
     assert code == 2
     assert words in one_line_error(err, path)
@@ -758,44 +1013,58 @@ def test_a_broken_log_is_one_line_exit_2_and_writes_nothing(
 
 
 def test_a_log_of_another_scenario_cannot_be_branched_from(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "other.toml"
-    other.write_text(TUTORIAL.read_text().replace('name = "Tutorial: one pass, one airfield"',
-                                                  'name = "Another game"', 1))
+    other.write_text(
+        TUTORIAL.read_text().replace(
+            'name = "Tutorial: one pass, one airfield"', 'name = "Another game"', 1
+        )
+    )
     log = tmp_path / "other.jsonl"
     assert cli.main(["run", str(other), "--seed", "1", "--quiet", "--log", str(log)]) == 0
     capsys.readouterr()
     before = files(tmp_path)
-    code, _, err = run_cli(["run", "tutorial", "--from", str(log), "--day", "2", "--log",
-                            str(tmp_path / "b.jsonl")], capsys)
+    code, _, err = run_cli(
+        ["run", "tutorial", "--from", str(log), "--day", "2", "--log", str(tmp_path / "b.jsonl")],
+        capsys,
+    )
     assert code == 2
     assert "a log of scenario 'Another game'" in one_line_error(err, log)
     assert files(tmp_path) == before
 
 
-@pytest.mark.parametrize("args", [
-    ["replay", "{log}", "--day", "99"],
-    ["replay", "{log}", "--day", "-1"],
-    ["replay", "{log}", "--date", "1946-01-01"],
-    ["replay", "{log}", "--date", "May Day"],
-    ["run", "--from", "{log}", "--day", "99", "--log", "{tmp}/b.jsonl"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["replay", "{log}", "--day", "99"],
+        ["replay", "{log}", "--day", "-1"],
+        ["replay", "{log}", "--date", "1946-01-01"],
+        ["replay", "{log}", "--date", "May Day"],
+        ["run", "--from", "{log}", "--day", "99", "--log", "{tmp}/b.jsonl"],
+    ],
+)
 def test_a_day_out_of_range_is_one_line_exit_2(
-        args: list[str], tutorial_log: Path, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    args: list[str], tutorial_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = files(tmp_path)
     code, out, err = run_cli([a.format(log=tutorial_log, tmp=tmp_path) for a in args], capsys)
     assert code == 2 and out == ""
     line = one_line_error(err, tutorial_log)
     days = read_log(tutorial_log).days
-    assert (f"is outside the log, which covers day 0 ({days[0]['date']}) to day "
-            f"{len(days) - 1} ({days[-1]['date']})" in line or "is not a date" in line)
+    assert (
+        f"is outside the log, which covers day 0 ({days[0]['date']}) to day "
+        f"{len(days) - 1} ({days[-1]['date']})"
+        in line
+        or "is not a date" in line
+    )
     assert files(tmp_path) == before
 
 
 @pytest.mark.parametrize("option", ["--log", "--summary", "--export"])
 def test_an_output_path_in_a_missing_directory(
-        option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "no" / "such" / "out.txt"
     code, out, err = run_cli(["run", "tutorial", "--seed", "1", option, str(target)], capsys)
     assert code == 2 and out == ""
@@ -809,7 +1078,7 @@ def _unwritable(tmp_path: Path) -> list[Path]:
     blocker.write_text("a file, not a folder")
     paths = [blocker / "out.jsonl"]
     if os.geteuid() == 0:
-        paths.append(Path("/proc/wargame-test-out.jsonl"))      # root may write anywhere else
+        paths.append(Path("/proc/wargame-test-out.jsonl"))  # root may write anywhere else
     else:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
@@ -818,28 +1087,32 @@ def _unwritable(tmp_path: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("option", ["--log", "--summary", "--export"])
-def test_an_unwritable_output_path(option: str, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_output_path(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for target in _unwritable(tmp_path):
         before = files(tmp_path)
         target_name = target.with_suffix(".txt") if option == "--export" else target
-        code, out, err = run_cli(["run", "tutorial", "--seed", "1", option, str(target_name)],
-                                 capsys)
+        code, out, err = run_cli(
+            ["run", "tutorial", "--seed", "1", option, str(target_name)], capsys
+        )
         assert code == 2 and out == "", err
         one_line_error(err, target_name)
         assert files(tmp_path) == before
         assert not target_name.exists()
 
 
-def test_an_output_path_that_is_a_directory(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_output_path_that_is_a_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(["run", "tutorial", "--seed", "1", "--log", str(tmp_path)], capsys)
     assert code == 2
     assert "is a directory" in one_line_error(err, tmp_path)
 
 
 def test_the_same_output_twice_and_a_wrong_export_suffix(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "x.txt"
     code, _, err = run_cli(["run", "tutorial", "--log", str(out), "--export", str(out)], capsys)
     assert code == 2
@@ -850,10 +1123,10 @@ def test_the_same_output_twice_and_a_wrong_export_suffix(
     assert files(tmp_path) == set()
 
 
-def test_a_missing_scenario_is_one_line_exit_2(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["run", "no_such_scenario", "--log", str(tmp_path / "x.jsonl")],
-                           capsys)
+def test_a_missing_scenario_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(["run", "no_such_scenario", "--log", str(tmp_path / "x.jsonl")], capsys)
     assert code == 2
     one_line_error(err, "no_such_scenario")
     assert files(tmp_path) == set()

@@ -16,16 +16,29 @@ ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = ROOT / "scenarios" / "tutorial.toml"
 WEST_HUNAN = ROOT / "scenarios" / "west_hunan_1945.toml"
 
+
 @pytest.fixture(scope="module")
 def tutorial():
     """The tutorial scenario, validated."""
     return load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "tutorial.toml")
 
 
-SUMMARY_KEYS = {"scenario", "scenario_sha256", "seed", "start_date", "end_date", "days",
-                "outcome", "zhijiang_captured", "zhijiang_captured_date",
-                "closest_approach_km", "closest_approach_date", "japanese_at_start_line_by_end",
-                "casualties", "sorties"}
+SUMMARY_KEYS = {
+    "scenario",
+    "scenario_sha256",
+    "seed",
+    "start_date",
+    "end_date",
+    "days",
+    "outcome",
+    "zhijiang_captured",
+    "zhijiang_captured_date",
+    "closest_approach_km",
+    "closest_approach_date",
+    "japanese_at_start_line_by_end",
+    "casualties",
+    "sorties",
+}
 
 
 def _daily(scenario, seed: int) -> tuple[Campaign, list[dict]]:
@@ -40,8 +53,7 @@ def test_summary_has_the_keys_other_tools_rely_on(tutorial) -> None:
     s = run_campaign(tutorial, 1).to_dict()
     assert set(s) >= SUMMARY_KEYS
     for side in ("japanese", "chinese"):
-        assert set(s["casualties"][side]) == {"killed", "wounded", "captured", "disease",
-                                              "total"}
+        assert set(s["casualties"][side]) == {"killed", "wounded", "captured", "disease", "total"}
         c = s["casualties"][side]
         assert c["total"] == c["killed"] + c["wounded"] + c["captured"] + c["disease"]
     assert s["start_date"] == "1945-04-06"
@@ -73,9 +85,13 @@ def test_airlift_puts_the_new_6th_corps_at_zhijiang_on_its_day() -> None:
         assert arrival is not None and arrival.mode == "airlift"
         c = Campaign(scenario, 1)
         landed: list[tuple[int, str]] = []
-        c.callbacks.append(lambda camp, rec, uid=uid, landed=landed: landed.extend(
-            (rec["day"], e["place"]) for e in rec["events"]
-            if e["kind"] == "arrival" and e.get("unit") == uid))
+        c.callbacks.append(
+            lambda camp, rec, uid=uid, landed=landed: landed.extend(
+                (rec["day"], e["place"])
+                for e in rec["events"]
+                if e["kind"] == "arrival" and e.get("unit") == uid
+            )
+        )
         if arrival.day > 0:
             c.run(until_day=arrival.day - 1)
             assert c.state.units[uid].status == Status.PENDING
@@ -90,8 +106,9 @@ def test_rain_grounds_the_air_forces_in_a_campaign(tutorial) -> None:
         _, days = _daily(tutorial, seed)
         for d in days:
             total = sum(v["sorties"] for v in d["air"].values())
-            (wet if d["weather"] == "heavy_rain" else dry if d["weather"] == "clear"
-             else []).append(total)
+            (
+                wet if d["weather"] == "heavy_rain" else dry if d["weather"] == "clear" else []
+            ).append(total)
     assert wet and dry
     assert sum(wet) / len(wet) < 0.5 * sum(dry) / len(dry)
 
@@ -99,21 +116,28 @@ def test_rain_grounds_the_air_forces_in_a_campaign(tutorial) -> None:
 def test_more_aircraft_fly_more_sorties_in_a_campaign() -> None:
     few = load_scenario(TUTORIAL, ["air_groups.def_air.aircraft=20"])
     many = load_scenario(TUTORIAL, ["air_groups.def_air.aircraft=200"])
-    assert (run_campaign(many, 1).to_dict()["sorties"]["chinese"]
-            > run_campaign(few, 1).to_dict()["sorties"]["chinese"])
+    assert (
+        run_campaign(many, 1).to_dict()["sorties"]["chinese"]
+        > run_campaign(few, 1).to_dict()["sorties"]["chinese"]
+    )
 
 
 def test_unit_cut_off_from_its_depot_starves() -> None:
     # the Japanese depot is given to the defender: nothing reaches the attacking column
-    cut = load_scenario(TUTORIAL, ["sides.japanese.depots=[\"west_airfield\"]"])
+    cut = load_scenario(TUTORIAL, ['sides.japanese.depots=["west_airfield"]'])
     c = Campaign(cut, 1)
     c.run(until_day=int(cut.params.supply.carried_days) + 2)
-    assert any(u.supply_state < cut.params.supply.shortfall_threshold
-               for u in c.state.units_of(Side.JAPANESE))
+    assert any(
+        u.supply_state < cut.params.supply.shortfall_threshold
+        for u in c.state.units_of(Side.JAPANESE)
+    )
     fed = Campaign(load_scenario(TUTORIAL), 1)
     fed.run(until_day=int(cut.params.supply.carried_days) + 2)
-    assert all(u.supply_state >= cut.params.supply.shortfall_threshold
-               for u in fed.state.units_of(Side.JAPANESE) if u.location == "eastbridge")
+    assert all(
+        u.supply_state >= cut.params.supply.shortfall_threshold
+        for u in fed.state.units_of(Side.JAPANESE)
+        if u.location == "eastbridge"
+    )
 
 
 def test_interdiction_cuts_japanese_supply_in_a_campaign() -> None:
@@ -141,16 +165,25 @@ def test_men_are_conserved_every_day_for_every_unit(tutorial) -> None:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1),
-       strength=st.integers(500, 40000),
-       aircraft=st.integers(0, 500),
-       surprise=st.floats(1.0, 3.0),
-       arrival=st.integers(0, 24))
-def test_men_are_conserved_under_any_seed_and_parameters(seed, strength, aircraft, surprise,
-                                                         arrival) -> None:
-    scenario = load_scenario(TUTORIAL, [
-        f"units.att_1div.strength_men={strength}", f"air_groups.def_air.aircraft={aircraft}",
-        f"params.ambush.surprise_factor={surprise}", f"units.def_30div.arrival.day={arrival}"])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    strength=st.integers(500, 40000),
+    aircraft=st.integers(0, 500),
+    surprise=st.floats(1.0, 3.0),
+    arrival=st.integers(0, 24),
+)
+def test_men_are_conserved_under_any_seed_and_parameters(
+    seed, strength, aircraft, surprise, arrival
+) -> None:
+    scenario = load_scenario(
+        TUTORIAL,
+        [
+            f"units.att_1div.strength_men={strength}",
+            f"air_groups.def_air.aircraft={aircraft}",
+            f"params.ambush.surprise_factor={surprise}",
+            f"units.def_30div.arrival.day={arrival}",
+        ],
+    )
     c = Campaign(scenario, seed)
     last: dict[str, dict[str, int]] = {}
 
@@ -164,8 +197,9 @@ def test_men_are_conserved_under_any_seed_and_parameters(seed, strength, aircraf
                 assert all(now[k] >= prev[k] for k in now), "a loss counter went down"
             last[u.id] = now
         for side in Side:
-            initial = sum(u.initial_men + u.returned for u in camp.state.units.values()
-                          if u.side == side)
+            initial = sum(
+                u.initial_men + u.returned for u in camp.state.units.values() if u.side == side
+            )
             lost = camp.state.casualties(side)["total"]
             assert camp.state.men(side) + lost == initial
 
@@ -201,8 +235,9 @@ def test_chinese_pursuit_costs_the_withdrawing_japanese_men() -> None:
     pursuits = [e for d in days for e in d["engagements"] if e["outcome"].startswith("pursuit")]
     assert pursuits, "no pursuit in a campaign that ends with a Japanese withdrawal"
     assert c.state.culminated_day is not None
-    first_pursuit = min(d["day"] for d in days for e in d["engagements"]
-                        if e["outcome"].startswith("pursuit"))
+    first_pursuit = min(
+        d["day"] for d in days for e in d["engagements"] if e["outcome"].startswith("pursuit")
+    )
     assert first_pursuit >= c.state.culminated_day
     assert all(e["defenders"][0].startswith("jp_") for e in pursuits)
     assert sum(e["def_losses"] for e in pursuits) > 0

@@ -29,25 +29,30 @@ def test_haversine_shaoyang_to_zhijiang_is_about_176_km() -> None:
 
 def test_rain_slows_movement_on_every_road_class() -> None:
     for kind in ("highway", "cart_road", "mountain_track"):
-        dry = movement.march_rate_km(P.movement, kind, "hills", rain=False,
-                                     enemy_air_superiority=False, low_supply=False)
-        wet = movement.march_rate_km(P.movement, kind, "hills", rain=True,
-                                     enemy_air_superiority=False, low_supply=False)
+        dry = movement.march_rate_km(
+            P.movement, kind, "hills", rain=False, enemy_air_superiority=False, low_supply=False
+        )
+        wet = movement.march_rate_km(
+            P.movement, kind, "hills", rain=True, enemy_air_superiority=False, low_supply=False
+        )
         assert 0 < wet < dry
 
 
 def test_enemy_air_superiority_slows_daytime_movement() -> None:
-    free = movement.march_rate_km(P.movement, "highway", "plain", rain=False,
-                                  enemy_air_superiority=False, low_supply=False)
-    hunted = movement.march_rate_km(P.movement, "highway", "plain", rain=False,
-                                    enemy_air_superiority=True, low_supply=False)
+    free = movement.march_rate_km(
+        P.movement, "highway", "plain", rain=False, enemy_air_superiority=False, low_supply=False
+    )
+    hunted = movement.march_rate_km(
+        P.movement, "highway", "plain", rain=False, enemy_air_superiority=True, low_supply=False
+    )
     assert hunted < free
 
 
 def test_mountain_track_is_slower_than_highway() -> None:
     kw = dict(rain=False, enemy_air_superiority=False, low_supply=False)
-    assert (movement.march_rate_km(P.movement, "mountain_track", "mountain", **kw)
-            < movement.march_rate_km(P.movement, "highway", "mountain", **kw))
+    assert movement.march_rate_km(
+        P.movement, "mountain_track", "mountain", **kw
+    ) < movement.march_rate_km(P.movement, "highway", "mountain", **kw)
 
 
 def test_river_crossing_costs_time() -> None:
@@ -57,10 +62,12 @@ def test_river_crossing_costs_time() -> None:
 
 def test_rain_grounds_aircraft() -> None:
     group = air.AirGroupState("g", 200, "fighter", True)
-    clear = sum(air.sorties(P.air, group, weather.CLEAR, np.random.default_rng(s))
-                for s in range(20))
-    heavy = sum(air.sorties(P.air, group, weather.HEAVY_RAIN, np.random.default_rng(s))
-                for s in range(20))
+    clear = sum(
+        air.sorties(P.air, group, weather.CLEAR, np.random.default_rng(s)) for s in range(20)
+    )
+    heavy = sum(
+        air.sorties(P.air, group, weather.HEAVY_RAIN, np.random.default_rng(s)) for s in range(20)
+    )
     assert heavy < 0.4 * clear
 
 
@@ -68,8 +75,9 @@ def test_more_aircraft_fly_more_sorties() -> None:
     few = air.AirGroupState("g", 50, "fighter_bomber", True)
     many = air.AirGroupState("g", 400, "fighter_bomber", True)
     rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
-    assert (sum(air.sorties(P.air, many, "clear", rng_a) for _ in range(10))
-            > sum(air.sorties(P.air, few, "clear", rng_b) for _ in range(10)))
+    assert sum(air.sorties(P.air, many, "clear", rng_a) for _ in range(10)) > sum(
+        air.sorties(P.air, few, "clear", rng_b) for _ in range(10)
+    )
 
 
 def test_captured_airfield_flies_nothing() -> None:
@@ -101,25 +109,28 @@ def test_rain_halves_a_dirt_roads_capacity() -> None:
     dry = supply.road_capacity(P.supply, "cart_road", rain=False, interdiction=0, raid_cut=0)
     wet = supply.road_capacity(P.supply, "cart_road", rain=True, interdiction=0, raid_cut=0)
     assert wet == pytest.approx(0.5 * dry)
-    highway_dry = supply.road_capacity(P.supply, "highway", rain=False, interdiction=0,
-                                       raid_cut=0)
-    highway_wet = supply.road_capacity(P.supply, "highway", rain=True, interdiction=0,
-                                       raid_cut=0)
+    highway_dry = supply.road_capacity(P.supply, "highway", rain=False, interdiction=0, raid_cut=0)
+    highway_wet = supply.road_capacity(P.supply, "highway", rain=True, interdiction=0, raid_cut=0)
     assert wet / dry < highway_wet / highway_dry < 1.0
 
 
 def test_ambush_chance_is_highest_at_passes_and_zero_on_the_plain() -> None:
     kw = dict(through_pass=False, attacker_has_air=False)
     assert ambush.ambush_chance(P.ambush, "plain", "prepared", **kw) == 0
-    assert (ambush.ambush_chance(P.ambush, "pass", "prepared", **kw)
-            > ambush.ambush_chance(P.ambush, "hills", "prepared", **kw) > 0)
+    assert (
+        ambush.ambush_chance(P.ambush, "pass", "prepared", **kw)
+        > ambush.ambush_chance(P.ambush, "hills", "prepared", **kw)
+        > 0
+    )
 
 
 def test_reconnaissance_from_the_air_lowers_the_ambush_chance() -> None:
-    blind = ambush.ambush_chance(P.ambush, "mountain", "prepared", through_pass=False,
-                                 attacker_has_air=False)
-    seen = ambush.ambush_chance(P.ambush, "mountain", "prepared", through_pass=False,
-                                attacker_has_air=True)
+    blind = ambush.ambush_chance(
+        P.ambush, "mountain", "prepared", through_pass=False, attacker_has_air=False
+    )
+    seen = ambush.ambush_chance(
+        P.ambush, "mountain", "prepared", through_pass=False, attacker_has_air=True
+    )
     assert seen < blind
 
 
@@ -158,8 +169,7 @@ def test_fortified_defender_loses_fewer_men_than_a_hasty_one() -> None:
             dfn = [combat.Force("d", 8000, 1.0, cp.posture[posture])]
             mult = combat.defender_multiplier(cp, "hills", "attack", town=False, river=False)
             ratio = combat.noisy_ratio(cp, combat.power(att, 1), combat.power(dfn, mult), rng)
-            total += combat.draw_casualties(8000, combat.casualty_rates(cp, ratio, "hills")[1],
-                                            rng)
+            total += combat.draw_casualties(8000, combat.casualty_rates(cp, ratio, "hills")[1], rng)
         return total
 
     assert defender_losses("fortified") < defender_losses("hasty")
@@ -206,17 +216,20 @@ def test_a_unit_cut_off_lives_on_its_stock_then_starves() -> None:
 
 def test_hunger_and_mountains_raise_disease() -> None:
     date = dt.date(1945, 5, 10)
-    base = attrition.disease_rate(P.attrition, date, "japanese", mountain=False,
-                                  low_supply=False, exertion=False)
-    worse = attrition.disease_rate(P.attrition, date, "japanese", mountain=True,
-                                   low_supply=True, exertion=True)
+    base = attrition.disease_rate(
+        P.attrition, date, "japanese", mountain=False, low_supply=False, exertion=False
+    )
+    worse = attrition.disease_rate(
+        P.attrition, date, "japanese", mountain=True, low_supply=True, exertion=True
+    )
     assert worse > 3 * base > 0
 
 
 def test_disease_rises_into_the_summer() -> None:
     kw = dict(mountain=False, low_supply=False, exertion=False)
-    assert (attrition.disease_rate(P.attrition, dt.date(1945, 6, 1), "chinese", **kw)
-            > attrition.disease_rate(P.attrition, dt.date(1945, 4, 10), "chinese", **kw))
+    assert attrition.disease_rate(
+        P.attrition, dt.date(1945, 6, 1), "chinese", **kw
+    ) > attrition.disease_rate(P.attrition, dt.date(1945, 4, 10), "chinese", **kw)
 
 
 def test_weather_rains_about_as_often_as_the_climate_says() -> None:
@@ -230,8 +243,9 @@ def test_weather_rains_about_as_often_as_the_climate_says() -> None:
 
 def test_supply_cut_off_from_the_depot_delivers_nothing(tutorial) -> None:
     tmap = TerrainMap.from_scenario(tutorial)
-    routes = supply.supply_routes(tmap.graph, ["eastbridge"], blocked={"ford_village",
-                                                                        "south_track"})
+    routes = supply.supply_routes(
+        tmap.graph, ["eastbridge"], blocked={"ford_village", "south_track"}
+    )
     demands = [supply.Demand("x", "high_pass", 100.0), supply.Demand("y", "eastbridge", 100.0)]
     caps = {(min(r.a, r.b), max(r.a, r.b)): 400.0 for r in tutorial.roads}
     got = supply.deliveries(P.supply, "japanese", demands, routes, caps)
@@ -243,25 +257,37 @@ def test_supply_falls_with_distance_and_shared_roads(tutorial) -> None:
     tmap = TerrainMap.from_scenario(tutorial)
     routes = supply.supply_routes(tmap.graph, ["eastbridge"], blocked=set())
     caps = {(min(r.a, r.b), max(r.a, r.b)): 150.0 for r in tutorial.roads}
-    one = supply.deliveries(P.supply, "japanese", [supply.Demand("x", "west_town", 100.0)],
-                            routes, caps)
-    two = supply.deliveries(P.supply, "japanese", [supply.Demand("x", "west_town", 100.0),
-                                                   supply.Demand("y", "west_town", 100.0)],
-                            routes, caps)
-    near = supply.deliveries(P.supply, "japanese", [supply.Demand("x", "ford_village", 100.0)],
-                             routes, caps)
+    one = supply.deliveries(
+        P.supply, "japanese", [supply.Demand("x", "west_town", 100.0)], routes, caps
+    )
+    two = supply.deliveries(
+        P.supply,
+        "japanese",
+        [supply.Demand("x", "west_town", 100.0), supply.Demand("y", "west_town", 100.0)],
+        routes,
+        caps,
+    )
+    near = supply.deliveries(
+        P.supply, "japanese", [supply.Demand("x", "ford_village", 100.0)], routes, caps
+    )
     assert two["x"] < one["x"] < near["x"]
 
 
 def test_a_winning_attacker_must_push_through_the_defended_zone_first() -> None:
     cp = P.combat
-    assert combat.decide_outcome(cp, 1.5, 0.01, 0.05, True, zone_cleared=False) == \
-        combat.Outcome.GAINS_GROUND
+    assert (
+        combat.decide_outcome(cp, 1.5, 0.01, 0.05, True, zone_cleared=False)
+        == combat.Outcome.GAINS_GROUND
+    )
     # a breakthrough or a defender past its breakpoint does not wait for the zone
-    assert combat.decide_outcome(cp, 4.0, 0.01, 0.05, True, zone_cleared=False) == \
-        combat.Outcome.BREAKTHROUGH
-    assert combat.decide_outcome(cp, 1.5, 0.06, 0.05, True, zone_cleared=False) == \
-        combat.Outcome.WITHDRAWS
+    assert (
+        combat.decide_outcome(cp, 4.0, 0.01, 0.05, True, zone_cleared=False)
+        == combat.Outcome.BREAKTHROUGH
+    )
+    assert (
+        combat.decide_outcome(cp, 1.5, 0.06, 0.05, True, zone_cleared=False)
+        == combat.Outcome.WITHDRAWS
+    )
 
 
 def test_advance_is_slowest_against_prepared_defence_in_the_mountains() -> None:
@@ -272,7 +298,8 @@ def test_advance_is_slowest_against_prepared_defence_in_the_mountains() -> None:
     assert mountain_prepared < mountain_hasty
     assert mountain_prepared < plain_prepared
     assert combat.advance_km(cp, "hasty", "hills", rain=True) < combat.advance_km(
-        cp, "hasty", "hills", rain=False)
+        cp, "hasty", "hills", rain=False
+    )
 
 
 def test_posture_hardens_with_days_in_place() -> None:
@@ -290,14 +317,21 @@ def test_a_static_division_needs_far_less_than_one_in_combat() -> None:
 
 
 def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> None:
-    s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "tutorial.toml",
-                      ["params.combat.terrain_defender.pass=2.0",
-                       "params.combat.advance_rate_km.heavy.mountain=0.5"])
+    s = load_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios" / "tutorial.toml",
+        [
+            "params.combat.terrain_defender.pass=2.0",
+            "params.combat.advance_rate_km.heavy.mountain=0.5",
+        ],
+    )
     assert s.params.combat.terrain_defender["pass"] == 2.0
     assert s.params.combat.terrain_defender["mountain"] == P.combat.terrain_defender["mountain"]
     assert s.params.combat.advance_rate_km["heavy"]["mountain"] == 0.5
-    assert s.params.combat.advance_rate_km["heavy"]["pass"] == \
-        P.combat.advance_rate_km["heavy"]["pass"]
+    assert (
+        s.params.combat.advance_rate_km["heavy"]["pass"]
+        == P.combat.advance_rate_km["heavy"]["pass"]
+    )
     # the tutorial sets April's rain chance only; May and June keep theirs
-    assert s.params.weather.rain_probability_by_month["5"] == \
-        P.weather.rain_probability_by_month["5"]
+    assert (
+        s.params.weather.rain_probability_by_month["5"] == P.weather.rain_probability_by_month["5"]
+    )

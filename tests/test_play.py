@@ -17,12 +17,13 @@ from wargame.engine import Campaign
 from wargame.scenario import Side, load_scenario
 
 WEST = SCENARIO_DIR / "west_hunan_1945.toml"
-ENDS = "end\n" * 200          # more than both sides' days of a whole campaign
-ORDER = "order cn_74c_57div withdraw wugang\n"   # the 57th Division falls back on day 0
+ENDS = "end\n" * 200  # more than both sides' days of a whole campaign
+ORDER = "order cn_74c_57div withdraw wugang\n"  # the 57th Division falls back on day 0
 
 
-def play(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
-         capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def play(
+    args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(["play", *args])
     out, err = capsys.readouterr()
@@ -42,36 +43,59 @@ def run_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("side", ["chinese", "japanese", "both"])
 def test_the_staff_playing_through_play_gives_the_run_log_byte_for_byte(
-        side: str, run_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    side: str,
+    run_log: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     log = tmp_path / "p.jsonl"
-    code, out, _ = play(["--side", side, "--seed", "4", "--log", str(log), "--quiet"], ENDS,
-                        monkeypatch, capsys)
+    code, out, _ = play(
+        ["--side", side, "--seed", "4", "--log", str(log), "--quiet"], ENDS, monkeypatch, capsys
+    )
     assert code == 0
     assert log.read_bytes() == run_log.read_bytes()
     assert "orders differed from the staff's: 0" in out
 
 
-def test_hot_seat_asks_both_sides_every_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_hot_seat_asks_both_sides_every_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     both, one = tmp_path / "both.jsonl", tmp_path / "one.jsonl"
-    assert play(["--side", "both", "--seed", "4", "--log", str(both)], "end\n" * 4,
-                monkeypatch, capsys)[0] == 0
-    assert play(["--side", "chinese", "--seed", "4", "--log", str(one)], "end\n" * 4,
-                monkeypatch, capsys)[0] == 0
-    assert len(days_of(both)) == 2          # four answers: two days, each side asked
-    assert len(days_of(one)) == 4           # four answers: four Chinese days
+    assert (
+        play(
+            ["--side", "both", "--seed", "4", "--log", str(both)], "end\n" * 4, monkeypatch, capsys
+        )[0]
+        == 0
+    )
+    assert (
+        play(
+            ["--side", "chinese", "--seed", "4", "--log", str(one)],
+            "end\n" * 4,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
+    assert len(days_of(both)) == 2  # four answers: two days, each side asked
+    assert len(days_of(one)) == 4  # four answers: four Chinese days
     footer = json.loads(both.read_text().splitlines()[-1])
     assert footer["play"]["to_move"] == "japanese" and footer["play"]["people"] == [
-        "chinese", "japanese"]
+        "chinese",
+        "japanese",
+    ]
 
 
 def test_a_typed_order_is_obeyed_logged_and_changes_the_campaign(
-        run_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    run_log: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     log = tmp_path / "p.jsonl"
-    code, out, _ = play(["--side", "chinese", "--seed", "4", "--log", str(log)], ORDER + ENDS,
-                        monkeypatch, capsys)
+    code, out, _ = play(
+        ["--side", "chinese", "--seed", "4", "--log", str(log)], ORDER + ENDS, monkeypatch, capsys
+    )
     assert code == 0
     day0 = days_of(log)[0]
     mine = [o for o in day0["decisions"]["chinese"]["orders"] if o["unit"] == "cn_74c_57div"]
@@ -82,13 +106,19 @@ def test_a_typed_order_is_obeyed_logged_and_changes_the_campaign(
 
 
 def test_an_illegal_typed_order_is_refused_with_day_and_line_and_play_goes_on(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "p.jsonl"
-    script = ("order jp_116div hold shaoyang\norder cn_74c_57div advance atlantis\n"
-              "order new6_14div hold zhijiang\nfly\n" + ENDS)
-    code, _, err = play(["--side", "chinese", "--seed", "4", "--log", str(log), "--quiet"],
-                        script, monkeypatch, capsys)
+    script = (
+        "order jp_116div hold shaoyang\norder cn_74c_57div advance atlantis\n"
+        "order new6_14div hold zhijiang\nfly\n" + ENDS
+    )
+    code, _, err = play(
+        ["--side", "chinese", "--seed", "4", "--log", str(log), "--quiet"],
+        script,
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     lines = err.splitlines()
     assert lines[0].startswith("wargame: D+0 (1945-04-06) line 1: ")
@@ -100,15 +130,24 @@ def test_an_illegal_typed_order_is_refused_with_day_and_line_and_play_goes_on(
 
 
 def test_a_played_log_verifies_and_a_changed_order_fails_verify(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "p.jsonl"
-    assert play(["--side", "chinese", "--seed", "4", "--log", str(log), "--quiet"],
-                ORDER + ENDS, monkeypatch, capsys)[0] == 0
+    assert (
+        play(
+            ["--side", "chinese", "--seed", "4", "--log", str(log), "--quiet"],
+            ORDER + ENDS,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
     assert main(["verify", str(log)]) == 0
     text = log.read_text()
-    for changed in ('"target":"jiangkou","unit":"cn_74c_57div"',      # legal, different
-                    '"target":"wugang","unit":"jp_116div"'):         # not the side's unit
+    for changed in (
+        '"target":"jiangkou","unit":"cn_74c_57div"',  # legal, different
+        '"target":"wugang","unit":"jp_116div"',
+    ):  # not the side's unit
         bad = tmp_path / "bad.jsonl"
         bad.write_text(text.replace('"target":"wugang","unit":"cn_74c_57div"', changed, 1))
         assert bad.read_text() != text
@@ -119,75 +158,146 @@ def test_a_played_log_verifies_and_a_changed_order_fails_verify(
 
 
 def test_resume_continues_a_saved_game_to_the_same_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     straight, saved = tmp_path / "straight.jsonl", tmp_path / "saved.jsonl"
     moves, later = ORDER + "end\n" * 6, "order cn_74c_51div hold jiangkou\n"
-    assert play(["--side", "chinese", "--seed", "4", "--log", str(straight), "--quiet"],
-                moves + later + ENDS, monkeypatch, capsys)[0] == 0
-    code, _, err = play(["--side", "chinese", "--seed", "4", "--log", str(saved), "--quiet"],
-                        moves + "quit\n", monkeypatch, capsys)
+    assert (
+        play(
+            ["--side", "chinese", "--seed", "4", "--log", str(straight), "--quiet"],
+            moves + later + ENDS,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
+    code, _, err = play(
+        ["--side", "chinese", "--seed", "4", "--log", str(saved), "--quiet"],
+        moves + "quit\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 0 and "--resume" in err
     assert json.loads(saved.read_text().splitlines()[-1])["reason"] == "saved"
-    assert main(["verify", str(saved)]) == 0       # the saved days verify
-    assert play(["--resume", str(saved), "--quiet"], later + ENDS, monkeypatch,
-                capsys)[0] == 0
+    assert main(["verify", str(saved)]) == 0  # the saved days verify
+    assert play(["--resume", str(saved), "--quiet"], later + ENDS, monkeypatch, capsys)[0] == 0
     assert saved.read_bytes() == straight.read_bytes()
 
 
 def test_play_by_email_stops_at_the_other_sides_turn(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     log, hot = tmp_path / "pbem.jsonl", tmp_path / "hot.jsonl"
-    assert play(["--side", "japanese", "--pbem", "--seed", "4", "--log", str(log)],
-                ENDS, monkeypatch, capsys)[0] == 0
+    assert (
+        play(
+            ["--side", "japanese", "--pbem", "--seed", "4", "--log", str(log)],
+            ENDS,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
     footer = json.loads(log.read_text().splitlines()[-1])
     assert footer["days"] == 0 and footer["play"]["to_move"] == "chinese"
-    assert set(footer["play"]["pending"]) == {"japanese"}      # the turn made, kept
+    assert set(footer["play"]["pending"]) == {"japanese"}  # the turn made, kept
     for days, to_move in ((1, "japanese"), (1, "chinese"), (2, "japanese")):
         assert play(["--resume", str(log)], ENDS, monkeypatch, capsys)[0] == 0
         footer = json.loads(log.read_text().splitlines()[-1])
         assert (footer["days"], footer["play"]["to_move"]) == (days, to_move)
-    assert play(["--side", "both", "--seed", "4", "--log", str(hot)], "end\n" * 4,
-                monkeypatch, capsys)[0] == 0
+    assert (
+        play(
+            ["--side", "both", "--seed", "4", "--log", str(hot)], "end\n" * 4, monkeypatch, capsys
+        )[0]
+        == 0
+    )
     lines = log.read_text().splitlines()
-    assert lines[:3] == hot.read_text().splitlines()[:3]   # same header and days as hot-seat
+    assert lines[:3] == hot.read_text().splitlines()[:3]  # same header and days as hot-seat
 
 
 def test_an_order_file_is_obeyed_and_the_days_it_leaves_out_go_to_the_staff(
-        run_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    run_log: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     orders = tmp_path / "orders.toml"
-    orders.write_text('[[day]]\ndate = "1945-04-06"\norders = [{ unit = "cn_74c_57div", '
-                      'mission = "withdraw", target = "wugang" }]\n')
+    orders.write_text(
+        '[[day]]\ndate = "1945-04-06"\norders = [{ unit = "cn_74c_57div", '
+        'mission = "withdraw", target = "wugang" }]\n'
+    )
     log = tmp_path / "p.jsonl"
-    assert play(["--side", "japanese", "--orders", str(orders), "--seed", "4", "--log",
-                 str(log), "--quiet"], ENDS, monkeypatch, capsys)[0] == 0
+    assert (
+        play(
+            [
+                "--side",
+                "japanese",
+                "--orders",
+                str(orders),
+                "--seed",
+                "4",
+                "--log",
+                str(log),
+                "--quiet",
+            ],
+            ENDS,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
     days, staff = days_of(log), days_of(run_log)
     assert days[0]["positions"]["cn_74c_57div"] == "dongkou>wugang"
     assert {"unit": "cn_74c_57div", "mission": "withdraw", "target": "wugang"} in days[0][
-        "decisions"]["chinese"]["orders"]
+        "decisions"
+    ]["chinese"]["orders"]
     assert days[0]["decisions"]["japanese"] == staff[0]["decisions"]["japanese"]
     assert log.read_bytes() != run_log.read_bytes()
 
 
-@pytest.mark.parametrize(("line", "says"), [
-    ('{ unit = "new6_14div", mission = "advance", target = "wugang" }',
-     "1945-04-06 (D+0) order 1: order for new6_14div: new6_14div has not arrived"),
-    ('{ unit = "cn_74c_57div", mission = "advance", target = "atlantis" }',
-     "no place 'atlantis'"),
-    ('{ unit = "cn_74c_57div", mission = "withdrew", target = "wugang" }',
-     "unknown mission 'withdrew' (did you mean 'withdraw'?)"),
-    ('{ unit = "cn_74c_57dv", mission = "hold" }', "no unit 'cn_74c_57dv'"),
-])
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        (
+            '{ unit = "new6_14div", mission = "advance", target = "wugang" }',
+            "1945-04-06 (D+0) order 1: order for new6_14div: new6_14div has not arrived",
+        ),
+        (
+            '{ unit = "cn_74c_57div", mission = "advance", target = "atlantis" }',
+            "no place 'atlantis'",
+        ),
+        (
+            '{ unit = "cn_74c_57div", mission = "withdrew", target = "wugang" }',
+            "unknown mission 'withdrew' (did you mean 'withdraw'?)",
+        ),
+        ('{ unit = "cn_74c_57dv", mission = "hold" }', "no unit 'cn_74c_57dv'"),
+    ],
+)
 def test_an_illegal_order_in_a_file_exits_2_and_leaves_no_log(
-        line: str, says: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    line: str,
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     orders = tmp_path / "orders.toml"
-    orders.write_text(f'[[day]]\ndate = 1945-04-06\norders = [{line}]\n')
+    orders.write_text(f"[[day]]\ndate = 1945-04-06\norders = [{line}]\n")
     log = tmp_path / "p.jsonl"
-    code, _, err = play(["--side", "japanese", "--orders", str(orders), "--seed", "4",
-                         "--log", str(log), "--quiet"], ENDS, monkeypatch, capsys)
+    code, _, err = play(
+        [
+            "--side",
+            "japanese",
+            "--orders",
+            str(orders),
+            "--seed",
+            "4",
+            "--log",
+            str(log),
+            "--quiet",
+        ],
+        ENDS,
+        monkeypatch,
+        capsys,
+    )
     assert code == 2
     assert len(err.splitlines()) == 1 and str(orders) in err and says in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.toml"]
@@ -216,21 +326,25 @@ def _views(side: Side, until: int) -> list[tuple[int, set[str], set[str]]]:
 def test_a_sides_view_shows_no_enemy_out_of_contact_or_reconnaissance() -> None:
     views = _views(Side.CHINESE, 12)
     day0 = views[0]
-    assert day0[1] == set() and len(day0[2]) == 6   # at Shaoyang, 30+ km from any Chinese
-    assert any(seen < enemy for _, seen, enemy in views[1:])   # some days some are hidden
+    assert day0[1] == set() and len(day0[2]) == 6  # at Shaoyang, 30+ km from any Chinese
+    assert any(seen < enemy for _, seen, enemy in views[1:])  # some days some are hidden
     campaign = Campaign(load_scenario(WEST), 4)
     view = SideView(campaign.world, campaign.state, Side.CHINESE)
     jp = campaign.state.units["jp_116div"]
     assert not view.seen(jp)
-    campaign.state.set_location(jp, "taohuaping")      # next to the 63rd Division
+    campaign.state.set_location(jp, "taohuaping")  # next to the 63rd Division
     assert view.seen(jp) and "jp_116div" in view.visible_state().units
 
 
 def test_show_refuses_an_enemy_unit_the_side_does_not_see(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = play(["--side", "chinese", "--seed", "4", "--quiet"],
-                          "show jp_116div\nshow cn_74c_57div\nquit\n", monkeypatch, capsys)
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = play(
+        ["--side", "chinese", "--seed", "4", "--quiet"],
+        "show jp_116div\nshow cn_74c_57div\nquit\n",
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     assert "line 1: no unit 'jp_116div' in your view" in err
     assert "cn_74c_57div: 57th Division" in out and "at dongkou" in out

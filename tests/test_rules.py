@@ -22,20 +22,36 @@ def campaign() -> Campaign:
     return c
 
 
-@pytest.mark.parametrize("side, order, words", [
-    (Side.CHINESE, Order("jp_116div", Mission.WITHDRAW, "shaoyang"),
-     "jp_116div is a japanese unit; the chinese side cannot order it"),
-    (Side.JAPANESE, Order("jp_116div", Mission.ADVANCE, "atlantis"), "no place 'atlantis'"),
-    (Side.JAPANESE, Order("jp_116dvi", Mission.HOLD), "no unit 'jp_116dvi' (did you mean "
-                                                      "'jp_116div'?)"),
-    (Side.CHINESE, Order("new6_14div", Mission.REINFORCE, "dongkou"),
-     "new6_14div has not arrived (it arrives on D+19)"),
-    (Side.JAPANESE, Order("jp_116div", Mission.ADVANCE), "advance needs a place"),
-    (Side.JAPANESE, Order("jp_116div", Mission.ADVANCE, "zhijiang_airfeld"),
-     "(did you mean 'zhijiang_airfield'?)"),
-])
-def test_an_illegal_order_is_refused_with_its_reason(campaign: Campaign, side: Side,
-                                                     order: Order, words: str) -> None:
+@pytest.mark.parametrize(
+    "side, order, words",
+    [
+        (
+            Side.CHINESE,
+            Order("jp_116div", Mission.WITHDRAW, "shaoyang"),
+            "jp_116div is a japanese unit; the chinese side cannot order it",
+        ),
+        (Side.JAPANESE, Order("jp_116div", Mission.ADVANCE, "atlantis"), "no place 'atlantis'"),
+        (
+            Side.JAPANESE,
+            Order("jp_116dvi", Mission.HOLD),
+            "no unit 'jp_116dvi' (did you mean 'jp_116div'?)",
+        ),
+        (
+            Side.CHINESE,
+            Order("new6_14div", Mission.REINFORCE, "dongkou"),
+            "new6_14div has not arrived (it arrives on D+19)",
+        ),
+        (Side.JAPANESE, Order("jp_116div", Mission.ADVANCE), "advance needs a place"),
+        (
+            Side.JAPANESE,
+            Order("jp_116div", Mission.ADVANCE, "zhijiang_airfeld"),
+            "(did you mean 'zhijiang_airfield'?)",
+        ),
+    ],
+)
+def test_an_illegal_order_is_refused_with_its_reason(
+    campaign: Campaign, side: Side, order: Order, words: str
+) -> None:
     with pytest.raises(rules.IllegalOrderError) as exc:
         rules.check_order(campaign.world, campaign.state, side, order)
     assert words in str(exc.value)
@@ -43,12 +59,15 @@ def test_an_illegal_order_is_refused_with_its_reason(campaign: Campaign, side: S
 
 
 def test_a_legal_order_passes(campaign: Campaign) -> None:
-    rules.check_order(campaign.world, campaign.state, Side.JAPANESE,
-                      Order("jp_116div", Mission.ADVANCE, "zhijiang_airfield"))
+    rules.check_order(
+        campaign.world,
+        campaign.state,
+        Side.JAPANESE,
+        Order("jp_116div", Mission.ADVANCE, "zhijiang_airfield"),
+    )
 
 
-def test_legal_orders_name_only_the_sides_own_units_that_take_orders(
-        campaign: Campaign) -> None:
+def test_legal_orders_name_only_the_sides_own_units_that_take_orders(campaign: Campaign) -> None:
     for side in Side:
         legal = rules.legal_orders(campaign.world, campaign.state, side)
         assert legal
@@ -57,8 +76,7 @@ def test_legal_orders_name_only_the_sides_own_units_that_take_orders(
     assert "jp_116div" in rules.legal_orders(campaign.world, campaign.state, Side.JAPANESE)
 
 
-def test_the_engine_refuses_an_illegal_order_from_a_staff(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_engine_refuses_an_illegal_order_from_a_staff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first round applied the Chinese staff's order to a Japanese unit and logged it."""
     real = chinese.decide
 

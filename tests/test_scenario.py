@@ -48,8 +48,7 @@ def test_schema_is_json_schema_of_the_scenario(capsys) -> None:
     code, out, _ = run_cli(["schema"], capsys)
     assert code == 0
     schema = json.loads(out)
-    assert {"meta", "places", "roads", "units", "air_groups", "params"} <= set(
-        schema["properties"])
+    assert {"meta", "places", "roads", "units", "air_groups", "params"} <= set(schema["properties"])
 
 
 def test_override_changes_a_strength_by_unit_id() -> None:
@@ -58,15 +57,18 @@ def test_override_changes_a_strength_by_unit_id() -> None:
 
 
 def test_override_changes_aircraft_and_a_parameter() -> None:
-    s = load_scenario(TUTORIAL, ["air_groups.def_air.aircraft=0",
-                                 "params.combat.attacker_base_rate=0.03"])
+    s = load_scenario(
+        TUTORIAL, ["air_groups.def_air.aircraft=0", "params.combat.attacker_base_rate=0.03"]
+    )
     assert next(g for g in s.air_groups if g.id == "def_air").aircraft == 0
     assert s.params.combat.attacker_base_rate == pytest.approx(0.03)
 
 
 def test_override_of_a_table_entry_and_a_string() -> None:
-    s = load_scenario(TUTORIAL, ["params.combat.terrain_defender.pass=2.0",
-                                 "units.def_20div.commitment=committed"])
+    s = load_scenario(
+        TUTORIAL,
+        ["params.combat.terrain_defender.pass=2.0", "units.def_20div.commitment=committed"],
+    )
     assert s.params.combat.terrain_defender["pass"] == 2.0
     assert s.unit("def_20div").commitment == "committed"
 
@@ -81,64 +83,104 @@ def test_digest_ignores_comments_and_layout(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- bad input
 
 BAD_FILES = {
-    "unknown field": (lambda t: replace_once(t, 'commander = "Lt Gen B"',
-                                             'commander = "Lt Gen B"\ncolour = "red"'),
-                      r"units\.att_1div\.colour: unknown field"),
-    "wrong type": (lambda t: replace_once(t, "strength_men = 12000", 'strength_men = "many"'),
-                   r"units\.att_1div\.strength_men: .*integer"),
-    "zero strength": (lambda t: replace_once(t, "strength_men = 12000", "strength_men = 0"),
-                      r"units\.att_1div\.strength_men: .*greater than 0"),
-    "negative strength": (lambda t: replace_once(t, "strength_men = 12000",
-                                                 "strength_men = -5"),
-                          r"units\.att_1div\.strength_men: .*greater than 0"),
-    "nan strength": (lambda t: replace_once(t, "strength_men = 12000", "strength_men = nan"),
-                     r"units\.att_1div\.strength_men: .*finite"),
-    "infinite strength": (lambda t: replace_once(t, "strength_men = 12000",
-                                                 "strength_men = inf"),
-                          r"units\.att_1div\.strength_men: .*finite"),
-    "fractional strength": (lambda t: replace_once(t, "strength_men = 12000",
-                                                   "strength_men = 12000.5"),
-                            r"units\.att_1div\.strength_men: .*whole"),
-    "road to unknown place": (lambda t: replace_once(t, 'b = "west_airfield"', 'b = "atlantis"'),
-                              r"roads\.west_town-west_airfield\.b: unknown place 'atlantis'"),
-    "unit at unknown place": (lambda t: replace_once(t, 'location = "high_pass"',
-                                                     'location = "nowhere"'),
-                              r"units\.def_10div\.location: unknown place 'nowhere'"),
-    "duplicate id": (lambda t: replace_once(t, 'id = "def_20div"', 'id = "def_10div"'),
-                     r"units\.def_10div: duplicate id"),
-    "hierarchy cycle": (lambda t: replace_once(
-        t, 'echelon = "corps"\ncommander = "General D"',
-        'echelon = "corps"\ncommander = "General D"\nparent = "def_10div"'),
-        r"units\.\w+\.parent: cycle in the command hierarchy"),
-    "end before start": (lambda t: replace_once(t, "end_date = 1945-04-30",
-                                                "end_date = 1945-04-01"),
-                         r"meta\.end_date: 1945-04-01 is before start_date"),
-    "disconnected map": (lambda t: t + '\n[[places]]\nid = "island"\nname = "Island"\n'
-                         'lat = 27.0\nlon = 110.0\nterrain = "plain"\n',
-                         r"roads: map is disconnected; no road links island"),
-    "parent on other side": (lambda t: replace_once(t, 'parent = "def_corps"\ncommander = '
-                                                       '"Maj Gen E"',
-                                                    'parent = "attacker_army"\ncommander = '
-                                                    '"Maj Gen E"'),
-                             r"units\.def_10div\.parent: .*other side"),
-    "unknown quality": (lambda t: replace_once(t, 'quality = "veteran"', 'quality = "elite"'),
-                        r"units\.def_10div\.quality: unknown quality 'elite'"),
-    "airlift after the end": (lambda t: replace_once(t, "day = 5,", "day = 99,"),
-                              r"units\.def_30div\.arrival\.day: day 99 is after"),
-    "negative road length": (lambda t: replace_once(t, "length_km = 26", "length_km = -1"),
-                             r"roads\.eastbridge-ford_village\.length_km: .*greater than 0"),
-    "zero road length": (lambda t: replace_once(t, "length_km = 26", "length_km = 0"),
-                         r"roads\.eastbridge-ford_village\.length_km: .*greater than 0"),
-    "missing section": (lambda t: replace_once(t, "[objective]", "[objectiv]"),
-                        r"objective: required field is missing"),
-    "syntax error": (lambda t: replace_once(t, 'id = "eastbridge"\n', 'id = "eastbridge\n'),
-                     r"TOML syntax error: .*line \d+, column \d+"),
+    "unknown field": (
+        lambda t: replace_once(
+            t, 'commander = "Lt Gen B"', 'commander = "Lt Gen B"\ncolour = "red"'
+        ),
+        r"units\.att_1div\.colour: unknown field",
+    ),
+    "wrong type": (
+        lambda t: replace_once(t, "strength_men = 12000", 'strength_men = "many"'),
+        r"units\.att_1div\.strength_men: .*integer",
+    ),
+    "zero strength": (
+        lambda t: replace_once(t, "strength_men = 12000", "strength_men = 0"),
+        r"units\.att_1div\.strength_men: .*greater than 0",
+    ),
+    "negative strength": (
+        lambda t: replace_once(t, "strength_men = 12000", "strength_men = -5"),
+        r"units\.att_1div\.strength_men: .*greater than 0",
+    ),
+    "nan strength": (
+        lambda t: replace_once(t, "strength_men = 12000", "strength_men = nan"),
+        r"units\.att_1div\.strength_men: .*finite",
+    ),
+    "infinite strength": (
+        lambda t: replace_once(t, "strength_men = 12000", "strength_men = inf"),
+        r"units\.att_1div\.strength_men: .*finite",
+    ),
+    "fractional strength": (
+        lambda t: replace_once(t, "strength_men = 12000", "strength_men = 12000.5"),
+        r"units\.att_1div\.strength_men: .*whole",
+    ),
+    "road to unknown place": (
+        lambda t: replace_once(t, 'b = "west_airfield"', 'b = "atlantis"'),
+        r"roads\.west_town-west_airfield\.b: unknown place 'atlantis'",
+    ),
+    "unit at unknown place": (
+        lambda t: replace_once(t, 'location = "high_pass"', 'location = "nowhere"'),
+        r"units\.def_10div\.location: unknown place 'nowhere'",
+    ),
+    "duplicate id": (
+        lambda t: replace_once(t, 'id = "def_20div"', 'id = "def_10div"'),
+        r"units\.def_10div: duplicate id",
+    ),
+    "hierarchy cycle": (
+        lambda t: replace_once(
+            t,
+            'echelon = "corps"\ncommander = "General D"',
+            'echelon = "corps"\ncommander = "General D"\nparent = "def_10div"',
+        ),
+        r"units\.\w+\.parent: cycle in the command hierarchy",
+    ),
+    "end before start": (
+        lambda t: replace_once(t, "end_date = 1945-04-30", "end_date = 1945-04-01"),
+        r"meta\.end_date: 1945-04-01 is before start_date",
+    ),
+    "disconnected map": (
+        lambda t: (
+            t + '\n[[places]]\nid = "island"\nname = "Island"\n'
+            'lat = 27.0\nlon = 110.0\nterrain = "plain"\n'
+        ),
+        r"roads: map is disconnected; no road links island",
+    ),
+    "parent on other side": (
+        lambda t: replace_once(
+            t,
+            'parent = "def_corps"\ncommander = "Maj Gen E"',
+            'parent = "attacker_army"\ncommander = "Maj Gen E"',
+        ),
+        r"units\.def_10div\.parent: .*other side",
+    ),
+    "unknown quality": (
+        lambda t: replace_once(t, 'quality = "veteran"', 'quality = "elite"'),
+        r"units\.def_10div\.quality: unknown quality 'elite'",
+    ),
+    "airlift after the end": (
+        lambda t: replace_once(t, "day = 5,", "day = 99,"),
+        r"units\.def_30div\.arrival\.day: day 99 is after",
+    ),
+    "negative road length": (
+        lambda t: replace_once(t, "length_km = 26", "length_km = -1"),
+        r"roads\.eastbridge-ford_village\.length_km: .*greater than 0",
+    ),
+    "zero road length": (
+        lambda t: replace_once(t, "length_km = 26", "length_km = 0"),
+        r"roads\.eastbridge-ford_village\.length_km: .*greater than 0",
+    ),
+    "missing section": (
+        lambda t: replace_once(t, "[objective]", "[objectiv]"),
+        r"objective: required field is missing",
+    ),
+    "syntax error": (
+        lambda t: replace_once(t, 'id = "eastbridge"\n', 'id = "eastbridge\n'),
+        r"TOML syntax error: .*line \d+, column \d+",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_bad_scenario_file_is_one_clear_line_and_exit_2(case: str, tmp_path: Path,
-                                                        capsys) -> None:
+def test_bad_scenario_file_is_one_clear_line_and_exit_2(case: str, tmp_path: Path, capsys) -> None:
     mutate, pattern = BAD_FILES[case]
     path = write(tmp_path, mutate(TUTORIAL_TEXT))
     code, _, err = run_cli(["validate", str(path)], capsys)
@@ -198,8 +240,7 @@ def test_bad_override_is_a_clear_error(override: str, capsys) -> None:
 
 
 def test_load_scenario_raises_scenario_error_with_problems(tmp_path: Path) -> None:
-    path = write(tmp_path, replace_once(TUTORIAL_TEXT, "strength_men = 12000",
-                                        "strength_men = 0"))
+    path = write(tmp_path, replace_once(TUTORIAL_TEXT, "strength_men = 12000", "strength_men = 0"))
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert len(info.value.problems) == 1

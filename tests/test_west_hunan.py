@@ -18,36 +18,71 @@ WEST_HUNAN = ROOT / "scenarios" / "west_hunan_1945.toml"
 # Every formation of the seed text (shared/reference/seed_battle_of_west_hunan.txt) with its
 # commander exactly as the seed writes it. Two formations share the name "51st Division".
 SEED_CHINESE = [
-    ("Commander-in-Chief", "He Yingqin"), ("3rd Front Army", "Tang Enbo"),
-    ("27th Army Group", "Li Yutang"), ("26th Corps", "Ting Chih-pan"),
-    ("4th Division", "Chiang Hsiu-jen"), ("94th Corps", "Mu Ting-fang"),
-    ("5th Division", "Li Tse-fen"), ("43rd Division", "Li Shih-lin"),
-    ("121st Division", "Ch Ching-min"), ("New 6th Corps", "Liao Yao-hsiang"),
-    ("14th Division", "Lung Tien-wu"), ("New 22nd Division", "Li Tao"),
-    ("4th Front Army", "Wang Yao-wu"), ("18th Corps", "Hu Lien"),
-    ("11th Division", "Yang Po-tao"), ("18th Division", "Chin Tao-shan"),
-    ("118th Division", "Tai Pu"), ("73rd Corps", "Han Chun"),
-    ("15th Division", "Liang Chi-lu"), ("77th Division", "Tang Sheng-hai"),
-    ("193rd Division", "Hsiao Chuang-kuang"), ("74th Corps", "Shih Chung-cheng"),
-    ("51st Division", "Chao Chih-tao"), ("57th Division", "Li Yen"),
-    ("58th Division", "Tsai Jen-chieh"), ("100th Corps", "Li Tien-hsia"),
-    ("19th Division", "Yang Yin"), ("63rd Division", "Hsu Chih-hsiu"),
-    ("13th Division", "Chin Li-san"), ("6th Provincial Division", "Chao Chi-ping"),
-    ("10th Army Group", "Wang Ching-chiu"), ("39th Corps", "Liu Shang-chih"),
-    ("51st Division", "Shih Hun-hsi"), ("92nd Corps", "Hou Ching-ju"),
-    ("21st Division", "Li Tse-fen"), ("142nd Division", "Li Chun-ling"),
+    ("Commander-in-Chief", "He Yingqin"),
+    ("3rd Front Army", "Tang Enbo"),
+    ("27th Army Group", "Li Yutang"),
+    ("26th Corps", "Ting Chih-pan"),
+    ("4th Division", "Chiang Hsiu-jen"),
+    ("94th Corps", "Mu Ting-fang"),
+    ("5th Division", "Li Tse-fen"),
+    ("43rd Division", "Li Shih-lin"),
+    ("121st Division", "Ch Ching-min"),
+    ("New 6th Corps", "Liao Yao-hsiang"),
+    ("14th Division", "Lung Tien-wu"),
+    ("New 22nd Division", "Li Tao"),
+    ("4th Front Army", "Wang Yao-wu"),
+    ("18th Corps", "Hu Lien"),
+    ("11th Division", "Yang Po-tao"),
+    ("18th Division", "Chin Tao-shan"),
+    ("118th Division", "Tai Pu"),
+    ("73rd Corps", "Han Chun"),
+    ("15th Division", "Liang Chi-lu"),
+    ("77th Division", "Tang Sheng-hai"),
+    ("193rd Division", "Hsiao Chuang-kuang"),
+    ("74th Corps", "Shih Chung-cheng"),
+    ("51st Division", "Chao Chih-tao"),
+    ("57th Division", "Li Yen"),
+    ("58th Division", "Tsai Jen-chieh"),
+    ("100th Corps", "Li Tien-hsia"),
+    ("19th Division", "Yang Yin"),
+    ("63rd Division", "Hsu Chih-hsiu"),
+    ("13th Division", "Chin Li-san"),
+    ("6th Provincial Division", "Chao Chi-ping"),
+    ("10th Army Group", "Wang Ching-chiu"),
+    ("39th Corps", "Liu Shang-chih"),
+    ("51st Division", "Shih Hun-hsi"),
+    ("92nd Corps", "Hou Ching-ju"),
+    ("21st Division", "Li Tse-fen"),
+    ("142nd Division", "Li Chun-ling"),
 ]
 SEED_JAPANESE = [
-    ("20th Army", "Ichir Banzai"), ("34th Division", "Takeo Ban"),
-    ("47th Division", "Hiroshi Watanabe"), ("68th Division", "Mikio Tsutsumi"),
+    ("20th Army", "Ichir Banzai"),
+    ("34th Division", "Takeo Ban"),
+    ("47th Division", "Hiroshi Watanabe"),
+    ("68th Division", "Mikio Tsutsumi"),
     ("116th Division", "Ginnosuke Uchida"),
 ]
 SEED_JAPANESE_UNNAMED = ["64th Division", "86th Independent Mixed Brigade"]
 
 REQUIRED_PLACES = [
-    "shaoyang", "hengyang", "xiangtan", "taohuaping", "dongkou", "jiangkou", "xuefeng_pass",
-    "anjiang", "huaihua", "zhijiang", "zhijiang_airfield", "xinning", "wugang", "wuyang",
-    "hongjiang", "xinhua", "xupu", "chenxi",
+    "shaoyang",
+    "hengyang",
+    "xiangtan",
+    "taohuaping",
+    "dongkou",
+    "jiangkou",
+    "xuefeng_pass",
+    "anjiang",
+    "huaihua",
+    "zhijiang",
+    "zhijiang_airfield",
+    "xinning",
+    "wugang",
+    "wuyang",
+    "hongjiang",
+    "xinhua",
+    "xupu",
+    "chenxi",
 ]
 
 pytestmark = pytest.mark.skipif(not WEST_HUNAN.exists(), reason="scenario file missing")
@@ -92,8 +127,7 @@ def test_shaoyang_to_zhijiang_is_about_300_km_by_road(scenario) -> None:
 
 def test_the_highway_runs_from_shaoyang_over_the_xuefeng_pass(scenario) -> None:
     g = build_graph(scenario)
-    highways = nx.Graph([(a, b) for a, b, r in g.edges(data=True) if r["kind"] ==
-                         RoadKind.HIGHWAY])
+    highways = nx.Graph([(a, b) for a, b, r in g.edges(data=True) if r["kind"] == RoadKind.HIGHWAY])
     route = nx.shortest_path(highways, "shaoyang", "zhijiang_airfield")
     for town in ("dongkou", "jiangkou", "xuefeng_pass", "anjiang"):
         assert town in route
@@ -104,8 +138,7 @@ def test_the_highway_runs_from_shaoyang_over_the_xuefeng_pass(scenario) -> None:
 
 def test_heng_shao_and_tan_shao_highways_feed_shaoyang(scenario) -> None:
     g = build_graph(scenario)
-    highways = nx.Graph([(a, b) for a, b, r in g.edges(data=True) if r["kind"] ==
-                         RoadKind.HIGHWAY])
+    highways = nx.Graph([(a, b) for a, b, r in g.edges(data=True) if r["kind"] == RoadKind.HIGHWAY])
     assert nx.has_path(highways, "hengyang", "shaoyang")
     assert nx.has_path(highways, "xiangtan", "shaoyang")
 
@@ -114,8 +147,9 @@ def test_every_place_and_road_has_a_terrain_or_road_class(scenario) -> None:
     g = build_graph(scenario)
     terrains = set(scenario.params.combat.terrain_defender)
     assert all(g.nodes[n]["terrain"] in terrains for n in g.nodes)
-    assert all(r["kind"] in set(scenario.params.movement.road_km_per_day)
-               for _, _, r in g.edges(data=True))
+    assert all(
+        r["kind"] in set(scenario.params.movement.road_km_per_day) for _, _, r in g.edges(data=True)
+    )
 
 
 def test_rivers_are_crossed_somewhere(scenario) -> None:
@@ -126,9 +160,13 @@ def test_rivers_are_crossed_somewhere(scenario) -> None:
 
 
 def _find(oob: OrderOfBattle, side: Side, name: str, commander: str | None):
-    return [f for f in oob.formations.values()
-            if f.side == side and name.lower() in f.name.lower()
-            and (commander is None or f.commander == commander)]
+    return [
+        f
+        for f in oob.formations.values()
+        if f.side == side
+        and name.lower() in f.name.lower()
+        and (commander is None or f.commander == commander)
+    ]
 
 
 @pytest.mark.parametrize(("name", "commander"), SEED_CHINESE)
@@ -149,12 +187,17 @@ def test_japanese_formations_without_a_named_commander_are_present(oob, name):
 def test_totals_are_close_to_the_seed(scenario, oob) -> None:
     japanese = oob.men(Side.JAPANESE)
     assert 72_000 <= japanese <= 88_000  # "a total of 80,000 men by early April"
-    chinese_in_battle = sum(u.men for u in oob.manoeuvre_units(Side.CHINESE)
-                            if oob.effective_commitment(u) != Commitment.UNCOMMITTED)
+    chinese_in_battle = sum(
+        u.men
+        for u in oob.manoeuvre_units(Side.CHINESE)
+        if oob.effective_commitment(u) != Commitment.UNCOMMITTED
+    )
     assert 99_000 <= chinese_in_battle <= 121_000  # "Chinese forces totaled 110,000 men"
-    divisions = [u for u in oob.manoeuvre_units(Side.CHINESE)
-                 if isinstance(u, Division)
-                 and oob.effective_commitment(u) != Commitment.UNCOMMITTED]
+    divisions = [
+        u
+        for u in oob.manoeuvre_units(Side.CHINESE)
+        if isinstance(u, Division) and oob.effective_commitment(u) != Commitment.UNCOMMITTED
+    ]
     assert 18 <= len(divisions) <= 21  # "in 20 divisions"
     allied = sum(g.aircraft for g in scenario.air_groups if g.side == Side.CHINESE)
     assert 360 <= allied <= 440  # "about 400 aircraft"
@@ -207,6 +250,12 @@ def test_validate_prints_the_totals(capsys, oob) -> None:
 def test_oob_prints_both_sides_with_commanders(capsys) -> None:
     assert main(["oob", str(WEST_HUNAN)]) == 0
     out = capsys.readouterr().out
-    for name in ("20th Army", "116th Division", "New 6th Corps", "Liao Yao-hsiang",
-                 "He Yingqin", "Takeo Ban"):
+    for name in (
+        "20th Army",
+        "116th Division",
+        "New 6th Corps",
+        "Liao Yao-hsiang",
+        "He Yingqin",
+        "Takeo Ban",
+    ):
         assert name in out

@@ -19,9 +19,9 @@ class AirGroupState:
     """What an air group can put up today."""
 
     group_id: str
-    aircraft: int          # aircraft on strength, minus those under repair
+    aircraft: int  # aircraft on strength, minus those under repair
     role: str
-    base_active: bool      # False if its airfield is captured or under enemy artillery
+    base_active: bool  # False if its airfield is captured or under enemy artillery
 
 
 def sorties(p: AirParams, group: AirGroupState, weather: str, rng: np.random.Generator) -> int:
@@ -54,8 +54,11 @@ def allocate(p: AirParams, flown: int, holds_superiority: bool) -> dict[str, int
     airfield = int(flown * p.airfield_attack_share)
     rest = flown - airfield
     interdiction = int(rest * p.interdiction_share) if holds_superiority else 0
-    return {"airfield_attack": airfield, "interdiction": interdiction,
-            "close_support": rest - interdiction}
+    return {
+        "airfield_attack": airfield,
+        "interdiction": interdiction,
+        "close_support": rest - interdiction,
+    }
 
 
 def interdiction_cut(p: AirParams, interdiction_sorties: int) -> float:
@@ -68,8 +71,9 @@ def close_support_bonus(p: AirParams, cas_sorties: float) -> float:
     return 1.0 + min(p.cas_max, cas_sorties * p.cas_per_sortie)
 
 
-def airfield_damage(p: AirParams, attack_sorties: int, enemy_aircraft: int,
-                    rng: np.random.Generator) -> int:
+def airfield_damage(
+    p: AirParams, attack_sorties: int, enemy_aircraft: int, rng: np.random.Generator
+) -> int:
     """Enemy aircraft put out of action by today's airfield attacks (Poisson, capped)."""
     if attack_sorties <= 0 or enemy_aircraft <= 0:
         return 0

@@ -13,8 +13,14 @@ import numpy as np
 from wargame.params import AmbushParams
 
 
-def ambush_chance(p: AmbushParams, terrain: str, defender_posture: str, *,
-                  through_pass: bool, attacker_has_air: bool) -> float:
+def ambush_chance(
+    p: AmbushParams,
+    terrain: str,
+    defender_posture: str,
+    *,
+    through_pass: bool,
+    attacker_has_air: bool,
+) -> float:
     """Chance that a defender ambushes an advancing column on its first day of contact."""
     base = p.chance_by_terrain.get(terrain, 0.0)
     if through_pass:
@@ -35,4 +41,4 @@ def surprise_factor(p: AmbushParams, days_since_ambush: int | None) -> float:
     """Multiplier on the ambusher's power, ``days_since_ambush`` days after it was sprung."""
     if days_since_ambush is None or days_since_ambush < 0 or days_since_ambush >= p.fade_days:
         return 1.0
-    return 1.0 + (p.surprise_factor - 1.0) * p.fade_per_day ** days_since_ambush
+    return 1.0 + (p.surprise_factor - 1.0) * p.fade_per_day**days_since_ambush

@@ -14,8 +14,15 @@ import numpy as np
 from wargame.params import AttritionParams
 
 
-def disease_rate(p: AttritionParams, date: dt.date, side: str, *, mountain: bool,
-                 low_supply: bool, exertion: bool) -> float:
+def disease_rate(
+    p: AttritionParams,
+    date: dt.date,
+    side: str,
+    *,
+    mountain: bool,
+    low_supply: bool,
+    exertion: bool,
+) -> float:
     """Daily fraction of a unit's men admitted sick."""
     rate = p.disease_rate_by_month.get(str(date.month), 0.0) * p.side_factor.get(side, 1.0)
     if mountain:

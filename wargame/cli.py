@@ -93,8 +93,10 @@ def resolve_scenario(name: str | None) -> Path:
     if bundled.exists():
         return bundled
     names = [b.stem for b in bundled_scenarios()]
-    raise UserError(f"{name}: no such file, and no bundled scenario of that name"
-                    f"{did_you_mean(name, names) or ' (bundled: ' + ', '.join(names) + ')'}")
+    raise UserError(
+        f"{name}: no such file, and no bundled scenario of that name"
+        f"{did_you_mean(name, names) or ' (bundled: ' + ', '.join(names) + ')'}"
+    )
 
 
 def scenario_ref(path: Path, log_path: str | Path) -> str:
@@ -151,7 +153,7 @@ def console_for(args: argparse.Namespace) -> Console:
 
     con = Console(highlight=False, soft_wrap=False)
     if not con.is_terminal and "COLUMNS" not in os.environ:
-        con.width = PIPE_WIDTH       # a pipe or a file: no wrapping
+        con.width = PIPE_WIDTH  # a pipe or a file: no wrapping
     return con
 
 
@@ -173,8 +175,10 @@ def _day_in_log(log: TurnLog, day: int, given: str | None = None) -> int:
     last = len(log.days) - 1
     if not 0 <= day <= last:
         first, end = log.days[0]["date"], log.days[last]["date"]
-        raise UserError(f"{log.path}: {given or f'--day {day}'} is outside the log, which "
-                        f"covers day 0 ({first}) to day {last} ({end})")
+        raise UserError(
+            f"{log.path}: {given or f'--day {day}'} is outside the log, which "
+            f"covers day 0 ({first}) to day {last} ({end})"
+        )
     return day
 
 
@@ -204,12 +208,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for side in Side:
         units = oob.manoeuvre_units(side)
         men = sum(u.men for u in units)
-        committed = sum(u.men for u in units
-                        if oob.effective_commitment(u).value == "committed")
+        committed = sum(u.men for u in units if oob.effective_commitment(u).value == "committed")
         aircraft = sum(g.aircraft for g in scenario.air_groups if g.side == side)
         formations = sum(1 for f in oob.formations.values() if f.side == side)
-        con.print(f"  {side}: {formations} formations, {len(units)} manoeuvre units, "
-                  f"{men:,} men ({committed:,} committed at the start), {aircraft} aircraft")
+        con.print(
+            f"  {side}: {formations} formations, {len(units)} manoeuvre units, "
+            f"{men:,} men ({committed:,} committed at the start), {aircraft} aircraft"
+        )
     return EXIT_OK
 
 
@@ -244,8 +249,20 @@ def _tree(node: Any, parent: Any) -> None:
         _tree(s, branch)
 
 
-OOB_COLUMNS = ("side", "id", "parent", "echelon", "name", "commander", "commander_alias",
-               "men", "quality", "commitment", "column", "location")
+OOB_COLUMNS = (
+    "side",
+    "id",
+    "parent",
+    "echelon",
+    "name",
+    "commander",
+    "commander_alias",
+    "men",
+    "quality",
+    "commitment",
+    "column",
+    "location",
+)
 
 
 def cmd_oob(args: argparse.Namespace) -> int:
@@ -266,17 +283,31 @@ def cmd_oob(args: argparse.Namespace) -> int:
             for root in oob.roots(side):
                 for f in root.walk():
                     unit = f if isinstance(f, ManoeuvreUnit) else None
-                    rows.append((str(side), f.id, f.parent.id if f.parent else None,
-                                 str(f.echelon), f.name, f.commander, f.commander_alias,
-                                 f.strength_men, f.quality, str(f.commitment),
-                                 unit.column if unit else None,
-                                 _where_placed(unit) if unit else None))
-        formats.write(con, args.format, OOB_COLUMNS, rows, f"Order of battle of "
-                      f"{scenario.meta.name}")
+                    rows.append(
+                        (
+                            str(side),
+                            f.id,
+                            f.parent.id if f.parent else None,
+                            str(f.echelon),
+                            f.name,
+                            f.commander,
+                            f.commander_alias,
+                            f.strength_men,
+                            f.quality,
+                            str(f.commitment),
+                            unit.column if unit else None,
+                            _where_placed(unit) if unit else None,
+                        )
+                    )
+        formats.write(
+            con, args.format, OOB_COLUMNS, rows, f"Order of battle of {scenario.meta.name}"
+        )
         return EXIT_OK
     for side in Side:
-        tree = Tree(f"[bold]{escape(printable(getattr(scenario.sides, side.value).name))}[/]"
-                    f" — {oob.men(side):,} men")
+        tree = Tree(
+            f"[bold]{escape(printable(getattr(scenario.sides, side.value).name))}[/]"
+            f" — {oob.men(side):,} men"
+        )
         for root in oob.roots(side):
             _tree(root, tree)
         con.print(tree)
@@ -297,8 +328,13 @@ def cmd_params(args: argparse.Namespace) -> int:
     path = resolve_scenario(args.scenario)
     scenario, _ = load(path, args.set)
     con = console_for(args)
-    formats.write(con, args.format, ("key", "value", "source"), iter_params(scenario.params),
-                  f"Model parameters of {scenario.meta.name}")
+    formats.write(
+        con,
+        args.format,
+        ("key", "value", "source"),
+        iter_params(scenario.params),
+        f"Model parameters of {scenario.meta.name}",
+    )
     return EXIT_OK
 
 
@@ -312,8 +348,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         default = "  [default]" if p.stem == DEFAULT_SCENARIO else ""
         print(f"{p.stem:<18} {printable(str(meta.get('name', '')))}{default}")
         if meta.get("description"):
-            print(textwrap.fill(printable(str(meta["description"])), 96,
-                                initial_indent=" " * 19, subsequent_indent=" " * 19))
+            print(
+                textwrap.fill(
+                    printable(str(meta["description"])),
+                    96,
+                    initial_indent=" " * 19,
+                    subsequent_indent=" " * 19,
+                )
+            )
     print(f"(from {SCENARIO_DIR}; copy one to edit it, then 'wargame run FILE.toml')")
     return EXIT_OK
 
@@ -325,21 +367,28 @@ def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
     """Read and check the parent log of ``run --from``; return scenario path, log, day."""
     log = read_log(args.from_log)
     if log.header.branch is not None:
-        raise UserError(f"{args.from_log}: is itself a branch; branch from its parent log "
-                        f"{log.header.branch.get('from_log', '')}".rstrip())
+        raise UserError(
+            f"{args.from_log}: is itself a branch; branch from its parent log "
+            f"{log.header.branch.get('from_log', '')}".rstrip()
+        )
     path = resolve_scenario(args.scenario) if args.scenario else log_scenario_path(log)
     name, digest = content_of(path)
     if digest != log.header.scenario_sha256:
         if name != log.header.scenario_name:
-            raise UserError(f"{args.from_log}: a log of scenario {log.header.scenario_name!r}, "
-                            f"not of {path} ({name!r})")
-        raise UserError(f"{args.from_log}: the scenario file {path} has changed since the log "
-                        f"was written (SHA-256 of its content differs)")
+            raise UserError(
+                f"{args.from_log}: a log of scenario {log.header.scenario_name!r}, "
+                f"not of {path} ({name!r})"
+            )
+        raise UserError(
+            f"{args.from_log}: the scenario file {path} has changed since the log "
+            f"was written (SHA-256 of its content differs)"
+        )
     if args.day is None and args.date is None:
         raise UserError(f"{args.from_log}: run --from needs --day N or --date YYYY-MM-DD")
     if args.seed is not None:
-        raise UserError(f"{args.from_log}: run --from takes the seed from the log; "
-                        f"do not give --seed")
+        raise UserError(
+            f"{args.from_log}: run --from takes the seed from the log; do not give --seed"
+        )
     if not log.days:
         raise UserError(f"{args.from_log}: the log has no days")
     day = _day_in_log(log, args.day) if args.day is not None else _date_to_day(log, args.date)
@@ -348,8 +397,11 @@ def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
 
 def _check_outputs(args: argparse.Namespace) -> list[str]:
     """The output paths of ``run``, checked before anything is played or written."""
-    outputs = [(opt, p) for opt, p in (("--log", args.log), ("--summary", args.summary),
-                                       ("--export", args.export)) if p]
+    outputs = [
+        (opt, p)
+        for opt, p in (("--log", args.log), ("--summary", args.summary), ("--export", args.export))
+        if p
+    ]
     seen: dict[Path, str] = {}
     for opt, p in outputs:
         key = Path(p).resolve()
@@ -389,10 +441,16 @@ def _plan(args: argparse.Namespace) -> _Plan:
     overrides = list(parent.header.overrides)
     scenario, digest = load(path, overrides)
     branched, _ = load(path, [*overrides, *args.set])
-    info = {"day": bday, "date": parent.days[bday]["date"], "overrides": list(args.set),
-            "from_log": str(args.from_log), "from_log_sha256": file_sha256(args.from_log)}
-    return _Plan(path, scenario, digest, parent.header.seed, overrides, (bday, branched), info,
-                 parent)
+    info = {
+        "day": bday,
+        "date": parent.days[bday]["date"],
+        "overrides": list(args.set),
+        "from_log": str(args.from_log),
+        "from_log_sha256": file_sha256(args.from_log),
+    }
+    return _Plan(
+        path, scenario, digest, parent.header.seed, overrides, (bday, branched), info, parent
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -419,10 +477,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         campaign.callbacks.append(_parent_check(plan.parent, plan.branch[0]))
     writer = None
     if args.log:
-        writer = LogWriter(args.log, LogHeader(
-            scenario_path=scenario_ref(plan.path, args.log),
-            scenario_name=plan.scenario.meta.name, scenario_sha256=plan.digest, seed=plan.seed,
-            overrides=plan.overrides, branch=plan.branch_info))
+        writer = LogWriter(
+            args.log,
+            LogHeader(
+                scenario_path=scenario_ref(plan.path, args.log),
+                scenario_name=plan.scenario.meta.name,
+                scenario_sha256=plan.digest,
+                seed=plan.seed,
+                overrides=plan.overrides,
+                branch=plan.branch_info,
+            ),
+        )
         campaign.callbacks.append(lambda c, r: writer.day(r))
     t0 = time.perf_counter()
     status = _play(args, campaign, con, writer)
@@ -437,21 +502,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     final = report.final_report(campaign.world, summary, records, rerun=_rerun_command(args, plan))
     if args.quiet:
         c = summary["casualties"]
-        print(f"{summary['scenario']} seed {plan.seed}: {summary['outcome']} on "
-              f"{summary['end_date']}; closest approach {summary['closest_approach_km']} km; "
-              f"casualties Japanese {c['japanese']['total']:,}, Chinese "
-              f"{c['chinese']['total']:,}")
+        print(
+            f"{summary['scenario']} seed {plan.seed}: {summary['outcome']} on "
+            f"{summary['end_date']}; closest approach {summary['closest_approach_km']} km; "
+            f"casualties Japanese {c['japanese']['total']:,}, Chinese "
+            f"{c['chinese']['total']:,}"
+        )
     else:
         con.print(final)
         err.print(f"[dim]{summary['days']} days in {elapsed:.2f} s[/]")
     if args.export:
         _export(final, Path(args.export), plan.scenario.meta.name)
     parent = plan.parent
-    if parent is not None and len(records) == len(parent.days) and all(
-            {"type": "day", **r} == p for r, p in zip(records, parent.days, strict=True)):
-        print(f"wargame: note: the branch is identical to {args.from_log}: the --set values "
-              f"changed nothing (values read only at the start, such as "
-              f"units.*.strength_men, have no effect in a branch)", file=sys.stderr)
+    if (
+        parent is not None
+        and len(records) == len(parent.days)
+        and all({"type": "day", **r} == p for r, p in zip(records, parent.days, strict=True))
+    ):
+        print(
+            f"wargame: note: the branch is identical to {args.from_log}: the --set values "
+            f"changed nothing (values read only at the start, such as "
+            f"units.*.strength_men, have no effect in a branch)",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -465,16 +538,22 @@ def _rerun_command(args: argparse.Namespace, plan: _Plan) -> str:
         sets = list(args.set)
     else:
         bundled = plan.path.resolve().parent == SCENARIO_DIR
-        parts = ["wargame", "run", plan.path.stem if bundled else str(plan.path),
-                 "--seed", str(plan.seed)]
+        parts = [
+            "wargame",
+            "run",
+            plan.path.stem if bundled else str(plan.path),
+            "--seed",
+            str(plan.seed),
+        ]
         sets = plan.overrides
     for o in sets:
         parts += ["--set", o]
     return printable(shlex.join(parts))
 
 
-def _play(args: argparse.Namespace, campaign: Campaign, con: Console,
-          writer: LogWriter | None) -> int | None:
+def _play(
+    args: argparse.Namespace, campaign: Campaign, con: Console, writer: LogWriter | None
+) -> int | None:
     """Play the campaign live, plain or quiet; an exit status if it did not finish.
 
     Ctrl-C keeps the log marked incomplete (exit 130); a failure of the simulation keeps it
@@ -512,13 +591,17 @@ def _play(args: argparse.Namespace, campaign: Campaign, con: Console,
 
 def _parent_check(parent: TurnLog, bday: int) -> Callable[[Campaign, dict[str, Any]], None]:
     """A day callback: before the branch point a branch must repeat its parent exactly."""
+
     def check(c: Campaign, record: dict[str, Any]) -> None:
         d = record["day"]
         if d < bday and record["hash"] != parent.days[d]["hash"]:
-            what = first_difference(parent.days[d], {"type": "day", **record},
-                                    labels=("log ", "re-run "))
-            raise VerificationError(f"{parent.path}: day {d} does not replay as logged ({what});"
-                                    f" cannot branch from it")
+            what = first_difference(
+                parent.days[d], {"type": "day", **record}, labels=("log ", "re-run ")
+            )
+            raise VerificationError(
+                f"{parent.path}: day {d} does not replay as logged ({what}); cannot branch from it"
+            )
+
     return check
 
 
@@ -537,6 +620,7 @@ def _plain_printer(delay: float, quiet: bool) -> Callable[[Campaign, dict[str, A
                 _silence_stdout()
         if delay:
             time.sleep(delay)
+
     return show
 
 
@@ -545,21 +629,28 @@ def _close_failed(writer: LogWriter | None, exc: BaseException) -> bool:
     if writer is None:
         return False
     try:
-        writer.finish(None, complete=False,
-                      reason=textwrap.shorten(f"failed: {type(exc).__name__}: {exc}", 200))
+        writer.finish(
+            None,
+            complete=False,
+            reason=textwrap.shorten(f"failed: {type(exc).__name__}: {exc}", 200),
+        )
     except (OSError, UserError):
         writer.abort()
         return False
     return True
 
 
-def _simulation_failed(args: argparse.Namespace, campaign: Campaign, writer: LogWriter | None,
-                       exc: Exception) -> int:
+def _simulation_failed(
+    args: argparse.Namespace, campaign: Campaign, writer: LogWriter | None, exc: Exception
+) -> int:
     kept = _close_failed(writer, exc)
     note = f"; {args.log} kept, marked incomplete" if kept else ""
     msg = textwrap.shorten(f"{type(exc).__name__}: {exc}", 200)
-    print(f"wargame: the simulation failed on day {campaign.state.day}: {msg}{note} "
-          f"(run with --debug for a traceback)", file=sys.stderr)
+    print(
+        f"wargame: the simulation failed on day {campaign.state.day}: {msg}{note} "
+        f"(run with --debug for a traceback)",
+        file=sys.stderr,
+    )
     return EXIT_FAILED
 
 
@@ -569,8 +660,13 @@ def _export(renderable: Any, path: Path, title: str) -> None:
     rec = Console(record=True, width=110, file=io.StringIO(), highlight=False)
     rec.print(renderable)
     suffix = path.suffix.lower()
-    text = (rec.export_html() if suffix == ".html" else rec.export_svg(title=title)
-            if suffix == ".svg" else rec.export_text())
+    text = (
+        rec.export_html()
+        if suffix == ".html"
+        else rec.export_svg(title=title)
+        if suffix == ".svg"
+        else rec.export_text()
+    )
     atomic_write_text(path, text)
 
 
@@ -581,20 +677,34 @@ def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
     from wargame import report
 
     days = campaign.world.scenario.days
-    progress = Progress(TextColumn("campaign"), BarColumn(bar_width=30),
-                        TextColumn("{task.completed:.0f} of {task.total:.0f} days played"),
-                        console=con)
+    progress = Progress(
+        TextColumn("campaign"),
+        BarColumn(bar_width=30),
+        TextColumn("{task.completed:.0f} of {task.total:.0f} days played"),
+        console=con,
+    )
     task = progress.add_task("campaign", total=days)
     reach = report.ColumnReach()
-    with Live(console=con, auto_refresh=False, transient=False,
-              vertical_overflow="crop") as live:
+    with Live(console=con, auto_refresh=False, transient=False, vertical_overflow="crop") as live:
+
         def show(c: Campaign, record: dict[str, Any]) -> None:
             reach.update(c.world, c.state, record["date"])
             progress.update(task, completed=record["day"] + 1)
-            live.update(report.situation(c.world, c.state, record, con.width, con.height - 1,
-                                         progress=progress, reach=reach), refresh=True)
+            live.update(
+                report.situation(
+                    c.world,
+                    c.state,
+                    record,
+                    con.width,
+                    con.height - 1,
+                    progress=progress,
+                    reach=reach,
+                ),
+                refresh=True,
+            )
             if delay > 0:
                 time.sleep(delay)
+
         campaign.callbacks.append(show)
         campaign.run()
 
@@ -619,12 +729,16 @@ def cmd_play(args: argparse.Namespace) -> int:
     resumed = None
     if args.resume:
         if args.scenario or args.seed is not None or args.set:
-            raise UserError("play: --resume takes the scenario, seed and --set values from the"
-                            " saved game; give none of them")
+            raise UserError(
+                "play: --resume takes the scenario, seed and --set values from the"
+                " saved game; give none of them"
+            )
         resumed = read_log(args.resume)
         if resumed.complete:
-            raise UserError(f"{args.resume}: the game is over (the log is complete); "
-                            f"see it with wargame replay {args.resume}")
+            raise UserError(
+                f"{args.resume}: the game is over (the log is complete); "
+                f"see it with wargame replay {args.resume}"
+            )
         people, to_move, pending = play.resume_record(resumed)
         pbem = bool(((resumed.footer or {}).get("play") or {}).get("pbem"))
         here = args.side or ({to_move} if pbem and to_move else people or {Side.CHINESE})
@@ -637,8 +751,9 @@ def cmd_play(args: argparse.Namespace) -> int:
         header = resumed.header
     else:
         if not args.side:
-            raise UserError("play: choose a side: --side chinese, --side japanese or --side "
-                            "both (hot-seat)")
+            raise UserError(
+                "play: choose a side: --side chinese, --side japanese or --side both (hot-seat)"
+            )
         here = args.side
         pbem = bool(args.pbem)
         people = set(Side) if pbem else set(here)
@@ -657,9 +772,13 @@ def cmd_play(args: argparse.Namespace) -> int:
         campaign = _replay_campaign(resumed)
     else:
         campaign = Campaign(scenario, seed)
-        header = LogHeader(scenario_path=scenario_ref(path, log_path) if log_path else
-                           path.stem, scenario_name=scenario.meta.name, scenario_sha256=digest,
-                           seed=seed, overrides=list(args.set))
+        header = LogHeader(
+            scenario_path=scenario_ref(path, log_path) if log_path else path.stem,
+            scenario_name=scenario.meta.name,
+            scenario_sha256=digest,
+            seed=seed,
+            overrides=list(args.set),
+        )
         if args.seed is None:
             err.print(f"seed: {seed}")
     orders: dict[Side, Any] = {}
@@ -667,11 +786,11 @@ def cmd_play(args: argparse.Namespace) -> int:
         side, by_day = _order_file(Path(file), campaign.world)
         orders[side] = play.FileOrders(side, Path(file), by_day, Staff(side))
     campaign.commanders.update(play.commanders_for(session, campaign.world, orders, played))
-    for side, fo in orders.items():         # a person's staff proposes the file's orders
+    for side, fo in orders.items():  # a person's staff proposes the file's orders
         cmd = campaign.commanders[side]
         if side in here:
             inner = cmd.fallback if isinstance(cmd, Logged) else cmd
-            inner.staff = fo                  # type: ignore[attr-defined]
+            inner.staff = fo  # type: ignore[attr-defined]
     assert header is not None
     writer = LogWriter(log_path, header) if log_path else None
     records: list[dict[str, Any]] = []
@@ -685,8 +804,12 @@ def cmd_play(args: argparse.Namespace) -> int:
         campaign.callbacks.append(_plain_printer(0.0, False))
 
     def play_record(to_move: Side) -> dict[str, Any]:
-        return {"people": sorted(str(p) for p in people), "pbem": pbem,
-                "to_move": str(to_move), "pending": dict(session.pending)}
+        return {
+            "people": sorted(str(p) for p in people),
+            "pbem": pbem,
+            "to_move": str(to_move),
+            "pending": dict(session.pending),
+        }
 
     def save(stop: play.StopPlay | None) -> None:
         if writer is None:
@@ -694,9 +817,15 @@ def cmd_play(args: argparse.Namespace) -> int:
             return
         if stop is None:
             to_move = next(iter(sorted(here)))
-            lines = [line_of(header.to_dict()), *(line_of(d) for d in writer.days),
-                     line_of(footer_record(writer.days, None, complete=False, reason="saved",
-                                           play=play_record(to_move)))]
+            lines = [
+                line_of(header.to_dict()),
+                *(line_of(d) for d in writer.days),
+                line_of(
+                    footer_record(
+                        writer.days, None, complete=False, reason="saved", play=play_record(to_move)
+                    )
+                ),
+            ]
             atomic_write_text(Path(writer.path), "\n".join(lines) + "\n")
             err.print(f"saved: {writer.path} ({len(writer.days)} days)", markup=False)
             return
@@ -708,21 +837,31 @@ def cmd_play(args: argparse.Namespace) -> int:
     try:
         campaign.run()
     except (play.StopPlay, KeyboardInterrupt) as exc:
-        stop = exc if isinstance(exc, play.StopPlay) else play.StopPlay(
-            "interrupted", next(iter(sorted(here))))
+        stop = (
+            exc
+            if isinstance(exc, play.StopPlay)
+            else play.StopPlay("interrupted", next(iter(sorted(here))))
+        )
         save(stop)
         day = campaign.state.day
         if writer is None:
-            print(f"wargame: {stop.reason} on D+{day}; the game was not saved (no --log)",
-                  file=sys.stderr)
+            print(
+                f"wargame: {stop.reason} on D+{day}; the game was not saved (no --log)",
+                file=sys.stderr,
+            )
         elif stop.reason == "the other side's turn":
-            print(f"wargame: D+{day}: the {stop.to_move} side is to move; {writer.path} is "
-                  f"saved: send it on, and they play with: wargame play --resume "
-                  f"{writer.path}", file=sys.stderr)
+            print(
+                f"wargame: D+{day}: the {stop.to_move} side is to move; {writer.path} is "
+                f"saved: send it on, and they play with: wargame play --resume "
+                f"{writer.path}",
+                file=sys.stderr,
+            )
         else:
-            print(f"wargame: {stop.reason} on D+{day}; {writer.path} saved with "
-                  f"{len(writer.days)} days: go on with: wargame play --resume {writer.path}",
-                  file=sys.stderr)
+            print(
+                f"wargame: {stop.reason} on D+{day}; {writer.path} saved with "
+                f"{len(writer.days)} days: go on with: wargame play --resume {writer.path}",
+                file=sys.stderr,
+            )
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_OK
     except BaseException:
         if writer is not None:
@@ -732,15 +871,16 @@ def cmd_play(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.finish(summary)
     if args.quiet:
-        print(f"{summary['scenario']} seed {campaign.seed}: {summary['outcome']} on "
-              f"{summary['end_date']}")
+        print(
+            f"{summary['scenario']} seed {campaign.seed}: {summary['outcome']} on "
+            f"{summary['end_date']}"
+        )
     else:
         rerun = f"wargame replay {log_path} --step" if log_path else None
         con.print(report.final_report(campaign.world, summary, records, rerun=rerun))
     lines = play.differed_lines(campaign.world, session.differed)
     if session.people:
-        con.print(f"Days on which the orders differed from the staff's: {len(lines)}",
-                  markup=False)
+        con.print(f"Days on which the orders differed from the staff's: {len(lines)}", markup=False)
     for line in lines:
         con.print(f"  {line}", markup=False)
     return EXIT_OK
@@ -767,31 +907,35 @@ def _order_file(path: Path, world: World) -> tuple[Side, dict[int, list[Order]]]
                 if isinstance(unit, str) and unit in units:
                     sides.add(units[unit].side)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        pass                      # load_orders names the problem
+        pass  # load_orders names the problem
     side = next(iter(sides)) if len(sides) == 1 else Side.CHINESE
     if len(sides) > 1:
-        raise UserError(f"{path}: an order file gives the orders of one side; it names units "
-                        f"of both")
+        raise UserError(
+            f"{path}: an order file gives the orders of one side; it names units of both"
+        )
     return side, play.load_orders(path, world, side)
 
 
 def _resume_check(log: TurnLog) -> Callable[[Campaign, dict[str, Any]], None]:
     """A day callback: a resumed game must replay its saved days exactly."""
+
     def check(c: Campaign, record: dict[str, Any]) -> None:
         d = record["day"]
         if d < len(log.days) and record["hash"] != log.days[d]["hash"]:
-            what = first_difference(log.days[d], {"type": "day", **record},
-                                    labels=("log ", "re-run "))
-            raise VerificationError(f"{log.path}: day {d} does not replay as saved ({what}); "
-                                    f"cannot resume it")
+            what = first_difference(
+                log.days[d], {"type": "day", **record}, labels=("log ", "re-run ")
+            )
+            raise VerificationError(
+                f"{log.path}: day {d} does not replay as saved ({what}); cannot resume it"
+            )
+
     return check
 
 
 # --------------------------------------------------------------------------- logs
 
 
-def _replay_campaign(log: TurnLog,
-                     commanders: dict[Side, Commander] | None = None) -> Campaign:
+def _replay_campaign(log: TurnLog, commanders: dict[Side, Commander] | None = None) -> Campaign:
     """A fresh campaign set up exactly as the log's header says (exit 1 if the scenario
     file has changed since the log was written), its sides commanded by the log's decisions
     unless ``commanders`` are given."""
@@ -805,13 +949,15 @@ def _replay_campaign(log: TurnLog,
         if digest == h.scenario_sha256:
             return None
         now = "" if name == h.scenario_name else f" (it is now {name!r})"
-        return VerificationError(f"{log.path}: the scenario file {path} has changed since the "
-                                 f"log was written{now}; SHA-256 of its content differs")
+        return VerificationError(
+            f"{log.path}: the scenario file {path} has changed since the "
+            f"log was written{now}; SHA-256 of its content differs"
+        )
 
     try:
         base, digest = load(path, h.overrides)
     except UserError:
-        problem = changed()     # a changed file explains a failure better than its symptoms
+        problem = changed()  # a changed file explains a failure better than its symptoms
         if problem is not None:
             raise problem from None
         raise
@@ -823,8 +969,7 @@ def _replay_campaign(log: TurnLog,
     if h.branch is not None:
         branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
         branch = (int(h.branch["day"]), branched)
-    return Campaign(base, h.seed, branch=branch,
-                    commanders=commanders or logged_commanders(log))
+    return Campaign(base, h.seed, branch=branch, commanders=commanders or logged_commanders(log))
 
 
 def logged_commanders(log: TurnLog, until: int | None = None) -> dict[Side, Commander]:
@@ -842,8 +987,9 @@ def _version_note(log: TurnLog) -> str:
     return ""
 
 
-def _replay_to(campaign: Campaign, log: TurnLog, day: int,
-               reach: ColumnReach | None = None) -> dict[str, Any]:
+def _replay_to(
+    campaign: Campaign, log: TurnLog, day: int, reach: ColumnReach | None = None
+) -> dict[str, Any]:
     """Play ``campaign`` through ``day`` and check the state against the log's hash;
     ``reach`` takes in every day's positions on the way."""
     got: dict[str, Any] = {}
@@ -860,10 +1006,15 @@ def _replay_to(campaign: Campaign, log: TurnLog, day: int,
     finally:
         campaign.callbacks.remove(keep)
     if campaign.state.day != day or campaign.state.digest() != log.days[day]["hash"]:
-        what = first_difference(log.days[day], {"type": "day", **got},
-                                labels=("log ", "re-run ")) if got else "the re-run ended early"
-        raise VerificationError(f"{log.path}: day {day} ({log.days[day]['date']}) does not "
-                                f"replay as logged: {what}{_version_note(log)}")
+        what = (
+            first_difference(log.days[day], {"type": "day", **got}, labels=("log ", "re-run "))
+            if got
+            else "the re-run ended early"
+        )
+        raise VerificationError(
+            f"{log.path}: day {day} ({log.days[day]['date']}) does not "
+            f"replay as logged: {what}{_version_note(log)}"
+        )
     return got
 
 
@@ -876,8 +1027,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     log = read_log(args.log)
     if args.step and not _interactive():
-        raise UserError(f"{args.log}: replay --step needs an interactive terminal "
-                        f"(use --day N or --date YYYY-MM-DD)")
+        raise UserError(
+            f"{args.log}: replay --step needs an interactive terminal "
+            f"(use --day N or --date YYYY-MM-DD)"
+        )
     last = len(log.days) - 1
     if last < 0:
         raise UserError(f"{args.log}: the log has no days to replay")
@@ -891,11 +1044,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _step(log, day, con)
     reach = report.ColumnReach()
     _replay_to(campaign, log, day, reach)
-    con.print(report.situation(campaign.world, campaign.state, log.days[day],
-                               min(con.width, 160), reach=reach))
+    con.print(
+        report.situation(
+            campaign.world, campaign.state, log.days[day], min(con.width, 160), reach=reach
+        )
+    )
     if day == last and not log.complete:
-        con.print(f"[dim]{args.log}: the log ends here, marked incomplete "
-                  f"({(log.footer or {}).get('reason', 'no footer')})[/]")
+        con.print(
+            f"[dim]{args.log}: the log ends here, marked incomplete "
+            f"({(log.footer or {}).get('reason', 'no footer')})[/]"
+        )
     return EXIT_OK
 
 
@@ -933,13 +1091,21 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
     last = len(log.days) - 1
     campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
     while True:
-        if day <= shown:                 # going back: play again from the start
+        if day <= shown:  # going back: play again from the start
             campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
         _replay_to(campaign, log, day, reach)
         shown = day
         con.clear()
-        con.print(report.situation(campaign.world, campaign.state, log.days[day], con.width,
-                                   con.height - 2, reach=reach))
+        con.print(
+            report.situation(
+                campaign.world,
+                campaign.state,
+                log.days[day],
+                con.width,
+                con.height - 2,
+                reach=reach,
+            )
+        )
         while True:
             key = read_key(STEP_KEYS + (" (last day)" if day == last else "") + " > ").lower()
             if key == "q":
@@ -965,13 +1131,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
             campaign.run(until_day=n - 1)
     except IllegalOrderError as exc:
         d = campaign.state.day
-        raise VerificationError(f"{args.log}: day {d} ({log.days[d]['date'] if d < n else '?'})"
-                                f" holds an order the rules refuse: {exc}") from None
+        raise VerificationError(
+            f"{args.log}: day {d} ({log.days[d]['date'] if d < n else '?'})"
+            f" holds an order the rules refuse: {exc}"
+        ) from None
     footer = None
     if log.footer is not None:
         summary = campaign.summary().to_dict() if log.complete else None
-        footer = footer_record(produced, summary, complete=log.complete,
-                               reason=log.footer.get("reason"), play=log.footer.get("play"))
+        footer = footer_record(
+            produced,
+            summary,
+            complete=log.complete,
+            reason=log.footer.get("reason"),
+            play=log.footer.get("play"),
+        )
     expected = list(iter_lines(log.header, produced, footer))
     note = _version_note(log)
     if log.lines[0] != expected[0]:
@@ -979,16 +1152,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for d in range(min(n, len(produced))):
         if log.lines[d + 1] != expected[d + 1]:
             what = first_difference(log.days[d], produced[d], labels=("log ", "re-run "))
-            raise VerificationError(f"{args.log}: day {d} ({log.days[d]['date']}) differs from "
-                                    f"the re-run: {what}{note}")
+            raise VerificationError(
+                f"{args.log}: day {d} ({log.days[d]['date']}) differs from the re-run: {what}{note}"
+            )
     if len(produced) != n:
-        raise VerificationError(f"{args.log}: the log has {n} days, the re-run {len(produced)}"
-                                f"{note}")
+        raise VerificationError(
+            f"{args.log}: the log has {n} days, the re-run {len(produced)}{note}"
+        )
     if log.footer is not None and log.lines[-1] != expected[-1]:
         what = first_difference(log.footer, footer or {}, labels=("log ", "re-run "))
         raise VerificationError(f"{args.log}: the footer differs from the re-run: {what}")
-    status = ("" if log.complete else " (log marked incomplete)" if log.footer is not None
-              else " (log has no footer: incomplete)")
+    status = (
+        ""
+        if log.complete
+        else " (log marked incomplete)"
+        if log.footer is not None
+        else " (log has no footer: incomplete)"
+    )
     print(f"verified {n} days{status}")
     return EXIT_OK
 
@@ -996,12 +1176,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _describe(label: str, path: str, log: TurnLog) -> str:
     h = log.header
     state = "complete" if log.complete else "incomplete"
-    text = (f"{label} {path}: {h.scenario_name}, seed {h.seed}, {len(log.days)} days, {state}"
-            + (f", --set {' '.join(h.overrides)}" if h.overrides else ""))
+    text = f"{label} {path}: {h.scenario_name}, seed {h.seed}, {len(log.days)} days, {state}" + (
+        f", --set {' '.join(h.overrides)}" if h.overrides else ""
+    )
     if h.branch is not None:
         sets = " ".join(h.branch.get("overrides", [])) or "no changes"
-        text += (f"; branched from {h.branch.get('from_log')} on day {h.branch['day']} "
-                 f"({h.branch.get('date', '?')}) with {sets}")
+        text += (
+            f"; branched from {h.branch.get('from_log')} on day {h.branch['day']} "
+            f"({h.branch.get('date', '?')}) with {sets}"
+        )
     return text
 
 
@@ -1019,14 +1202,24 @@ def _cell(v: Any) -> str:
 
 
 def _delta(a: Any, b: Any) -> str:
-    if isinstance(a, bool) or isinstance(b, bool) or not (
-            isinstance(a, int | float) and isinstance(b, int | float)):
+    if (
+        isinstance(a, bool)
+        or isinstance(b, bool)
+        or not (isinstance(a, int | float) and isinstance(b, int | float))
+    ):
         return "" if a == b else "changed"
     return f"{b - a:+,}" if isinstance(a, int) and isinstance(b, int) else f"{b - a:+,.1f}"
 
 
-OUTCOME_ROWS = ("outcome", "end_date", "days", "zhijiang_captured_date", "closest_approach_km",
-                "offensive_culminated_date", "counteroffensive_date")
+OUTCOME_ROWS = (
+    "outcome",
+    "end_date",
+    "days",
+    "zhijiang_captured_date",
+    "closest_approach_km",
+    "offensive_culminated_date",
+    "counteroffensive_date",
+)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -1049,18 +1242,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     if first is not None:
         da, db = first
-        print(f"first difference on day {da['day']} ({da['date']}): "
-              f"{first_difference(da, db, labels=('A ', 'B '), limit=4)}")
+        print(
+            f"first difference on day {da['day']} ({da['date']}): "
+            f"{first_difference(da, db, labels=('A ', 'B '), limit=4)}"
+        )
     else:
-        print(f"the first {min(len(a.days), len(b.days))} days are identical; the logs have "
-              f"{len(a.days)} and {len(b.days)} days")
+        print(
+            f"the first {min(len(a.days), len(b.days))} days are identical; the logs have "
+            f"{len(a.days)} and {len(b.days)} days"
+        )
     if not (sa and sb):
         which = " and ".join(x for x, s in (("A", sa), ("B", sb)) if not s)
         print(f"no outcomes to compare: {which} incomplete")
         return EXIT_OK
     changed = [k for k in OUTCOME_ROWS if sa.get(k) != sb.get(k)]
-    print("outcomes differ in " + ", ".join(changed) if changed
-          else "same outcome, different casualties" if sa != sb else "same outcome")
+    print(
+        "outcomes differ in " + ", ".join(changed)
+        if changed
+        else "same outcome, different casualties"
+        if sa != sb
+        else "same outcome"
+    )
     t = Table(title="Outcomes")
     t.add_column("")
     t.add_column(f"A {Path(args.log_a).name}")
@@ -1069,10 +1271,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     rows = [(k.replace("_", " "), sa.get(k), sb.get(k)) for k in OUTCOME_ROWS]
     for side in ("japanese", "chinese"):
         for cat in ("killed", "wounded", "captured", "disease", "total"):
-            rows.append((f"{side} {cat}", sa["casualties"][side][cat],
-                         sb["casualties"][side][cat]))
-        rows.append((f"{side} men at end", sa.get("men_at_end", {}).get(side),
-                     sb.get("men_at_end", {}).get(side)))
+            rows.append((f"{side} {cat}", sa["casualties"][side][cat], sb["casualties"][side][cat]))
+        rows.append(
+            (
+                f"{side} men at end",
+                sa.get("men_at_end", {}).get(side),
+                sb.get("men_at_end", {}).get(side),
+            )
+        )
     for name, va, vb in rows:
         t.add_row(name, _cell(va), _cell(vb), _delta(va, vb))
     con.print(t)
@@ -1118,47 +1324,70 @@ EXAMPLES = {
 def build_parser() -> ArgumentParser:
     """The parser of every subcommand (plus those the analysis package registers)."""
     parser = ArgumentParser(
-        prog="wargame", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="wargame",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="West Hunan 1945: an operational wargame of the Zhijiang Campaign.",
         epilog="Run 'wargame COMMAND --help' for examples. Exit status: 0 ok, 1 verification "
-               "or simulation failed, 2 bad input, 130 interrupted.")
+        "or simulation failed, 2 bad input, 130 interrupted.",
+    )
     parser.add_argument("--version", action="version", version=PROGRAM)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common = ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show tracebacks on errors")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
 
     def add(name: str, func: Any, help_: str) -> ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES.get(name),
-                           formatter_class=argparse.RawDescriptionHelpFormatter,
-                           parents=[common])
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
         p.set_defaults(func=func)
         return p
 
     def scenario_args(p: ArgumentParser, optional: bool = False) -> None:
-        p.add_argument("scenario", nargs="?" if optional else None,
-                       help="scenario file or bundled scenario name"
-                       + (f" (default: {DEFAULT_SCENARIO})" if optional else ""))
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a scenario value, e.g. units.new6_14div.strength_men=5000 "
-                            "(repeatable)")
+        p.add_argument(
+            "scenario",
+            nargs="?" if optional else None,
+            help="scenario file or bundled scenario name"
+            + (f" (default: {DEFAULT_SCENARIO})" if optional else ""),
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a scenario value, e.g. units.new6_14div.strength_men=5000 (repeatable)",
+        )
 
     p = add("run", cmd_run, "play a campaign day by day and report the result")
     scenario_args(p, optional=True)
-    p.add_argument("--seed", type=seed_arg,
-                   help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)")
+    p.add_argument(
+        "--seed", type=seed_arg, help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)"
+    )
     p.add_argument("--log", metavar="PATH", help="write the turn log (JSON Lines)")
     p.add_argument("--summary", metavar="PATH", help="write the JSON summary")
     p.add_argument("--export", metavar="PATH", help="save the final report (.html/.svg/.txt)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary line")
     p.add_argument("--plain", action="store_true", help="no live display even at a terminal")
-    p.add_argument("--delay", type=float, metavar="SECONDS",
-                   help=f"pause after each day (default {LIVE_DELAY_S} in the live display, "
-                        f"0 otherwise)")
-    p.add_argument("--from", dest="from_log", metavar="LOG",
-                   help="branch: replay the campaign recorded in LOG (its scenario, seed and "
-                        "overrides) and change the --set values from --day/--date on")
+    p.add_argument(
+        "--delay",
+        type=float,
+        metavar="SECONDS",
+        help=f"pause after each day (default {LIVE_DELAY_S} in the live display, 0 otherwise)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_log",
+        metavar="LOG",
+        help="branch: replay the campaign recorded in LOG (its scenario, seed and "
+        "overrides) and change the --set values from --day/--date on",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", type=int, help="with --from: the first changed day (0 = start date)")
     g.add_argument("--date", help="with --from: the first changed date (YYYY-MM-DD)")
@@ -1167,12 +1396,17 @@ def build_parser() -> ArgumentParser:
     scenario_args(p)
     p = add("oob", cmd_oob, "print each side's order of battle as a tree")
     scenario_args(p, optional=True)
-    p.add_argument("--format", choices=FORMATS, default="table",
-                   help="table (a tree), or one row per formation as csv, json or markdown")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (a tree), or one row per formation as csv, json or markdown",
+    )
     p = add("params", cmd_params, "print the model parameters with their sources")
     scenario_args(p, optional=True)
-    p.add_argument("--format", choices=FORMATS, default="table",
-                   help="table (default), csv, json or markdown")
+    p.add_argument(
+        "--format", choices=FORMATS, default="table", help="table (default), csv, json or markdown"
+    )
     add("list", cmd_list, "list the bundled scenarios with a one-line description")
     add("schema", cmd_schema, "print the JSON Schema of the scenario format")
 
@@ -1181,23 +1415,36 @@ def build_parser() -> ArgumentParser:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", type=int, help="day to show (0 = start date; default: the last)")
     g.add_argument("--date", help="date to show (YYYY-MM-DD)")
-    p.add_argument("--step", action="store_true",
-                   help="walk day by day at a terminal (Enter: next, b: back, q: quit)")
+    p.add_argument(
+        "--step",
+        action="store_true",
+        help="walk day by day at a terminal (Enter: next, b: back, q: quit)",
+    )
 
     p = add("play", cmd_play, "command a side day by day against the other's staff")
     scenario_args(p, optional=True)
-    p.add_argument("--side", type=_sides_arg, metavar="SIDE",
-                   help="chinese, japanese or both (hot-seat)")
-    p.add_argument("--seed", type=seed_arg,
-                   help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)")
-    p.add_argument("--log", metavar="PATH",
-                   help="write the game to this turn log (needed to save and resume)")
-    p.add_argument("--orders", action="append", metavar="FILE.toml",
-                   help="one side's orders in advance, by date (repeatable: one per side)")
+    p.add_argument(
+        "--side", type=_sides_arg, metavar="SIDE", help="chinese, japanese or both (hot-seat)"
+    )
+    p.add_argument(
+        "--seed", type=seed_arg, help="random seed, 0 to 2**63 - 1 (default: a fresh one, printed)"
+    )
+    p.add_argument(
+        "--log", metavar="PATH", help="write the game to this turn log (needed to save and resume)"
+    )
+    p.add_argument(
+        "--orders",
+        action="append",
+        metavar="FILE.toml",
+        help="one side's orders in advance, by date (repeatable: one per side)",
+    )
     p.add_argument("--resume", metavar="LOG", help="go on with a saved game")
-    p.add_argument("--pbem", action="store_true",
-                   help="play by e-mail: the other side is a person who plays from the saved "
-                        "log; stop and save when it is their turn")
+    p.add_argument(
+        "--pbem",
+        action="store_true",
+        help="play by e-mail: the other side is a person who plays from the saved "
+        "log; stop and save when it is their turn",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the final summary line")
 
     p = add("verify", cmd_verify, "re-run a logged campaign and check every day's state hash")
@@ -1235,7 +1482,7 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
-        except SystemExit as exc:       # --help and --version
+        except SystemExit as exc:  # --help and --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if getattr(args, "func", None) is None:
             raise UserError("wargame: no command given (try 'wargame --help' or 'wargame run')")
@@ -1245,8 +1492,10 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
             raise
         for line in str(exc).splitlines() or [type(exc).__name__]:
             line = printable(line)
-            print(line if line.startswith("wargame") or ":" in line else f"wargame: {line}",
-                  file=sys.stderr)
+            print(
+                line if line.startswith("wargame") or ":" in line else f"wargame: {line}",
+                file=sys.stderr,
+            )
         return exc.exit_code
     except KeyboardInterrupt:
         print("wargame: interrupted", file=sys.stderr)
@@ -1258,7 +1507,5 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         if debug:
             raise
         msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
-        print(f"wargame: internal error: {msg} (run with --debug for a traceback)",
-              file=sys.stderr)
+        print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
         return EXIT_FAILED
-

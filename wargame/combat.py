@@ -35,8 +35,8 @@ class Force:
 
     unit_id: str
     men: int
-    quality: float          # CEV
-    supply_factor: float    # from :func:`supply_power_factor`
+    quality: float  # CEV
+    supply_factor: float  # from :func:`supply_power_factor`
 
     @property
     def base_power(self) -> float:
@@ -64,8 +64,9 @@ def posture_after(p: CombatParams, days_in_place: int) -> Posture:
     return Posture.HASTY
 
 
-def defender_multiplier(p: CombatParams, terrain: str, posture: str, *, town: bool,
-                        river: bool) -> float:
+def defender_multiplier(
+    p: CombatParams, terrain: str, posture: str, *, town: bool, river: bool
+) -> float:
     """Terrain x posture (x town, x river obstacle) multiplier on the defender's strength."""
     m = p.terrain_defender.get(terrain, 1.0) * p.posture.get(posture, 1.0)
     if town:
@@ -89,9 +90,15 @@ def size_effect(p: CombatParams, men: int) -> float:
     return min(hi, max(lo, (p.size_reference_men / men) ** p.size_exponent))
 
 
-def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str, *,
-                   defender_holds: bool = True, attacker_men: int | None = None,
-                   defender_men: int | None = None) -> tuple[float, float]:
+def casualty_rates(
+    p: CombatParams,
+    ratio: float,
+    defender_terrain: str,
+    *,
+    defender_holds: bool = True,
+    attacker_men: int | None = None,
+    defender_men: int | None = None,
+) -> tuple[float, float]:
     """Daily casualty fractions (attacker, defender) at a given power ratio P_att/P_def.
 
     TNDM shape: each side's rate is its base rate scaled by the opponent's relative power
@@ -100,7 +107,7 @@ def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str, *,
     """
     ratio = min(max(ratio, 1.0 / MAX_RATIO), MAX_RATIO)
     att = p.attacker_base_rate * (1.0 / ratio) ** p.ratio_exponent
-    dfn = p.defender_base_rate * ratio ** p.ratio_exponent
+    dfn = p.defender_base_rate * ratio**p.ratio_exponent
     if defender_holds:
         dfn *= p.terrain_defender_casualty.get(defender_terrain, 1.0)
     if attacker_men is not None:
@@ -110,8 +117,14 @@ def casualty_rates(p: CombatParams, ratio: float, defender_terrain: str, *,
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 
-RESISTANCE = {"delay": "light", "withdrawal": "light", "attack": "light", "hasty": "moderate",
-              "prepared": "heavy", "fortified": "heavy"}
+RESISTANCE = {
+    "delay": "light",
+    "withdrawal": "light",
+    "attack": "light",
+    "hasty": "moderate",
+    "prepared": "heavy",
+    "fortified": "heavy",
+}
 """The QJM advance-rate table's resistance class of each defender posture."""
 
 
@@ -122,16 +135,23 @@ def advance_km(p: CombatParams, posture: str, terrain: str, *, rain: bool) -> fl
     return rate * (p.rain_advance_factor if rain else 1.0)
 
 
-def decide_outcome(p: CombatParams, ratio: float, defender_daily_loss: float,
-                   defender_cumulative_loss: float, can_retreat: bool,
-                   zone_cleared: bool = True) -> Outcome:
+def decide_outcome(
+    p: CombatParams,
+    ratio: float,
+    defender_daily_loss: float,
+    defender_cumulative_loss: float,
+    can_retreat: bool,
+    zone_cleared: bool = True,
+) -> Outcome:
     """Who gives ground: QJM's P/P > 1 rule plus the RAND/Dupuy defender breakpoints.
 
     A winning attacker who has not yet pushed through the defended zone (``zone_cleared``
     False) only gains ground; a breakthrough or a broken defender ends the fight at once.
     """
-    broken = (defender_daily_loss >= p.withdraw_daily_loss
-              or defender_cumulative_loss >= p.defender_breakpoint)
+    broken = (
+        defender_daily_loss >= p.withdraw_daily_loss
+        or defender_cumulative_loss >= p.defender_breakpoint
+    )
     wins = ratio >= p.success_ratio
     if not (wins or broken):
         return Outcome.REPULSED
@@ -144,8 +164,9 @@ def decide_outcome(p: CombatParams, ratio: float, defender_daily_loss: float,
     return Outcome.WITHDRAWS
 
 
-def split_losses(p: CombatParams, casualties: int, routed: bool,
-                 rng: np.random.Generator) -> dict[str, int]:
+def split_losses(
+    p: CombatParams, casualties: int, routed: bool, rng: np.random.Generator
+) -> dict[str, int]:
     """Split battle casualties into killed, wounded and captured (Dupuy, *Attrition*)."""
     if casualties <= 0:
         return {"killed": 0, "wounded": 0, "captured": 0}
@@ -163,8 +184,9 @@ def draw_casualties(men: int, rate: float, rng: np.random.Generator) -> int:
     return int(rng.binomial(men, min(rate, 1.0)))
 
 
-def noisy_ratio(p: CombatParams, att_power: float, def_power: float,
-                rng: np.random.Generator) -> float:
+def noisy_ratio(
+    p: CombatParams, att_power: float, def_power: float, rng: np.random.Generator
+) -> float:
     """P_att / P_def times lognormal noise (models.md §7)."""
     if def_power <= 0:
         return MAX_RATIO if att_power > 0 else 1.0

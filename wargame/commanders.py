@@ -57,12 +57,23 @@ class SideView:
                 return True
         if enemy.location is None and self.state.air_superiority == self.side:
             g = self.world.tmap.graph
-            fields = [n for n in sorted(g.nodes) if self.world.tmap.has(n, Feature.AIRFIELD)
-                      and self.state.control.get(n) == self.side]
+            fields = [
+                n
+                for n in sorted(g.nodes)
+                if self.world.tmap.has(n, Feature.AIRFIELD)
+                and self.state.control.get(n) == self.side
+            ]
             for a in fields:
                 for b in where:
-                    if haversine_km(g.nodes[a]["lat"], g.nodes[a]["lon"], g.nodes[b]["lat"],
-                                    g.nodes[b]["lon"]) <= p.air_reconnaissance_km:
+                    if (
+                        haversine_km(
+                            g.nodes[a]["lat"],
+                            g.nodes[a]["lon"],
+                            g.nodes[b]["lat"],
+                            g.nodes[b]["lon"],
+                        )
+                        <= p.air_reconnaissance_km
+                    ):
                         return True
         return False
 
@@ -71,9 +82,13 @@ class SideView:
         ones' strength as reconnaissance reports it (to ``params.intel.strength_estimate_men``
         men). Control of places stays: who holds a town is common knowledge."""
         step = self.world.params.intel.strength_estimate_men
-        units = {uid: u if u.side == self.side else
-                 replace(u, present=int(max(step, round(u.present / step) * step)))
-                 for uid, u in self.state.units.items() if u.side == self.side or self.seen(u)}
+        units = {
+            uid: u
+            if u.side == self.side
+            else replace(u, present=int(max(step, round(u.present / step) * step)))
+            for uid, u in self.state.units.items()
+            if u.side == self.side or self.seen(u)
+        }
         return replace(self.state, units=units, _occupancy=None, _on_map=None)
 
 

@@ -35,8 +35,17 @@ from wargame.state import (
 )
 from wargame.world import World
 
-PHASES = {"weather": 0.0, "arrivals": 0.05, "staffs": 0.10, "air": 0.20, "movement": 0.40,
-          "combat": 0.60, "supply": 0.80, "attrition": 0.90, "end_of_day": 0.99}
+PHASES = {
+    "weather": 0.0,
+    "arrivals": 0.05,
+    "staffs": 0.10,
+    "air": 0.20,
+    "movement": 0.40,
+    "combat": 0.60,
+    "supply": 0.80,
+    "attrition": 0.90,
+    "end_of_day": 0.99,
+}
 ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
@@ -46,17 +55,25 @@ def initial_state(world: World) -> CampaignState:
     """The state at dawn of day 0, before anything happens."""
     s = world.scenario
     state = CampaignState()
-    state.control = {p.id: p.control for p in sorted(s.places, key=lambda p: p.id)
-                     if p.control is not None}
+    state.control = {
+        p.id: p.control for p in sorted(s.places, key=lambda p: p.id) if p.control is not None
+    }
     for unit in world.oob.manoeuvre_units():
         commitment = world.oob.effective_commitment(unit)
-        status = {Commitment.COMMITTED: Status.ACTIVE, Commitment.RESERVE: Status.RESERVE,
-                  Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment]
+        status = {
+            Commitment.COMMITTED: Status.ACTIVE,
+            Commitment.RESERVE: Status.RESERVE,
+            Commitment.UNCOMMITTED: Status.UNCOMMITTED,
+        }[commitment]
         pending = unit.location is None or (unit.arrival is not None and unit.arrival.day > 0)
-        u = UnitState(id=unit.id, side=unit.side, initial_men=unit.men,
-                      status=Status.PENDING if pending else status,
-                      location=None if pending else unit.location,
-                      supply_stock_days=s.params.supply.carried_days)
+        u = UnitState(
+            id=unit.id,
+            side=unit.side,
+            initial_men=unit.men,
+            status=Status.PENDING if pending else status,
+            location=None if pending else unit.location,
+            supply_stock_days=s.params.supply.carried_days,
+        )
         u.present = unit.men
         state.units[unit.id] = u
         if not pending and unit.location is not None:
@@ -82,9 +99,14 @@ class Summary:
 class Campaign:
     """One campaign: world + state + generator, advanced day by day on a simpy clock."""
 
-    def __init__(self, scenario: Scenario, seed: int, *,
-                 branch: tuple[int, Scenario] | None = None,
-                 commanders: dict[Side, Commander] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        *,
+        branch: tuple[int, Scenario] | None = None,
+        commanders: dict[Side, Commander] | None = None,
+    ) -> None:
         self.world = World.from_scenario(scenario)
         self.commanders: dict[Side, Commander] = {side: Staff(side) for side in Side}
         """Who decides for each side: the built-in staff unless told otherwise."""
@@ -149,9 +171,17 @@ class Campaign:
             self.world = World.from_scenario(self.branch[1])
             self._route_cache.clear()
             self._reinforce_pending()
-        self._day = {"day": s.day, "date": self.today().isoformat(), "events": [],
-                     "decisions": {}, "moves": [], "engagements": [], "air": {}, "supply": {},
-                     "losses": {}}
+        self._day = {
+            "day": s.day,
+            "date": self.today().isoformat(),
+            "events": [],
+            "decisions": {},
+            "moves": [],
+            "engagements": [],
+            "air": {},
+            "supply": {},
+            "losses": {},
+        }
         s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
         self._day["weather"] = s.weather
 
@@ -172,13 +202,23 @@ class Campaign:
             if s.control.get(place) == u.side.enemy or s.occupant(place) == u.side.enemy:
                 place = self.world.nearest(place, self.world.side_config(u.side).depots) or place
             commitment = self.world.oob.effective_commitment(unit)
-            s.set_status(u, {Commitment.COMMITTED: Status.ACTIVE,
-                             Commitment.RESERVE: Status.RESERVE,
-                             Commitment.UNCOMMITTED: Status.UNCOMMITTED}[commitment])
+            s.set_status(
+                u,
+                {
+                    Commitment.COMMITTED: Status.ACTIVE,
+                    Commitment.RESERVE: Status.RESERVE,
+                    Commitment.UNCOMMITTED: Status.UNCOMMITTED,
+                }[commitment],
+            )
             s.set_location(u, place)
             s.control[place] = u.side
-            self._event("arrival", f"{unit.name} arrives at {self._name(place)} by "
-                        f"{unit.arrival.mode} ({u.present:,} men)", unit=u.id, place=place)
+            self._event(
+                "arrival",
+                f"{unit.name} arrives at {self._name(place)} by "
+                f"{unit.arrival.mode} ({u.present:,} men)",
+                unit=u.id,
+                place=place,
+            )
 
     def _staffs(self) -> None:
         """Each side's commander decides in turn (the attacker first), seeing what that side
@@ -220,8 +260,9 @@ class Campaign:
         groups_by_side: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
         for g in self.world.scenario.air_groups:
             damaged = s.air[g.side].damaged_aircraft
-            gs = air.AirGroupState(g.id, max(0, g.aircraft), g.role,
-                                   self._airfield_active(g.base, g.side))
+            gs = air.AirGroupState(
+                g.id, max(0, g.aircraft), g.role, self._airfield_active(g.base, g.side)
+            )
             groups_by_side[g.side].append(gs)
         for side in Side:
             total_aircraft = sum(g.aircraft for g in groups_by_side[side])
@@ -230,8 +271,12 @@ class Campaign:
             for gs in groups_by_side[side]:
                 share = gs.aircraft / total_aircraft if total_aircraft else 0
                 avail = gs.aircraft - round(damaged * share)
-                n += air.sorties(p, air.AirGroupState(gs.group_id, avail, gs.role,
-                                                      gs.base_active), s.weather, self.rng)
+                n += air.sorties(
+                    p,
+                    air.AirGroupState(gs.group_id, avail, gs.role, gs.base_active),
+                    s.weather,
+                    self.rng,
+                )
             flown[side] = n
         superior = air.superiority(p, flown)
         s.air_superiority = None if superior is None else Side(superior)
@@ -245,18 +290,24 @@ class Campaign:
             s.sorties_total[side] += flown[side]
         for side in Side:
             enemy_aircraft = sum(g.aircraft for g in groups_by_side[side.enemy])
-            hit = air.airfield_damage(p, s.air[side].airfield_attack,
-                                      enemy_aircraft - s.air[side.enemy].damaged_aircraft,
-                                      self.rng)
+            hit = air.airfield_damage(
+                p,
+                s.air[side].airfield_attack,
+                enemy_aircraft - s.air[side.enemy].damaged_aircraft,
+                self.rng,
+            )
             ea = s.air[side.enemy]
             ea.damaged_aircraft = ea.damaged_aircraft + hit
-        self._day["air"] = {str(side): {"sorties": s.air[side].sorties,
-                                        "interdiction": s.air[side].interdiction,
-                                        "close_support": s.air[side].close_support,
-                                        "airfield_attack": s.air[side].airfield_attack}
-                            for side in Side}
-        self._day["air_superiority"] = None if s.air_superiority is None else str(
-            s.air_superiority)
+        self._day["air"] = {
+            str(side): {
+                "sorties": s.air[side].sorties,
+                "interdiction": s.air[side].interdiction,
+                "close_support": s.air[side].close_support,
+                "airfield_attack": s.air[side].airfield_attack,
+            }
+            for side in Side
+        }
+        self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
 
     def _airfield_active(self, base: str, side: Side) -> bool:
         """An airfield flies unless the enemy holds it or has troops within artillery range."""
@@ -266,8 +317,11 @@ class Campaign:
         rng_km = self.params.air.airfield_artillery_km
         for e in s.units_of(side.enemy):
             pos = e.location or e.road_to
-            if pos is not None and self.world.tmap.straight_km(pos, base) <= rng_km and (
-                    e.location is not None or e.road_to == base):
+            if (
+                pos is not None
+                and self.world.tmap.straight_km(pos, base) <= rng_km
+                and (e.location is not None or e.road_to == base)
+            ):
                 return False
         return True
 
@@ -303,8 +357,9 @@ class Campaign:
 
     def _move(self, u: UnitState) -> None:
         w, s, p = self.world, self.state, self.params.movement
-        if u.mission == Mission.CONSOLIDATE or (u.mission == Mission.HOLD
-                                                 and u.location is not None):
+        if u.mission == Mission.CONSOLIDATE or (
+            u.mission == Mission.HOLD and u.location is not None
+        ):
             return
         budget = 1.0
         moved = False
@@ -327,19 +382,26 @@ class Campaign:
                 a, b = u.road_from, u.road_to
                 tgt = u.target or a
                 if (s.occupant(b) == u.side.enemy and u.mission != Mission.WITHDRAW) or (
-                        u.mission == Mission.WITHDRAW
-                        and w.tmap.dist[a][tgt] < w.tmap.dist[b][tgt]):
+                    u.mission == Mission.WITHDRAW and w.tmap.dist[a][tgt] < w.tmap.dist[b][tgt]
+                ):
                     road = w.tmap.road(a, b)
-                    effort = movement.road_effort_km(p, road["kind"], road["km"],
-                                                     road["river_crossings"])
+                    effort = movement.road_effort_km(
+                        p, road["kind"], road["km"], road["river_crossings"]
+                    )
                     u.road_from, u.road_to = b, a
                     u.progress_km = max(0.0, effort - u.progress_km)
                     u.contact_days, u.assault_km = 0, 0.0
             a, b = u.road_from, u.road_to
             road = w.tmap.road(a, b)
             effort = movement.road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-            rate = movement.march_rate_km(p, road["kind"], w.tmap.terrain(b), rain=rain,
-                                          enemy_air_superiority=enemy_air, low_supply=low_supply)
+            rate = movement.march_rate_km(
+                p,
+                road["kind"],
+                w.tmap.terrain(b),
+                rain=rain,
+                enemy_air_superiority=enemy_air,
+                low_supply=low_supply,
+            )
             if rate <= 0:
                 break
             if s.occupant(b) == u.side.enemy:
@@ -367,23 +429,41 @@ class Campaign:
                 break
         if moved:
             u.days_in_place = 0
-            u.posture = Posture.ATTACK if u.mission in (Mission.ADVANCE, Mission.COUNTERATTACK) \
-                else Posture.WITHDRAWAL if u.mission == Mission.WITHDRAW else Posture.HASTY
-            self._day["moves"].append({"unit": u.id, "at": u.location, "road": None if u.location
-                                       else [u.road_from, u.road_to],
-                                       "km": round(u.progress_km, 3)})
+            u.posture = (
+                Posture.ATTACK
+                if u.mission in (Mission.ADVANCE, Mission.COUNTERATTACK)
+                else Posture.WITHDRAWAL
+                if u.mission == Mission.WITHDRAW
+                else Posture.HASTY
+            )
+            self._day["moves"].append(
+                {
+                    "unit": u.id,
+                    "at": u.location,
+                    "road": None if u.location else [u.road_from, u.road_to],
+                    "km": round(u.progress_km, 3),
+                }
+            )
 
     def _enter(self, u: UnitState, place: str) -> None:
         s = self.state
         if s.control.get(place) != u.side:
             s.control[place] = u.side
-            self._event("control", f"{self._name(u.id)} takes {self._name(place)}",
-                        side=str(u.side), place=place)
-        if place == self.world.scenario.objective.place and u.side == \
-                self.world.scenario.objective.attacker and s.objective_captured_day is None:
+            self._event(
+                "control",
+                f"{self._name(u.id)} takes {self._name(place)}",
+                side=str(u.side),
+                place=place,
+            )
+        if (
+            place == self.world.scenario.objective.place
+            and u.side == self.world.scenario.objective.attacker
+            and s.objective_captured_day is None
+        ):
             s.objective_captured_day = s.day
-            self._event("objective", f"{self._name(place)} captured by {self._name(u.id)}",
-                        place=place)
+            self._event(
+                "objective", f"{self._name(place)} captured by {self._name(u.id)}", place=place
+            )
 
     def _update_closest(self) -> None:
         s, w = self.state, self.world
@@ -401,12 +481,19 @@ class Campaign:
             u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
         for u in s.units.values():
-            if (u.on_map and u.location is None and u.present > 0 and u.mission in ATTACKING
-                    and u.road_from is not None and u.road_to is not None
-                    and s.occupant(u.road_to) == u.side.enemy):
+            if (
+                u.on_map
+                and u.location is None
+                and u.present > 0
+                and u.mission in ATTACKING
+                and u.road_from is not None
+                and u.road_to is not None
+                and s.occupant(u.road_to) == u.side.enemy
+            ):
                 road = w.tmap.road(u.road_from, u.road_to)
-                effort = movement.road_effort_km(self.params.movement, road["kind"], road["km"],
-                                                 road["river_crossings"])
+                effort = movement.road_effort_km(
+                    self.params.movement, road["kind"], road["km"], road["river_crossings"]
+                )
                 if u.progress_km >= effort - 1e-9:
                     sites.setdefault(u.road_to, []).append(u)
         engagements = len(sites)
@@ -417,8 +504,9 @@ class Campaign:
             if u.on_map and u.location is None and u.road_to not in sites:
                 u.contact_days = 0
 
-    def _routes(self, sources: list[str], blocked: set[str]) -> tuple[dict[str, float],
-                                                                        dict[str, list[str]]]:
+    def _routes(
+        self, sources: list[str], blocked: set[str]
+    ) -> tuple[dict[str, float], dict[str, list[str]]]:
         """:func:`supply.supply_routes`, remembered while the blocked places stay the same
         (callers only read the result)."""
         key = (tuple(sources), frozenset(blocked))
@@ -426,8 +514,9 @@ class Campaign:
         if hit is None:
             if len(self._route_cache) > 512:
                 self._route_cache.clear()
-            hit = self._route_cache[key] = supply.supply_routes(self.world.tmap.graph, sources,
-                                                                blocked)
+            hit = self._route_cache[key] = supply.supply_routes(
+                self.world.tmap.graph, sources, blocked
+            )
         return hit
 
     def _forces(self, units: list[UnitState], defending: bool) -> list[combat.Force]:
@@ -437,21 +526,26 @@ class Campaign:
         out = []
         for u in units:
             posture = cp.posture.get(str(u.posture), 1.0) if defending else 1.0
-            out.append(combat.Force(u.id, u.present, cp.quality.get(w.unit(u.id).quality, 1.0),
-                                    combat.supply_power_factor(p.supply, u.supply_state)
-                                    * posture))
+            out.append(
+                combat.Force(
+                    u.id,
+                    u.present,
+                    cp.quality.get(w.unit(u.id).quality, 1.0),
+                    combat.supply_power_factor(p.supply, u.supply_state) * posture,
+                )
+            )
         return out
 
     def _air_bonus(self, side: Side, engagements: int) -> float:
         """Air superiority and close air support, shared over the day's engagements."""
         s, p = self.state, self.params
-        return (p.combat.air_superiority if s.air_superiority == side else 1.0) * \
-            air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
+        return (
+            p.combat.air_superiority if s.air_superiority == side else 1.0
+        ) * air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
 
     def _engaged_today(self) -> set[str]:
         """Ids of every unit in one of today's engagements so far."""
-        return {uid for e in self._day["engagements"] for uid in (*e["attackers"],
-                                                                  *e["defenders"])}
+        return {uid for e in self._day["engagements"] for uid in (*e["attackers"], *e["defenders"])}
 
     def _pursuits(self, engaged: set[str], engagements: int) -> None:
         """Pursuit: a counter-attacking unit at the place a withdrawing enemy column has just
@@ -461,33 +555,49 @@ class Campaign:
         s, w, p = self.state, self.world, self.params
         cp = p.combat
         for u in list(s.units.values()):
-            if (not u.on_map or u.present <= 0 or u.location is not None
-                    or u.mission != Mission.WITHDRAW or u.id in engaged):
+            if (
+                not u.on_map
+                or u.present <= 0
+                or u.location is not None
+                or u.mission != Mission.WITHDRAW
+                or u.id in engaged
+            ):
                 continue
             a, b = u.road_from, u.road_to
-            pursuers = [e for e in s.units_of(u.side.enemy)
-                        if e.present > 0 and e.mission == Mission.COUNTERATTACK
-                        and e.id not in engaged
-                        and (e.location == a or (e.location is None and {e.road_from,
-                                                                         e.road_to} == {a, b}))]
+            pursuers = [
+                e
+                for e in s.units_of(u.side.enemy)
+                if e.present > 0
+                and e.mission == Mission.COUNTERATTACK
+                and e.id not in engaged
+                and (e.location == a or (e.location is None and {e.road_from, e.road_to} == {a, b}))
+            ]
             if not pursuers:
                 continue
             assert b is not None
             terrain = w.tmap.terrain(b)
             rain = weather.is_rain(s.weather)
             att_mult = (cp.rain_attacker if rain else 1.0) * self._air_bonus(
-                u.side.enemy, engagements)
+                u.side.enemy, engagements
+            )
             def_mult = cp.terrain_defender.get(str(terrain), 1.0) * self._air_bonus(
-                u.side, engagements)
+                u.side, engagements
+            )
             att_power = combat.power(self._forces(pursuers, False), att_mult)
             def_power = combat.power(self._forces([u], True), def_mult)
             ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
             att_rate, def_rate = combat.casualty_rates(
-                cp, ratio, str(terrain), defender_holds=False,
-                attacker_men=sum(e.present for e in pursuers), defender_men=u.present)
+                cp,
+                ratio,
+                str(terrain),
+                defender_holds=False,
+                attacker_men=sum(e.present for e in pursuers),
+                defender_men=u.present,
+            )
             routed = ratio >= cp.breakthrough_ratio
-            att_losses = {e.id: combat.draw_casualties(e.present, att_rate, self.rng)
-                          for e in pursuers}
+            att_losses = {
+                e.id: combat.draw_casualties(e.present, att_rate, self.rng) for e in pursuers
+            }
             def_loss = combat.draw_casualties(u.present, def_rate, self.rng)
             self._battle_loss(u, def_loss, routed)
             for e in pursuers:
@@ -495,15 +605,29 @@ class Campaign:
                 engaged.add(e.id)
             engaged.add(u.id)
             outcome = "pursuit_rout" if routed else "pursuit"
-            self._day["engagements"].append({
-                "place": f"{a}>{b}", "attackers": [e.id for e in pursuers],
-                "defenders": [u.id], "terrain": str(terrain), "surprise": 1.0,
-                "att_power": round(att_power, 1), "def_power": round(def_power, 1),
-                "ratio": round(ratio, 4), "att_losses": sum(att_losses.values()),
-                "def_losses": def_loss, "outcome": outcome})
+            self._day["engagements"].append(
+                {
+                    "place": f"{a}>{b}",
+                    "attackers": [e.id for e in pursuers],
+                    "defenders": [u.id],
+                    "terrain": str(terrain),
+                    "surprise": 1.0,
+                    "att_power": round(att_power, 1),
+                    "def_power": round(def_power, 1),
+                    "ratio": round(ratio, 4),
+                    "att_losses": sum(att_losses.values()),
+                    "def_losses": def_loss,
+                    "outcome": outcome,
+                }
+            )
             if routed:
-                self._event("combat", f"{self._name(u.id)} routed by pursuers on the road to "
-                            f"{self._name(b)} (ratio {ratio:.2f})", place=b, outcome=outcome)
+                self._event(
+                    "combat",
+                    f"{self._name(u.id)} routed by pursuers on the road to "
+                    f"{self._name(b)} (ratio {ratio:.2f})",
+                    place=b,
+                    outcome=outcome,
+                )
 
     def _engage(self, place: str, attackers: list[UnitState], engagements: int) -> None:
         s, w, p = self.state, self.world, self.params
@@ -515,32 +639,43 @@ class Campaign:
         attackers = [a for a in attackers if a.side == att_side]
         terrain = w.tmap.terrain(place)
         rain = weather.is_rain(s.weather)
-        through_pass = any(w.tmap.road(str(a.road_from), place)["crosses_pass"]
-                           for a in attackers)
-        river = any(w.tmap.road(str(a.road_from), place)["river_crossings"] > 0
-                    for a in attackers)
+        through_pass = any(w.tmap.road(str(a.road_from), place)["crosses_pass"] for a in attackers)
+        river = any(w.tmap.road(str(a.road_from), place)["river_crossings"] > 0 for a in attackers)
         town = w.tmap.has(place, Feature.TOWN)
-        best_posture = max((d.posture for d in defenders),
-                           key=lambda x: cp.posture.get(str(x), 1.0))
+        best_posture = max(
+            (d.posture for d in defenders), key=lambda x: cp.posture.get(str(x), 1.0)
+        )
 
         # mountain ambush on the first day of contact
         for a in attackers:
             if a.contact_days == 0:
-                chance = ambush.ambush_chance(p.ambush, str(terrain), str(best_posture),
-                                              through_pass=through_pass,
-                                              attacker_has_air=s.air_superiority == att_side)
+                chance = ambush.ambush_chance(
+                    p.ambush,
+                    str(terrain),
+                    str(best_posture),
+                    through_pass=through_pass,
+                    attacker_has_air=s.air_superiority == att_side,
+                )
                 if chance > 0 and ambush.roll_ambush(chance, self.rng):
                     a.ambushed_on_day = s.day
-                    self._event("ambush", f"{self._name(a.id)} ambushed approaching "
-                                f"{self._name(place)}", unit=a.id, place=place)
-        surprise = max(ambush.surprise_factor(
-            p.ambush, None if a.ambushed_on_day is None else s.day - a.ambushed_on_day)
-            for a in attackers)
+                    self._event(
+                        "ambush",
+                        f"{self._name(a.id)} ambushed approaching {self._name(place)}",
+                        unit=a.id,
+                        place=place,
+                    )
+        surprise = max(
+            ambush.surprise_factor(
+                p.ambush, None if a.ambushed_on_day is None else s.day - a.ambushed_on_day
+            )
+            for a in attackers
+        )
 
         att_forces, def_forces = self._forces(attackers, False), self._forces(defenders, True)
-        att_mult = (cp.rain_attacker if rain else 1.0)
-        def_mult = defender_env = combat.defender_multiplier(cp, str(terrain), "attack",
-                                                             town=town, river=river)
+        att_mult = cp.rain_attacker if rain else 1.0
+        def_mult = defender_env = combat.defender_multiplier(
+            cp, str(terrain), "attack", town=town, river=river
+        )
         def_mult *= surprise
         att_mult *= self._air_bonus(att_side, engagements)
         def_mult *= self._air_bonus(def_side, engagements)
@@ -550,41 +685,58 @@ class Campaign:
         att_men = sum(a.present for a in attackers)
         def_men = sum(d.present for d in defenders)
         att_rate, def_rate = combat.casualty_rates(
-            cp, ratio, str(terrain), defender_holds=ratio < cp.success_ratio,
-            attacker_men=att_men, defender_men=def_men)
+            cp,
+            ratio,
+            str(terrain),
+            defender_holds=ratio < cp.success_ratio,
+            attacker_men=att_men,
+            defender_men=def_men,
+        )
 
         can_retreat = self._retreat_place(defenders[0], place, attackers) is not None
         def_initial = sum(d.initial_men + d.returned for d in defenders)
-        def_losses = {d.id: combat.draw_casualties(
-            d.present, def_rate, self.rng)
-            for d in defenders}
-        att_losses = {a.id: combat.draw_casualties(
-            a.present, att_rate, self.rng)
-            for a in attackers}
+        def_losses = {
+            d.id: combat.draw_casualties(d.present, def_rate, self.rng) for d in defenders
+        }
+        att_losses = {
+            a.id: combat.draw_casualties(a.present, att_rate, self.rng) for a in attackers
+        }
         daily = sum(def_losses.values()) / max(1, def_men)
         cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(
-            1, def_initial)
-        gained = combat.advance_km(cp, str(best_posture), str(terrain), rain=rain) \
-            if ratio >= cp.success_ratio else 0.0
+            1, def_initial
+        )
+        gained = (
+            combat.advance_km(cp, str(best_posture), str(terrain), rain=rain)
+            if ratio >= cp.success_ratio
+            else 0.0
+        )
         for a in attackers:
             a.assault_km += gained
         pushed = max(a.assault_km for a in attackers)
-        outcome = combat.decide_outcome(cp, ratio, daily, cumulative, can_retreat,
-                                        zone_cleared=pushed >= cp.defence_zone_km)
+        outcome = combat.decide_outcome(
+            cp, ratio, daily, cumulative, can_retreat, zone_cleared=pushed >= cp.defence_zone_km
+        )
         routed = outcome in (combat.Outcome.BREAKTHROUGH, combat.Outcome.ENCIRCLED)
         for d in defenders:
             self._battle_loss(d, def_losses[d.id], routed)
         for a in attackers:
             self._battle_loss(a, att_losses[a.id], False)
             a.contact_days += 1
-        record = {"place": place, "attackers": [a.id for a in attackers],
-                  "defenders": [d.id for d in defenders], "terrain": str(terrain),
-                  "defender_env": round(defender_env, 4),
-                  "surprise": round(surprise, 4), "att_power": round(att_power, 1),
-                  "def_power": round(def_power, 1), "ratio": round(ratio, 4),
-                  "assault_km": round(pushed, 3),
-                  "att_losses": sum(att_losses.values()), "def_losses": sum(def_losses.values()),
-                  "outcome": str(outcome)}
+        record = {
+            "place": place,
+            "attackers": [a.id for a in attackers],
+            "defenders": [d.id for d in defenders],
+            "terrain": str(terrain),
+            "defender_env": round(defender_env, 4),
+            "surprise": round(surprise, 4),
+            "att_power": round(att_power, 1),
+            "def_power": round(def_power, 1),
+            "ratio": round(ratio, 4),
+            "assault_km": round(pushed, 3),
+            "att_losses": sum(att_losses.values()),
+            "def_losses": sum(def_losses.values()),
+            "outcome": str(outcome),
+        }
         self._day["engagements"].append(record)
         if outcome in (combat.Outcome.WITHDRAWS, combat.Outcome.BREAKTHROUGH):
             for d in defenders:
@@ -598,8 +750,12 @@ class Campaign:
                 d.contact_days = 0
                 if s.control.get(dest) != d.side:
                     s.control[dest] = d.side
-            self._event("combat", f"{self._name(place)}: {outcome.replace('_', ' ')} "
-                        f"(ratio {ratio:.2f})", place=place, outcome=str(outcome))
+            self._event(
+                "combat",
+                f"{self._name(place)}: {outcome.replace('_', ' ')} (ratio {ratio:.2f})",
+                place=place,
+                outcome=str(outcome),
+            )
             for a in attackers:
                 if a.present > 0:
                     a.road_from, a.road_to, a.progress_km = None, None, 0.0
@@ -609,8 +765,12 @@ class Campaign:
                     if a.target == place and a.mission != Mission.ADVANCE:
                         a.mission = Mission.HOLD
         elif outcome == combat.Outcome.ENCIRCLED:
-            self._event("combat", f"{self._name(place)}: defenders encircled and hold out "
-                        f"(ratio {ratio:.2f})", place=place, outcome=str(outcome))
+            self._event(
+                "combat",
+                f"{self._name(place)}: defenders encircled and hold out (ratio {ratio:.2f})",
+                place=place,
+                outcome=str(outcome),
+            )
 
     def _retreat_place(self, d: UnitState, place: str, attackers: list[UnitState]) -> str | None:
         """Where a beaten defender falls back: a free neighbour nearest its own depots."""
@@ -638,14 +798,16 @@ class Campaign:
         day_losses = self._day["losses"].setdefault(u.id, dict.fromkeys(LOSS_CATEGORIES, 0))
         for cat, n in split.items():
             day_losses[cat] += n
-        back = attrition.to_recovering(self.params.attrition, split.get("wounded", 0),
-                                       split.get("disease", 0), self.rng)
+        back = attrition.to_recovering(
+            self.params.attrition, split.get("wounded", 0), split.get("disease", 0), self.rng
+        )
         u.recovering += back
         if u.present <= 0:
             u.present = 0
             self.state.set_status(u, Status.DESTROYED)
-            self._event("destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit",
-                        unit=u.id)
+            self._event(
+                "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
+            )
 
     # ------------------------------------------------------------------ supply
 
@@ -660,16 +822,22 @@ class Campaign:
             routes = self._routes(w.side_config(side).depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
-            by_kind = {kind: supply.road_capacity(p.supply, kind, rain=rain, interdiction=cut,
-                                                  raid_cut=0.0)
-                       for kind in p.supply.road_capacity_tons}
+            by_kind = {
+                kind: supply.road_capacity(
+                    p.supply, kind, rain=rain, interdiction=cut, raid_cut=0.0
+                )
+                for kind in p.supply.road_capacity_tons
+            }
             capacity = {key: by_kind.get(kind, 0.0) for _rid, key, kind in w.roads_by_id}
             if side == Side.JAPANESE:
                 # guerrillas raid roads behind the Japanese front: one draw per road both of
                 # whose ends the Japanese hold, in road-id order
                 ctl = s.control
-                exposed = [(rid, key) for rid, key, _kind in w.roads_by_id
-                           if ctl.get(key[0]) == side == ctl.get(key[1])]
+                exposed = [
+                    (rid, key)
+                    for rid, key, _kind in w.roads_by_id
+                    if ctl.get(key[0]) == side == ctl.get(key[1])
+                ]
                 if exposed:
                     draws = self.rng.random(len(exposed))
                     left = 1.0 - p.guerrilla.raid_capacity_cut
@@ -682,19 +850,25 @@ class Campaign:
             for u in units:
                 place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
                 assert place is not None, u.id
-                activity = ("combat" if u.id in fought else "march" if u.id in marched
-                            else "static")
-                demands.append(supply.Demand(
-                    u.id, place, supply.need_tons(p.supply, side, u.present, activity)))
+                activity = "combat" if u.id in fought else "march" if u.id in marched else "static"
+                demands.append(
+                    supply.Demand(
+                        u.id, place, supply.need_tons(p.supply, side, u.present, activity)
+                    )
+                )
             delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
             for u in units:
                 u.supply_stock_days, u.supply_state = supply.consume(
-                    p.supply, u.supply_stock_days, delivered[u.id])
+                    p.supply, u.supply_stock_days, delivered[u.id]
+                )
             self._guerrilla_losses(side, raided, routes, units)
             tons = sum(d.tons * delivered[d.unit_id] for d in demands)
-            report[str(side)] = {"tons": round(tons, 1), "interdiction_cut": round(cut, 4),
-                                 "raids": raided,
-                                 "cut_off": [u.id for u in units if u.supply_state <= 0]}
+            report[str(side)] = {
+                "tons": round(tons, 1),
+                "interdiction_cut": round(cut, 4),
+                "raids": raided,
+                "cut_off": [u.id for u in units if u.supply_state <= 0],
+            }
         self._day["supply"] = report
         jap = [u for u in s.units_of(Side.JAPANESE) if u.present > 0]
         men = sum(u.present for u in jap)
@@ -708,8 +882,13 @@ class Campaign:
         _, paths = routes
         ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
         for rid in raided:
-            victims = [u for u in units if u.present > 0 and (u.location or u.road_from) in paths
-                       and ends[rid] <= set(paths[u.location or u.road_from])]
+            victims = [
+                u
+                for u in units
+                if u.present > 0
+                and (u.location or u.road_from) in paths
+                and ends[rid] <= set(paths[u.location or u.road_from])
+            ]
             n = int(self.rng.poisson(self.params.guerrilla.raid_losses_men))
             if victims and n > 0:
                 self._battle_loss(victims[0], n, False)
@@ -727,9 +906,13 @@ class Campaign:
             assert place is not None, u.id
             terrain = str(w.tmap.terrain(place))
             rate = attrition.disease_rate(
-                p.attrition, date, str(u.side), mountain=terrain in ("mountain", "pass"),
+                p.attrition,
+                date,
+                str(u.side),
+                mountain=terrain in ("mountain", "pass"),
                 low_supply=u.supply_state < p.supply.shortfall_threshold,
-                exertion=u.location is None or u.mission in ATTACKING)
+                exertion=u.location is None or u.mission in ATTACKING,
+            )
             sick = combat.draw_casualties(u.present, rate, self.rng)
             if sick:
                 self._lose(u, {"disease": sick})
@@ -759,8 +942,9 @@ class Campaign:
         for side in Side:
             a = s.air[side]
             a.damaged_aircraft -= int(a.damaged_aircraft * p.air.repair_rate)
-        self._day["positions"] = {u.id: u.location or f"{u.road_from}>{u.road_to}"
-                                  for u in s.units.values() if u.on_map}
+        self._day["positions"] = {
+            u.id: u.location or f"{u.road_from}>{u.road_to}" for u in s.units.values() if u.on_map
+        }
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
         self._day["hash"] = s.digest()
@@ -769,8 +953,9 @@ class Campaign:
         for cb in self.callbacks:
             cb(self, record)
         last_day = self.world.scenario.days - 1
-        self.over = (s.day >= last_day or s.objective_captured_day is not None
-                     or self._attacker_home())
+        self.over = (
+            s.day >= last_day or s.objective_captured_day is not None or self._attacker_home()
+        )
         if self.over or (self._stop_after is not None and s.day >= self._stop_after):
             self.finished.succeed()
 
@@ -797,8 +982,11 @@ class Campaign:
         start = scen.meta.start_date
         captured = s.objective_captured_day is not None
         if captured:
-            outcome = "zhijiang_captured" if scen.objective.place.startswith("zhijiang") \
+            outcome = (
+                "zhijiang_captured"
+                if scen.objective.place.startswith("zhijiang")
                 else "objective_captured"
+            )
         elif s.culminated_day is not None:
             outcome = "japanese_repulsed"
         else:
@@ -814,23 +1002,26 @@ class Campaign:
             "days": s.day + 1,
             "outcome": outcome,
             "zhijiang_captured": captured,
-            "zhijiang_captured_date": None if s.objective_captured_day is None
+            "zhijiang_captured_date": None
+            if s.objective_captured_day is None
             else w.date(s.objective_captured_day).isoformat(),
-            "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf")
-            else None,
+            "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf") else None,
             "closest_approach_date": w.date(s.closest_day).isoformat(),
             # the day the nearest point was reached; offensive_culminated_date is the day the
             # Japanese staff turned from attack to hold or withdrawal (often later)
-            "offensive_culminated_date": None if s.culminated_day is None
+            "offensive_culminated_date": None
+            if s.culminated_day is None
             else w.date(s.culminated_day).isoformat(),
-            "counteroffensive_date": None if s.counteroffensive_day is None
+            "counteroffensive_date": None
+            if s.counteroffensive_day is None
             else w.date(s.counteroffensive_day).isoformat(),
             "japanese_at_start_line_by_end": bool(jap) and all(u.location in line for u in jap),
             "casualties": {str(side): s.casualties(side) for side in Side},
             "sorties": {str(side): s.sorties_total[side] for side in Side},
             "men_at_end": {str(side): s.men(side) for side in Side},
-            "control": {str(side): sorted(p for p, c in s.control.items() if c == side)
-                        for side in Side},
+            "control": {
+                str(side): sorted(p for p, c in s.control.items() if c == side) for side in Side
+            },
             "engaged_units": sorted(self.engaged_units),
             "final_hash": s.digest(),
         }

@@ -93,9 +93,14 @@ class Detachment(ManoeuvreUnit):
 
 
 CLASS_BY_ECHELON: dict[Echelon, type[Formation]] = {
-    Echelon.COMMAND: Command, Echelon.ARMY: Army, Echelon.ARMY_GROUP: ArmyGroup,
-    Echelon.CORPS: Corps, Echelon.DIVISION: Division, Echelon.BRIGADE: Brigade,
-    Echelon.REGIMENT: Regiment, Echelon.DETACHMENT: Detachment,
+    Echelon.COMMAND: Command,
+    Echelon.ARMY: Army,
+    Echelon.ARMY_GROUP: ArmyGroup,
+    Echelon.CORPS: Corps,
+    Echelon.DIVISION: Division,
+    Echelon.BRIGADE: Brigade,
+    Echelon.REGIMENT: Regiment,
+    Echelon.DETACHMENT: Detachment,
 }
 
 
@@ -110,12 +115,24 @@ class OrderOfBattle:
         formations: dict[str, Formation] = {}
         for u in scenario.units:
             klass = CLASS_BY_ECHELON[u.echelon]
-            common: dict[str, Any] = dict(id=u.id, side=u.side, name=u.name, commander=u.commander,
-                          commander_alias=u.commander_alias, quality=u.quality,
-                          commitment=u.commitment, echelon=u.echelon)
+            common: dict[str, Any] = dict(
+                id=u.id,
+                side=u.side,
+                name=u.name,
+                commander=u.commander,
+                commander_alias=u.commander_alias,
+                quality=u.quality,
+                commitment=u.commitment,
+                echelon=u.echelon,
+            )
             if issubclass(klass, ManoeuvreUnit):
-                formations[u.id] = klass(**common, men=u.strength_men or 0, location=u.location,
-                                         arrival=u.arrival, column=u.column)
+                formations[u.id] = klass(
+                    **common,
+                    men=u.strength_men or 0,
+                    location=u.location,
+                    arrival=u.arrival,
+                    column=u.column,
+                )
             else:
                 formations[u.id] = klass(**common)
         for u in scenario.units:
@@ -131,13 +148,19 @@ class OrderOfBattle:
 
     def manoeuvre_units(self, side: Side | None = None) -> list[ManoeuvreUnit]:
         """Units that hold men on the map, in scenario order."""
-        return [f for f in self.formations.values()
-                if isinstance(f, ManoeuvreUnit) and (side is None or f.side == side)]
+        return [
+            f
+            for f in self.formations.values()
+            if isinstance(f, ManoeuvreUnit) and (side is None or f.side == side)
+        ]
 
     def men(self, side: Side, commitment: Commitment | None = None) -> int:
         """Men of one side, optionally of one commitment class."""
-        return sum(u.men for u in self.manoeuvre_units(side)
-                   if commitment is None or u.commitment == commitment)
+        return sum(
+            u.men
+            for u in self.manoeuvre_units(side)
+            if commitment is None or u.commitment == commitment
+        )
 
     def effective_commitment(self, unit: Formation) -> Commitment:
         """A unit is uncommitted or in reserve if it or any superior is."""

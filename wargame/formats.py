@@ -20,8 +20,9 @@ def printable(text: str) -> str:
     Python escapes, so a name cannot move the cursor, clear the screen or fake a line."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def _cell(value: Any) -> str:
@@ -46,14 +47,21 @@ def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def to_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A JSON list of objects, one per row, values keeping their types."""
-    return json.dumps([{c: _value(v) for c, v in zip(columns, row, strict=True)}
-                       for row in rows], indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            [{c: _value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
-def to_markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                title: str | None = None) -> str:
+def to_markdown(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> str:
     """A GitHub-flavoured Markdown table (``|`` in cells escaped, newlines as spaces)."""
+
     def md(v: Any) -> str:
         return _cell(v).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -64,8 +72,13 @@ def to_markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]],
     return "\n".join(lines) + "\n"
 
 
-def write(con: Console, fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-          title: str | None = None) -> None:
+def write(
+    con: Console,
+    fmt: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str | None = None,
+) -> None:
     """Print ``rows`` in ``fmt`` (one of :data:`FORMATS`); ``table`` is a rich table."""
     if fmt == "csv":
         con.file.write(to_csv(columns, rows))
@@ -77,8 +90,9 @@ def write(con: Console, fmt: str, columns: Sequence[str], rows: Sequence[Sequenc
         from rich.table import Table
         from rich.text import Text
 
-        t = Table(title=Text(printable(title), style="italic") if title else None,
-                  title_justify="left")
+        t = Table(
+            title=Text(printable(title), style="italic") if title else None, title_justify="left"
+        )
         for c in columns:
             t.add_column(c, no_wrap=c != columns[-1] or not con.is_terminal)
         for row in rows:

@@ -11,8 +11,15 @@ from __future__ import annotations
 from wargame.params import MovementParams
 
 
-def march_rate_km(p: MovementParams, kind: str, dest_terrain: str, *, rain: bool,
-                  enemy_air_superiority: bool, low_supply: bool) -> float:
+def march_rate_km(
+    p: MovementParams,
+    kind: str,
+    dest_terrain: str,
+    *,
+    rain: bool,
+    enemy_air_superiority: bool,
+    low_supply: bool,
+) -> float:
     """km per day a unit marches on a road of ``kind`` towards ground of ``dest_terrain``."""
     rate = p.road_km_per_day.get(kind, 0.0) * p.terrain_factor.get(dest_terrain, 1.0)
     if rain:

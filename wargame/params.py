@@ -29,8 +29,11 @@ def _merged(default: dict, given: dict) -> dict:
     """``given`` laid over ``default``, table by table: unnamed entries keep their defaults."""
     out = dict(default)
     for k, v in given.items():
-        out[k] = _merged(default[k], v) if isinstance(v, dict) and isinstance(
-            default.get(k), dict) else v
+        out[k] = (
+            _merged(default[k], v)
+            if isinstance(v, dict) and isinstance(default.get(k), dict)
+            else v
+        )
     return out
 
 
@@ -57,106 +60,203 @@ class CombatParams(_Table):
     """Dupuy QJM/TNDM combat factors (multipliers unless stated)."""
 
     attacker_base_rate: float = _p(
-        0.028, "Attacker killed+wounded+captured per day, fraction of strength. TNDM base attacker "
-        "casualty rate, division level (Dupuy, Attrition 1990).", le=1)
+        0.028,
+        "Attacker killed+wounded+captured per day, fraction of strength. TNDM base attacker "
+        "casualty rate, division level (Dupuy, Attrition 1990).",
+        le=1,
+    )
     defender_base_rate: float = _p(
-        0.015, "Defender daily casualty fraction. TNDM base defender rate (Dupuy, Attrition 1990).",
-        le=1)
+        0.015,
+        "Defender daily casualty fraction. TNDM base defender rate (Dupuy, Attrition 1990).",
+        le=1,
+    )
     ratio_exponent: float = _p(
-        0.5, "Casualties scale with the opponent's power ratio to this power. TNDM (models.md §1: "
-        "roughly the square root of the ratio).", le=3)
+        0.5,
+        "Casualties scale with the opponent's power ratio to this power. TNDM (models.md §1: "
+        "roughly the square root of the ratio).",
+        le=3,
+    )
     max_daily_rate: float = _p(
-        0.25, "Cap on any side's daily casualty fraction; Dupuy's highest division-day rates in "
-        "Attrition (1990) stay below a quarter of strength.", le=1)
+        0.25,
+        "Cap on any side's daily casualty fraction; Dupuy's highest division-day rates in "
+        "Attrition (1990) stay below a quarter of strength.",
+        le=1,
+    )
     ratio_noise_sigma: float = _p(
-        0.2, "Lognormal sigma of the daily power ratio: commanders' and soldiers' uncertainty "
-        "(models.md §7, 0.1-0.3).", le=2)
+        0.2,
+        "Lognormal sigma of the daily power ratio: commanders' and soldiers' uncertainty "
+        "(models.md §7, 0.1-0.3).",
+        le=2,
+    )
     success_ratio: float = _p(
-        1.0, "Noisy power ratio above which the attack succeeds and the defender gives ground: "
-        "QJM's prediction rule P/P > 1 (Dupuy, Numbers, Predictions and War).", ge=0.01)
+        1.0,
+        "Noisy power ratio above which the attack succeeds and the defender gives ground: "
+        "QJM's prediction rule P/P > 1 (Dupuy, Numbers, Predictions and War).",
+        ge=0.01,
+    )
     breakthrough_ratio: float = _p(
-        3.0, "Noisy power ratio for a breakthrough (defender routed). Dupuy Institute "
-        "force-ratio regularities: 3:1 and more (models.md §3).", ge=1)
+        3.0,
+        "Noisy power ratio for a breakthrough (defender routed). Dupuy Institute "
+        "force-ratio regularities: 3:1 and more (models.md §3).",
+        ge=1,
+    )
     killed_fraction: float = _p(
-        0.22, "Share of battle casualties killed, for a force that holds. Dupuy, Attrition: "
-        "20-25 %.", le=1)
+        0.22,
+        "Share of battle casualties killed, for a force that holds. Dupuy, Attrition: 20-25 %.",
+        le=1,
+    )
     captured_fraction: float = _p(
-        0.05, "Share of battle casualties missing/captured for a force that holds (Dupuy, "
-        "Attrition: 'the rest').", le=1)
+        0.05,
+        "Share of battle casualties missing/captured for a force that holds (Dupuy, "
+        "Attrition: 'the rest').",
+        le=1,
+    )
     captured_fraction_routed: float = _p(
-        0.30, "Share captured/missing when a force is routed or encircled. Dupuy, Attrition: 'far "
-        "more captured'; estimate.", le=1)
+        0.30,
+        "Share captured/missing when a force is routed or encircled. Dupuy, Attrition: 'far "
+        "more captured'; estimate.",
+        le=1,
+    )
     terrain_defender: dict[str, Factor] = Field(
-        default_factory=lambda: {"plain": 1.0, "river_valley": 1.2, "hills": 1.3,
-                                 "mountain": 1.5, "pass": 1.6},
+        default_factory=lambda: {
+            "plain": 1.0,
+            "river_valley": 1.2,
+            "hills": 1.3,
+            "mountain": 1.5,
+            "pass": 1.6,
+        },
         description="Defender strength by terrain. QJM terrain table: flat 1.0, rolling/mixed "
-        "1.2-1.3, rugged/mountain 1.5, very rugged 1.6 (passes).")
+        "1.2-1.3, rugged/mountain 1.5, very rugged 1.6 (passes).",
+    )
     terrain_defender_casualty: dict[str, Factor] = Field(
-        default_factory=lambda: {"plain": 1.0, "river_valley": 0.8, "hills": 0.6,
-                                 "mountain": 0.4, "pass": 0.35},
+        default_factory=lambda: {
+            "plain": 1.0,
+            "river_valley": 0.8,
+            "hills": 0.6,
+            "mountain": 0.4,
+            "pass": 0.35,
+        },
         description="Defender casualty multiplier by terrain. QJM/TNDM terrain casualty factors: "
-        "0.3-0.4 of flat-terrain rates in mountains; intermediate values interpolated (estimate).")
+        "0.3-0.4 of flat-terrain rates in mountains; intermediate values interpolated (estimate).",
+    )
     town_defender: float = _p(
-        1.3, "Defender multiplier in a town or walled county seat. QJM urban/village 1.3-1.4.",
-        ge=1)
+        1.3, "Defender multiplier in a town or walled county seat. QJM urban/village 1.3-1.4.", ge=1
+    )
     river_obstacle: float = _p(
-        1.5, "Defender multiplier when the attacker must cross a river on the road. QJM river "
-        "table, minor river 1.5.", ge=1)
+        1.5,
+        "Defender multiplier when the attacker must cross a river on the road. QJM river "
+        "table, minor river 1.5.",
+        ge=1,
+    )
     posture: dict[str, Factor] = Field(
-        default_factory=lambda: {"attack": 1.0, "withdrawal": 1.1, "delay": 1.2, "hasty": 1.3,
-                                 "prepared": 1.5, "fortified": 1.6},
+        default_factory=lambda: {
+            "attack": 1.0,
+            "withdrawal": 1.1,
+            "delay": 1.2,
+            "hasty": 1.3,
+            "prepared": 1.5,
+            "fortified": 1.6,
+        },
         description="Defender strength by posture. QJM posture table: hasty 1.3, prepared 1.5, "
-        "fortified 1.6, delay 1.2, withdrawal 1.1.")
+        "fortified 1.6, delay 1.2, withdrawal 1.1.",
+    )
     days_to_prepared: int = Field(
-        2, ge=0, le=60, description="Days in place before a hasty defence counts as prepared. "
-        "QJM: prepared defence takes 12-24 h of work; estimate 2 days in mountains.")
+        2,
+        ge=0,
+        le=60,
+        description="Days in place before a hasty defence counts as prepared. "
+        "QJM: prepared defence takes 12-24 h of work; estimate 2 days in mountains.",
+    )
     days_to_fortified: int = Field(
-        7, ge=0, le=120, description="Days in place before a defence counts as fortified "
-        "(entrenchments, mortar positions). Estimate from QJM's 'fortified' definition.")
+        7,
+        ge=0,
+        le=120,
+        description="Days in place before a defence counts as fortified "
+        "(entrenchments, mortar positions). Estimate from QJM's 'fortified' definition.",
+    )
     rain_attacker: float = _p(
-        0.85, "Attacker strength in rain (mobility). QJM weather table: heavy rain 0.8-0.9.",
-        le=1)
+        0.85, "Attacker strength in rain (mobility). QJM weather table: heavy rain 0.8-0.9.", le=1
+    )
     air_superiority: float = _p(
-        1.10, "Combat-power multiplier for the side holding air superiority. QJM air factor, "
-        "about +10 %.", ge=1)
+        1.10,
+        "Combat-power multiplier for the side holding air superiority. QJM air factor, "
+        "about +10 %.",
+        ge=1,
+    )
     quality: dict[str, Factor] = Field(
-        default_factory=lambda: {"american_equipped": 1.3, "veteran": 1.15, "regular": 1.0,
-                                 "provincial": 0.75, "japanese_line": 1.3,
-                                 "japanese_second_line": 1.1},
+        default_factory=lambda: {
+            "american_equipped": 1.3,
+            "veteran": 1.15,
+            "regular": 1.0,
+            "provincial": 0.75,
+            "japanese_line": 1.3,
+            "japanese_second_line": 1.1,
+        },
         description="Combat effectiveness value (CEV) by quality class. Dupuy's relative CEVs: "
         "German/Japanese over Allied 1.2-1.5 in WWII; American-equipped Chinese Y/X-Force "
         "divisions reported near Japanese line divisions (Romanus & Sunderland, Time Runs Out in "
-        "CBI); the remaining values are estimates.")
+        "CBI); the remaining values are estimates.",
+    )
     size_reference_men: float = _p(
-        15000.0, "Strength (men) of the division-level force at which the TNDM base rates hold "
-        "(Dupuy, Attrition 1990: divisions of 10,000-20,000 men).", ge=1)
+        15000.0,
+        "Strength (men) of the division-level force at which the TNDM base rates hold "
+        "(Dupuy, Attrition 1990: divisions of 10,000-20,000 men).",
+        ge=1,
+    )
     size_exponent: float = _p(
-        0.42, "Casualty rates scale as (size_reference_men / men engaged) to this power: "
+        0.42,
+        "Casualty rates scale as (size_reference_men / men engaged) to this power: "
         "Dupuy, Attrition (1990): divisions 1x, regiments (~4,000 men) 1.5-2x, battalions "
-        "(~800 men) 3-4x; 0.42 passes through the middle of those ranges.", le=3)
+        "(~800 men) 3-4x; 0.42 passes through the middle of those ranges.",
+        le=3,
+    )
     size_effect_bounds: tuple[Factor, Factor] = Field(
-        (0.5, 4.0), description="Lowest and highest size multiplier: Dupuy's battalion rates "
+        (0.5, 4.0),
+        description="Lowest and highest size multiplier: Dupuy's battalion rates "
         "(3-4x) are the top of his table; army-level forces lose at about half the divisional "
-        "rate (Dupuy, Attrition 1990; estimate).")
+        "rate (Dupuy, Attrition 1990; estimate).",
+    )
     advance_rate_km: dict[str, dict[str, Factor]] = Field(
         default_factory=lambda: {
-            "light": {"plain": 16.0, "river_valley": 12.5, "hills": 12.5, "mountain": 6.0,
-                      "pass": 6.0},
-            "moderate": {"plain": 5.0, "river_valley": 3.5, "hills": 3.5, "mountain": 2.25,
-                         "pass": 2.25},
-            "heavy": {"plain": 1.5, "river_valley": 1.0, "hills": 1.0, "mountain": 0.75,
-                      "pass": 0.75}},
+            "light": {
+                "plain": 16.0,
+                "river_valley": 12.5,
+                "hills": 12.5,
+                "mountain": 6.0,
+                "pass": 6.0,
+            },
+            "moderate": {
+                "plain": 5.0,
+                "river_valley": 3.5,
+                "hills": 3.5,
+                "mountain": 2.25,
+                "pass": 2.25,
+            },
+            "heavy": {
+                "plain": 1.5,
+                "river_valley": 1.0,
+                "hills": 1.0,
+                "mountain": 0.75,
+                "pass": 0.75,
+            },
+        },
         description="km/day a successful attacker pushes into a defended position, by the "
         "defender's resistance (light = delay/withdrawal, moderate = hasty, heavy = prepared/"
         "fortified) and the terrain. QJM advance-rate table for foot infantry at division level, "
-        "midpoints of its ranges (models.md §1; river valleys and hills read as 'rolling').")
+        "midpoints of its ranges (models.md §1; river valleys and hills read as 'rolling').",
+    )
     rain_advance_factor: float = _p(
-        0.7, "Advance rate in rain: QJM weather factor 0.6-0.8 (models.md §1).", le=1)
+        0.7, "Advance rate in rain: QJM weather factor 0.6-0.8 (models.md §1).", le=1
+    )
     defence_zone_km: float = _p(
-        4.0, "Depth of a defended position (outposts, main line, reserve positions) the attacker "
+        4.0,
+        "Depth of a defended position (outposts, main line, reserve positions) the attacker "
         "must push through before the defender gives up the place, unless it breaks first. "
         "Estimate from the 2-4 km battle-position depth of WWII infantry doctrine (FM 100-5, "
-        "1941) and the Chinese practice of defence in depth at passes (geography.md).", le=100)
+        "1941) and the Chinese practice of defence in depth at passes (geography.md).",
+        le=100,
+    )
+
     @model_validator(mode="after")
     def _bounds_in_order(self) -> CombatParams:
         lo, hi = self.size_effect_bounds
@@ -165,37 +265,67 @@ class CombatParams(_Table):
         return self
 
     withdraw_daily_loss: float = _p(
-        0.05, "A defender whose daily loss passes this fraction withdraws. Breakpoint studies "
-        "(RAND/Dupuy): defenders withdraw at about 5 %/day.", le=1)
+        0.05,
+        "A defender whose daily loss passes this fraction withdraws. Breakpoint studies "
+        "(RAND/Dupuy): defenders withdraw at about 5 %/day.",
+        le=1,
+    )
     defender_breakpoint: float = _p(
-        0.20, "Cumulative loss fraction beyond which a defender no longer holds: defenders who "
-        "held lost <= 20 % (RAND/Dupuy breakpoints).", le=1)
+        0.20,
+        "Cumulative loss fraction beyond which a defender no longer holds: defenders who "
+        "held lost <= 20 % (RAND/Dupuy breakpoints).",
+        le=1,
+    )
 
 
 class AmbushParams(_Table):
     """Surprise and mountain ambush (Dupuy, Understanding War; models.md §5)."""
 
     chance_by_terrain: dict[str, Factor] = Field(
-        default_factory=lambda: {"plain": 0.0, "river_valley": 0.05, "hills": 0.15,
-                                 "mountain": 0.35, "pass": 0.5},
+        default_factory=lambda: {
+            "plain": 0.0,
+            "river_valley": 0.05,
+            "hills": 0.15,
+            "mountain": 0.35,
+            "pass": 0.5,
+        },
         description="Base chance per column per first contact day that the defender springs an "
         "ambush, by the terrain of the contested place. Estimate: passes and narrow valleys "
-        "channel a column (models.md §5).")
+        "channel a column (models.md §5).",
+    )
     posture_bonus: dict[str, Factor] = Field(
-        default_factory=lambda: {"hasty": 0.0, "prepared": 0.1, "fortified": 0.15,
-                                 "delay": 0.05, "withdrawal": 0.0, "attack": 0.0},
+        default_factory=lambda: {
+            "hasty": 0.0,
+            "prepared": 0.1,
+            "fortified": 0.15,
+            "delay": 0.05,
+            "withdrawal": 0.0,
+            "attack": 0.0,
+        },
         description="Added chance for a defender with prepared positions and local knowledge "
-        "(models.md §5); estimate.")
+        "(models.md §5); estimate.",
+    )
     reconnaissance: float = _p(
-        0.3, "Fraction of the ambush chance the attacker's reconnaissance removes; doubled "
-        "effect under its own air superiority. Estimate (models.md §5).", le=1)
+        0.3,
+        "Fraction of the ambush chance the attacker's reconnaissance removes; doubled "
+        "effect under its own air superiority. Estimate (models.md §5).",
+        le=1,
+    )
     surprise_factor: float = _p(
-        2.0, "Multiplier on the ambusher's power on the first day: 'substantial surprise "
-        "1.5-2x', complete up to 2-3x (Dupuy, Understanding War).", ge=1)
+        2.0,
+        "Multiplier on the ambusher's power on the first day: 'substantial surprise "
+        "1.5-2x', complete up to 2-3x (Dupuy, Understanding War).",
+        ge=1,
+    )
     fade_per_day: float = _p(
-        0.5, "The surprise effect halves each following day (Dupuy, Understanding War).", le=1)
-    fade_days: int = Field(3, ge=1, le=10, description="Surprise is gone after about three "
-                           "days (Dupuy, Understanding War).")
+        0.5, "The surprise effect halves each following day (Dupuy, Understanding War).", le=1
+    )
+    fade_days: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Surprise is gone after about three days (Dupuy, Understanding War).",
+    )
 
 
 class MovementParams(_Table):
@@ -204,74 +334,128 @@ class MovementParams(_Table):
     road_km_per_day: dict[str, Factor] = Field(
         default_factory=lambda: {"highway": 25.0, "cart_road": 18.0, "mountain_track": 12.0},
         description="Foot-infantry road march, no contact: 20-30 km/day on a road, 10-15 on a "
-        "mountain track (field-manual march rates, models.md §1).")
+        "mountain track (field-manual march rates, models.md §1).",
+    )
     terrain_factor: dict[str, Factor] = Field(
-        default_factory=lambda: {"plain": 1.0, "river_valley": 1.0, "hills": 0.85,
-                                 "mountain": 0.7, "pass": 0.6},
+        default_factory=lambda: {
+            "plain": 1.0,
+            "river_valley": 1.0,
+            "hills": 0.85,
+            "mountain": 0.7,
+            "pass": 0.6,
+        },
         description="March-rate multiplier by the terrain of the destination. From the ratio of "
-        "QJM advance rates rugged vs open (4-8 vs 12-20 km/day); estimate.")
+        "QJM advance rates rugged vs open (4-8 vs 12-20 km/day); estimate.",
+    )
     rain_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"highway": 0.8, "cart_road": 0.65, "mountain_track": 0.6},
         description="March rate in rain: QJM weather factor 0.6-0.8; mud hits dirt roads "
-        "hardest (geography.md).")
+        "hardest (geography.md).",
+    )
     river_crossing_days: float = _p(
-        0.5, "Days lost per unbridged river crossing on a road: 'a day or more' for an unbridged "
-        "river (models.md §1); ferries/fords on most roads, so half a day (estimate).", le=10)
+        0.5,
+        "Days lost per unbridged river crossing on a road: 'a day or more' for an unbridged "
+        "river (models.md §1); ferries/fords on most roads, so half a day (estimate).",
+        le=10,
+    )
     enemy_air_day_factor: float = _p(
-        0.6, "March rate under enemy air superiority: columns forced to move by night "
-        "(Japanese practice in China 1944-45, models.md §4); estimate.", le=1)
+        0.6,
+        "March rate under enemy air superiority: columns forced to move by night "
+        "(Japanese practice in China 1944-45, models.md §4); estimate.",
+        le=1,
+    )
     low_supply_factor: float = _p(
-        0.7, "March rate of a unit below the supply threshold (models.md §6); estimate.", le=1)
+        0.7, "March rate of a unit below the supply threshold (models.md §6); estimate.", le=1
+    )
     airlift_per_day_men: int = Field(
-        6000, ge=0, le=1_000_000, description="Men the airlift can land per day. The New 6th "
-        "Corps airlift from Kunming (Romanus & Sunderland); estimate from C-47/C-46 loads.")
+        6000,
+        ge=0,
+        le=1_000_000,
+        description="Men the airlift can land per day. The New 6th "
+        "Corps airlift from Kunming (Romanus & Sunderland); estimate from C-47/C-46 loads.",
+    )
 
 
 class AirParams(_Table):
     """Sorties, weather, air superiority and missions (models.md §4)."""
 
     serviceability: float = _p(
-        0.65, "Serviceable share of aircraft: 60-75 % (14th AF and RAF figures).", le=1)
+        0.65, "Serviceable share of aircraft: 60-75 % (14th AF and RAF figures).", le=1
+    )
     sortie_rate: dict[str, Factor] = Field(
-        default_factory=lambda: {"fighter": 0.8, "fighter_bomber": 0.7, "bomber": 0.3,
-                                 "mixed": 0.6},
+        default_factory=lambda: {
+            "fighter": 0.8,
+            "fighter_bomber": 0.7,
+            "bomber": 0.3,
+            "mixed": 0.6,
+        },
         description="Sorties per serviceable aircraft per good-weather day: fighters 0.5-1.0, "
-        "bombers 0.2-0.4 (14th AF histories; models.md §4).")
+        "bombers 0.2-0.4 (14th AF histories; models.md §4).",
+    )
     weather_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"clear": 1.0, "light_rain": 0.5, "heavy_rain": 0.2},
         description="Air effectiveness and sorties by weather. QJM weather table: heavy rain 0.2, "
-        "light rain 0.5-0.8.")
+        "light rain 0.5-0.8.",
+    )
     superiority_share: float = _p(
-        0.67, "Share of the day's sorties a side needs to hold air superiority (2:1 sortie "
-        "balance). Estimate: QJM treats superiority as a clear preponderance.", ge=0.5, le=1)
+        0.67,
+        "Share of the day's sorties a side needs to hold air superiority (2:1 sortie "
+        "balance). Estimate: QJM treats superiority as a clear preponderance.",
+        ge=0.5,
+        le=1,
+    )
     interdiction_share: float = _p(
-        0.5, "Share of sorties flown on interdiction when a side holds superiority; the rest are "
+        0.5,
+        "Share of sorties flown on interdiction when a side holds superiority; the rest are "
         "close air support. Estimate (14th AF mission mix, Molesworth, Wings for the Dragon).",
-        le=1)
+        le=1,
+    )
     interdiction_cut_per_sortie: float = _p(
-        0.002, "Fraction of enemy supply throughput cut per interdiction sortie. Estimate scaled "
+        0.002,
+        "Fraction of enemy supply throughput cut per interdiction sortie. Estimate scaled "
         "so ~150 sorties reach the observed one-third to one-half cut (Operation Strangle, "
-        "models.md §4).", le=1)
+        "models.md §4).",
+        le=1,
+    )
     interdiction_max_cut: float = _p(
-        0.5, "Most of a road's supply throughput interdiction can cut: one third to one half "
-        "(Italy 1944, Burma 1944-45; models.md §4).", le=1)
+        0.5,
+        "Most of a road's supply throughput interdiction can cut: one third to one half "
+        "(Italy 1944, Burma 1944-45; models.md §4).",
+        le=1,
+    )
     cas_per_sortie: float = _p(
-        0.002, "Combat-power gain per close-support sortie over an engagement, on top of air "
-        "superiority (TNDM adds air OLI; models.md §4). Estimate.", le=1)
+        0.002,
+        "Combat-power gain per close-support sortie over an engagement, on top of air "
+        "superiority (TNDM adds air OLI; models.md §4). Estimate.",
+        le=1,
+    )
     cas_max: float = _p(
-        0.2, "Cap on the close-air-support power bonus; air was a small share of ground losses "
-        "(models.md §4). Estimate.", le=5)
+        0.2,
+        "Cap on the close-air-support power bonus; air was a small share of ground losses "
+        "(models.md §4). Estimate.",
+        le=5,
+    )
     airfield_attack_share: float = _p(
-        0.1, "Share of a side's sorties sent against enemy airfields (14th AF counter-air "
-        "missions were a minor share of effort in 1945; estimate).", le=1)
+        0.1,
+        "Share of a side's sorties sent against enemy airfields (14th AF counter-air "
+        "missions were a minor share of effort in 1945; estimate).",
+        le=1,
+    )
     damage_per_airfield_sortie: float = _p(
-        0.05, "Enemy aircraft put out of action per airfield-attack sortie (estimate; USSBS "
-        "Pacific counter-air claims were small per sortie).", le=10)
+        0.05,
+        "Enemy aircraft put out of action per airfield-attack sortie (estimate; USSBS "
+        "Pacific counter-air claims were small per sortie).",
+        le=10,
+    )
     repair_rate: float = _p(
-        0.2, "Share of damaged aircraft back in service each day (estimate).", le=1)
+        0.2, "Share of damaged aircraft back in service each day (estimate).", le=1
+    )
     airfield_artillery_km: float = _p(
-        15.0, "Straight-line distance at which enemy troops put an airfield under artillery fire "
-        "and stop its flying (Japanese 75 mm field gun range ~12-14 km; estimate).", le=100)
+        15.0,
+        "Straight-line distance at which enemy troops put an airfield under artillery fire "
+        "and stop its flying (Japanese 75 mm field gun range ~12-14 km; estimate).",
+        le=100,
+    )
 
 
 class SupplyParams(_Table):
@@ -281,35 +465,49 @@ class SupplyParams(_Table):
         default_factory=lambda: {"japanese": 10.0, "chinese": 6.0},
         description="Daily need in sustained operations, tons per 1,000 men: a Japanese division "
         "of ~15,000 needed 100-200 t/day (10 t per 1,000); Chinese divisions were lighter and "
-        "lived partly off local supply (models.md §6; estimate).")
+        "lived partly off local supply (models.md §6; estimate).",
+    )
     road_capacity_tons: dict[str, Factor] = Field(
         default_factory=lambda: {"highway": 400.0, "cart_road": 150.0, "mountain_track": 40.0},
         description="Daily throughput of one road: a motor road hundreds of tons, a mountain track "
-        "a few tens (porters 25-35 kg, pack horses 90-100 kg; models.md §6).")
+        "a few tens (porters 25-35 kg, pack horses 90-100 kg; models.md §6).",
+    )
     haul_limit_km: dict[str, Factor] = Field(
         default_factory=lambda: {"japanese": 400.0, "chinese": 400.0},
         description="Road distance at which a carrier-borne supply line delivers nothing, the "
         "carriers eating what they carry (porter 15-25 km/day with 25-35 kg, models.md §6). "
-        "Delivered share falls linearly with distance; estimate.")
+        "Delivered share falls linearly with distance; estimate.",
+    )
     need_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"combat": 1.0, "march": 0.5, "static": 0.3},
         description="Share of the sustained-combat need a unit draws by activity: in combat "
         "today, marching, or static. models.md §6: 100-200 t/day for a division in sustained "
         "combat, 'far less when static' (food and fodder, little ammunition); the march and "
-        "static shares are estimates.")
+        "static shares are estimates.",
+    )
     rain_capacity_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"highway": 0.75, "cart_road": 0.5, "mountain_track": 0.5},
         description="Capacity in rain by road class: rain halves a dirt road's capacity "
-        "(models.md §6, estimate); the gravelled motor highways suffer less (0.75, estimate).")
+        "(models.md §6, estimate); the gravelled motor highways suffer less (0.75, estimate).",
+    )
     carried_days: float = _p(
-        5.0, "Days of supply a unit carries and can live on when cut off (Japanese infantry "
-        "carried several days' rations; estimate).", le=60)
+        5.0,
+        "Days of supply a unit carries and can live on when cut off (Japanese infantry "
+        "carried several days' rations; estimate).",
+        le=60,
+    )
     shortfall_threshold: float = _p(
-        0.6, "Below this share of need combat power and movement fall and sickness rises "
-        "(QJM supply consideration, models.md §6).", le=1)
+        0.6,
+        "Below this share of need combat power and movement fall and sickness rises "
+        "(QJM supply consideration, models.md §6).",
+        le=1,
+    )
     min_power_factor: float = _p(
-        0.4, "Combat-power multiplier of a unit with no supply at all (starving, little "
-        "ammunition). Estimate; QJM: power falls in proportion to the shortfall.", le=1)
+        0.4,
+        "Combat-power multiplier of a unit with no supply at all (starving, little "
+        "ammunition). Estimate; QJM: power falls in proportion to the shortfall.",
+        le=1,
+    )
 
 
 class AttritionParams(_Table):
@@ -319,27 +517,45 @@ class AttritionParams(_Table):
         default_factory=lambda: {"4": 0.002, "5": 0.003, "6": 0.004},
         description="Daily disease admissions, fraction of strength, by month (keys 1-12). "
         "Subtropical campaigns 0.2 % to over 1 %/day (US Army medical statistics, CBI); rising "
-        "into the May-June heat (malaria, dysentery).")
+        "into the May-June heat (malaria, dysentery).",
+    )
     mountain_factor: float = _p(
-        1.3, "Disease multiplier in mountain and pass terrain: exertion, altitude, cold wet "
-        "nights (models.md §6; estimate).", ge=1)
+        1.3,
+        "Disease multiplier in mountain and pass terrain: exertion, altitude, cold wet "
+        "nights (models.md §6; estimate).",
+        ge=1,
+    )
     low_supply_factor: float = _p(
-        2.5, "Disease multiplier below the supply threshold: hunger and beriberi (Japanese army "
-        "medical data; estimate).", ge=1)
+        2.5,
+        "Disease multiplier below the supply threshold: hunger and beriberi (Japanese army "
+        "medical data; estimate).",
+        ge=1,
+    )
     combat_factor: float = _p(
-        1.2, "Disease multiplier for a unit in combat or on the march (exertion; estimate).", ge=1)
+        1.2, "Disease multiplier for a unit in combat or on the march (exertion; estimate).", ge=1
+    )
     side_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"japanese": 1.0, "chinese": 1.0},
-        description="Per-side disease multiplier; 1.0 for both unless a source says otherwise.")
+        description="Per-side disease multiplier; 1.0 for both unless a source says otherwise.",
+    )
     wounded_return_fraction: float = _p(
-        0.4, "Share of wounded who return to their unit within the campaign (lightly wounded); "
-        "US Army medical statistics; estimate.", le=1)
+        0.4,
+        "Share of wounded who return to their unit within the campaign (lightly wounded); "
+        "US Army medical statistics; estimate.",
+        le=1,
+    )
     sick_return_fraction: float = _p(
-        0.5, "Share of sick who return within the campaign (models.md §6: 'a fraction return "
-        "after days to weeks').", le=1)
+        0.5,
+        "Share of sick who return within the campaign (models.md §6: 'a fraction return "
+        "after days to weeks').",
+        le=1,
+    )
     return_rate_per_day: float = _p(
-        0.05, "Daily rate at which men in the recovering pool return (mean 20 days in hospital; "
-        "estimate).", le=1)
+        0.05,
+        "Daily rate at which men in the recovering pool return (mean 20 days in hospital; "
+        "estimate).",
+        le=1,
+    )
 
 
 class WeatherParams(_Table):
@@ -348,78 +564,124 @@ class WeatherParams(_Table):
     rain_probability_by_month: dict[str, Factor] = Field(
         default_factory=lambda: {"4": 0.5, "5": 0.5, "6": 0.55},
         description="Chance of a rain day by month (keys 1-12). Shaoyang/Zhijiang normals: "
-        "roughly half the days of April-May bring rain (geography.md).")
+        "roughly half the days of April-May bring rain (geography.md).",
+    )
     rain_persistence: float = _p(
-        0.6, "Chance that a rain day follows a rain day (spells of the pre-summer rainy season; "
-        "estimate).", le=1)
+        0.6,
+        "Chance that a rain day follows a rain day (spells of the pre-summer rainy season; "
+        "estimate).",
+        le=1,
+    )
     heavy_share: float = _p(
-        0.4, "Share of rain days that are heavy rain and low cloud (geography.md: 40-60 % of "
-        "days fully flyable; estimate).", le=1)
+        0.4,
+        "Share of rain days that are heavy rain and low cloud (geography.md: 40-60 % of "
+        "days fully flyable; estimate).",
+        le=1,
+    )
 
 
 class GuerrillaParams(_Table):
     """Guerrilla raids on the Japanese lines of communication."""
 
     raid_chance_per_road: float = _p(
-        0.1, "Daily chance that guerrillas raid one road of the Japanese supply line (local "
-        "guerrillas attacked Japanese positions, seed text; estimate).", le=1)
+        0.1,
+        "Daily chance that guerrillas raid one road of the Japanese supply line (local "
+        "guerrillas attacked Japanese positions, seed text; estimate).",
+        le=1,
+    )
     raid_capacity_cut: float = _p(
-        0.3, "Share of that road's throughput lost on a raid day (estimate).", le=1)
+        0.3, "Share of that road's throughput lost on a raid day (estimate).", le=1
+    )
     raid_losses_men: float = _p(
-        20.0, "Mean Japanese losses per raid, men (Poisson; estimate).", le=10_000)
+        20.0, "Mean Japanese losses per raid, men (Poisson; estimate).", le=10_000
+    )
 
 
 class DoctrineParams(_Table):
     """Operational decision thresholds for both staffs."""
 
     attack_loss_limit: float = _p(
-        0.075, "An attacker eases off (consolidates a day) when its daily loss passes this "
-        "fraction (RAND/Dupuy breakpoints: ~7.5 %/day).", le=1)
+        0.075,
+        "An attacker eases off (consolidates a day) when its daily loss passes this "
+        "fraction (RAND/Dupuy breakpoints: ~7.5 %/day).",
+        le=1,
+    )
     culmination_loss: float = _p(
-        0.40, "Cumulative loss of the attacking force (battle + disease) at which the offensive "
-        "culminates: failed attackers rarely passed 40 % (RAND/Dupuy breakpoints).", le=1)
+        0.40,
+        "Cumulative loss of the attacking force (battle + disease) at which the offensive "
+        "culminates: failed attackers rarely passed 40 % (RAND/Dupuy breakpoints).",
+        le=1,
+    )
     culmination_supply: float = _p(
-        0.6, "Mean supply state of the attacking columns below which, for culmination_days, the "
-        "attack is hopeless (QJM supply threshold, models.md §6).", le=1)
+        0.6,
+        "Mean supply state of the attacking columns below which, for culmination_days, the "
+        "attack is hopeless (QJM supply threshold, models.md §6).",
+        le=1,
+    )
     culmination_days: int = Field(
-        5, ge=1, le=60, description="Days of supply below threshold before culmination "
-        "(estimate).")
+        5, ge=1, le=60, description="Days of supply below threshold before culmination (estimate)."
+    )
     consolidate_strength: float = _p(
-        0.7, "A column below this share of its starting strength halts to consolidate "
-        "(estimate).", le=1)
+        0.7,
+        "A column below this share of its starting strength halts to consolidate (estimate).",
+        le=1,
+    )
     consolidate_days: int = Field(
-        2, ge=0, le=30, description="Days a column consolidates before resuming (estimate).")
+        2, ge=0, le=30, description="Days a column consolidates before resuming (estimate)."
+    )
     concentrate_km: float = _p(
-        30.0, "An advance guard at the enemy's position waits for column-mates within this road "
+        30.0,
+        "An advance guard at the enemy's position waits for column-mates within this road "
         "distance behind (about a day's march: field-manual march rates, models.md §1) so the "
-        "column attacks together; doctrine, not a fitted value.", le=10_000)
+        "column attacks together; doctrine, not a fitted value.",
+        le=10_000,
+    )
     reserve_trigger_km: float = _p(
-        120.0, "Chinese reserves move when an enemy column comes within this road distance of "
-        "the objective (defence in depth; estimate).", le=10_000)
+        120.0,
+        "Chinese reserves move when an enemy column comes within this road distance of "
+        "the objective (defence in depth; estimate).",
+        le=10_000,
+    )
     counteroffensive_ratio: float = _p(
-        1.5, "Chinese local strength ratio needed to counter-attack a spent enemy (Dupuy "
-        "Institute: attacker at 1.5-2:1 wins more often than not).", ge=0.1)
+        1.5,
+        "Chinese local strength ratio needed to counter-attack a spent enemy (Dupuy "
+        "Institute: attacker at 1.5-2:1 wins more often than not).",
+        ge=0.1,
+    )
     reserve_release_km: float = _p(
-        60.0, "Uncommitted formations are released when the enemy comes within this road "
-        "distance of the objective (estimate).", le=10_000)
+        60.0,
+        "Uncommitted formations are released when the enemy comes within this road "
+        "distance of the objective (estimate).",
+        le=10_000,
+    )
 
 
 class IntelParams(_Table):
     """What a side knows of the enemy (the fog of war a player sees through)."""
 
     contact_km: float = _p(
-        30.0, "An enemy unit is seen when it stands within this road distance of one of the "
+        30.0,
+        "An enemy unit is seen when it stands within this road distance of one of the "
         "side's units (ground contact and patrolling: a day's march out and back for a "
-        "reconnaissance patrol, FM 7-20 (1944) march rates; estimate).", ge=0, le=10_000)
+        "reconnaissance patrol, FM 7-20 (1944) march rates; estimate).",
+        ge=0,
+        le=10_000,
+    )
     air_reconnaissance_km: float = _p(
-        300.0, "A side that held air superiority the day before also sees every enemy unit "
+        300.0,
+        "A side that held air superiority the day before also sees every enemy unit "
         "on the march on a road within this straight-line distance of one of its airfields "
         "(daylight visual reconnaissance of columns; about the combat radius of the 14th Air "
-        "Force's P-40 and P-51 fighter-bombers; estimate).", le=10_000)
+        "Force's P-40 and P-51 fighter-bombers; estimate).",
+        le=10_000,
+    )
     strength_estimate_men: float = _p(
-        500, "A seen enemy unit's strength is shown to the nearest this many men (a "
+        500,
+        "A seen enemy unit's strength is shown to the nearest this many men (a "
         "reconnaissance report counts battalions and companies, not men; estimate).",
-        ge=1, le=100_000)
+        ge=1,
+        le=100_000,
+    )
 
 
 class Params(_Table):
@@ -443,6 +705,7 @@ def iter_params(params: Params) -> list[tuple[str, object, str]]:
     for section_name in type(params).model_fields:
         section = getattr(params, section_name)
         for name, field in type(section).model_fields.items():
-            rows.append((f"params.{section_name}.{name}", getattr(section, name),
-                         field.description or ""))
+            rows.append(
+                (f"params.{section_name}.{name}", getattr(section, name), field.description or "")
+            )
     return rows

@@ -60,7 +60,7 @@ class StopPlay(Exception):
     the other side's turn. ``to_move`` is the side that was to decide."""
 
     def __init__(self, reason: str, to_move: Side) -> None:
-        super().__init__(reason, to_move)     # both in args: simpy re-raises a copy
+        super().__init__(reason, to_move)  # both in args: simpy re-raises a copy
         self.reason = reason
         self.to_move = to_move
 
@@ -110,8 +110,10 @@ def load_orders(path: Path, world: World, side: Side) -> dict[int, list[Order]]:
     for i, d in enumerate(spec.day):
         n = (d.date - start).days
         if not 0 <= n < days:
-            raise UserError(f"{path}: day[{i}] {d.date}: outside the campaign, which runs from "
-                            f"{start} (D+0) to {world.date(days - 1)} (D+{days - 1})")
+            raise UserError(
+                f"{path}: day[{i}] {d.date}: outside the campaign, which runs from "
+                f"{start} (D+0) to {world.date(days - 1)} (D+{days - 1})"
+            )
         if n in out:
             raise UserError(f"{path}: day[{i}] {d.date}: the date is listed twice")
         orders = []
@@ -122,9 +124,11 @@ def load_orders(path: Path, world: World, side: Side) -> dict[int, list[Order]]:
             if units[o.unit].side != side:
                 raise UserError(f"{what}: {o.unit} is not a {side} unit")
             if o.mission not in MISSIONS:
-                raise UserError(f"{what}: unknown mission {o.mission!r}"
-                                f"{did_you_mean(o.mission, MISSIONS)}; missions: "
-                                f"{', '.join(MISSIONS)}")
+                raise UserError(
+                    f"{what}: unknown mission {o.mission!r}"
+                    f"{did_you_mean(o.mission, MISSIONS)}; missions: "
+                    f"{', '.join(MISSIONS)}"
+                )
             g = world.tmap.graph
             if o.target is not None and o.target not in g:
                 raise UserError(f"{what}: no place {o.target!r}{did_you_mean(o.target, g.nodes)}")
@@ -153,8 +157,9 @@ class FileOrders:
             try:
                 rules.check_order(view.world, view.state, self.side, order)
             except IllegalOrderError as exc:
-                raise UserError(f"{self.path}: {view.world.date(view.day)} (D+{view.day}) "
-                                f"order {j}: {exc}") from None
+                raise UserError(
+                    f"{self.path}: {view.world.date(view.day)} (D+{view.day}) order {j}: {exc}"
+                ) from None
         return with_orders(decision, given)
 
 
@@ -188,7 +193,7 @@ class Input:
         """Tab completes commands, unit ids, missions and places (where readline exists)."""
         try:
             import readline
-        except ImportError:             # pragma: no cover - Windows without pyreadline
+        except ImportError:  # pragma: no cover - Windows without pyreadline
             return
 
         def complete(text: str, state: int) -> str | None:
@@ -241,8 +246,10 @@ class Desk:
                 order = self._order(rest, view)
                 if order is not None:
                     given = [o for o in given if o.unit_id != order.unit_id] + [order]
-                    s.say(f"{order.unit_id}: {order.mission}"
-                          f"{' ' + order.target if order.target else ''}")
+                    s.say(
+                        f"{order.unit_id}: {order.mission}"
+                        f"{' ' + order.target if order.target else ''}"
+                    )
             elif cmd == "undo":
                 if given:
                     s.say(f"taken back: {given.pop().unit_id}")
@@ -256,8 +263,10 @@ class Desk:
                     (self._show if cmd == "show" else self._legal)(view, uid)
             elif cmd == "units":
                 for uid, missions in rules.legal_orders(view.world, view.state, self.side).items():
-                    s.say(f"{uid:<18} {printable(view.world.unit(uid).name)}"
-                          f"  ({len(missions)} missions)")
+                    s.say(
+                        f"{uid:<18} {printable(view.world.unit(uid).name)}"
+                        f"  ({len(missions)} missions)"
+                    )
             elif cmd == "map":
                 s.show_view(self.side, view)
             elif cmd == "save":
@@ -267,8 +276,10 @@ class Desk:
             elif cmd == "help":
                 s.say("\n".join(COMMANDS.values()))
             else:
-                s.refuse(view, f"unknown command {printable(cmd)!r}"
-                         f"{did_you_mean(cmd, COMMANDS)} (type help)")
+                s.refuse(
+                    view,
+                    f"unknown command {printable(cmd)!r}{did_you_mean(cmd, COMMANDS)} (type help)",
+                )
 
     # -- commands
 
@@ -293,8 +304,9 @@ class Desk:
         uid = rest[0]
         visible = view.visible_state().units
         if uid not in visible:
-            self.session.refuse(view, f"no unit {printable(uid)!r} in your view"
-                                f"{did_you_mean(uid, visible)}")
+            self.session.refuse(
+                view, f"no unit {printable(uid)!r} in your view{did_you_mean(uid, visible)}"
+            )
             return None
         return uid
 
@@ -308,9 +320,12 @@ class Desk:
             days = int(more.pop())
         target = more[0] if more else None
         if mission not in MISSIONS:
-            self.session.refuse(view, f"order for {printable(uid)}: unknown mission "
-                                f"{printable(mission)!r}{did_you_mean(mission, MISSIONS)}; "
-                                f"missions: {', '.join(MISSIONS)}")
+            self.session.refuse(
+                view,
+                f"order for {printable(uid)}: unknown mission "
+                f"{printable(mission)!r}{did_you_mean(mission, MISSIONS)}; "
+                f"missions: {', '.join(MISSIONS)}",
+            )
             return None
         order = Order(uid, Mission(mission), target, days)
         try:
@@ -335,27 +350,37 @@ class Desk:
         u = view.visible_state().units[uid]
         w = view.world
         unit = w.unit(uid)
-        where = (f"at {u.location}" if u.location is not None
-                 else f"on the road {u.road_from} to {u.road_to}, {u.progress_km:.0f} km along")
+        where = (
+            f"at {u.location}"
+            if u.location is not None
+            else f"on the road {u.road_from} to {u.road_to}, {u.progress_km:.0f} km along"
+        )
         if not u.on_map:
             arrival = unit.arrival
-            where = ("off the map" if arrival is None else
-                     f"off the map (arrives D+{arrival.day} at {arrival.place})")
+            where = (
+                "off the map"
+                if arrival is None
+                else f"off the map (arrives D+{arrival.day} at {arrival.place})"
+            )
         self.session.say(f"{uid}: {printable(unit.name)} ({u.side}, {unit.echelon})")
         if u.side != self.side:
             self.session.say(f"  seen {where}; about {u.present:,} men")
             return
         self.session.say(f"  {u.status}, {u.present:,} of {u.initial_men:,} men, {where}")
-        self.session.say(f"  mission {u.mission}{' to ' + u.target if u.target else ''}, "
-                         f"posture {u.posture}, supply {u.supply_state:.0%} of need, "
-                         f"{u.supply_stock_days:.1f} days carried")
+        self.session.say(
+            f"  mission {u.mission}{' to ' + u.target if u.target else ''}, "
+            f"posture {u.posture}, supply {u.supply_state:.0%} of need, "
+            f"{u.supply_stock_days:.1f} days carried"
+        )
 
     def _legal(self, view: SideView, uid: str) -> None:
         legal = rules.legal_orders(view.world, view.state, self.side)
         if uid not in legal:
             u = view.state.units[uid]
-            self.session.say(f"{uid} takes no orders today ({u.status}"
-                             f"{'' if u.side == self.side else ', an enemy unit'})")
+            self.session.say(
+                f"{uid} takes no orders today ({u.status}"
+                f"{'' if u.side == self.side else ', an enemy unit'})"
+            )
             return
         u = view.state.units[uid]
         here = u.location or u.road_to or u.road_from
@@ -364,13 +389,16 @@ class Desk:
             return
         dist = view.world.tmap.dist[here]
         near = sorted((d, p) for p, d in dist.items() if p != here and not math.isinf(d))[:12]
-        self.session.say("  nearest places by road: " + ", ".join(
-            f"{p} {d:.0f} km" for d, p in near))
+        self.session.say(
+            "  nearest places by road: " + ", ".join(f"{p} {d:.0f} km" for d, p in near)
+        )
 
 
 def _order_text(o: Order) -> str:
-    return (f"order {o.unit_id} {o.mission}{' ' + o.target if o.target else ''}"
-            f"{' ' + str(o.days) if o.days else ''}")
+    return (
+        f"order {o.unit_id} {o.mission}{' ' + o.target if o.target else ''}"
+        f"{' ' + str(o.days) if o.days else ''}"
+    )
 
 
 # --------------------------------------------------------------------------- the session
@@ -401,8 +429,11 @@ class Session:
     def refuse(self, view: SideView, text: str) -> None:
         """An illegal or unknown command: refused, with the day (and line when scripted)."""
         where = f"line {self.input.line_no}: " if self.input.scripted else ""
-        print(f"wargame: D+{view.day} ({view.world.date(view.day)}) {where}{printable(text)}",
-              file=sys.stderr, flush=True)
+        print(
+            f"wargame: D+{view.day} ({view.world.date(view.day)}) {where}{printable(text)}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def decided(self, side: Side, day: int, decision: Decision, proposal: Decision) -> Decision:
         staff = {o.unit_id: o for o in proposal.orders}
@@ -430,12 +461,15 @@ class Session:
             return
         seen = view.visible_state()
         record = dict(self.last_record or {})
-        record.update(day=view.day, date=view.world.date(view.day).isoformat(),
-                      weather=view.state.weather)
+        record.update(
+            day=view.day, date=view.world.date(view.day).isoformat(), weather=view.state.weather
+        )
         height = self.out.height - 1 if self.out.is_terminal else None
         self.out.print(report.situation(view.world, seen, record, self.out.width, height))
-        self.say(f"{side} orders for D+{view.day} ({view.world.date(view.day)}): type help, "
-                 f"orders, order UNIT MISSION [PLACE], end")
+        self.say(
+            f"{side} orders for D+{view.day} ({view.world.date(view.day)}): type help, "
+            f"orders, order UNIT MISSION [PLACE], end"
+        )
 
     def save_now(self) -> None:
         self.save(None)
@@ -456,8 +490,12 @@ class Absent:
         raise StopPlay("the other side's turn", self.side)
 
 
-def commanders_for(session: Session, world: World, orders: dict[Side, FileOrders],
-                   played: dict[Side, list[Decision]]) -> dict[Side, Commander]:
+def commanders_for(
+    session: Session,
+    world: World,
+    orders: dict[Side, FileOrders],
+    played: dict[Side, list[Decision]],
+) -> dict[Side, Commander]:
     """Each side's commander: the decisions already played (a resumed game), then a person
     here, a person elsewhere, an order file, or the staff."""
     out: dict[Side, Commander] = {}
@@ -484,8 +522,9 @@ def resume_record(log: Any) -> tuple[set[Side], Side | None, dict[str, Decision]
     try:
         people = {Side(p) for p in play.get("people", [])}
         to_move = Side(play["to_move"]) if play.get("to_move") else None
-        pending = {str(Side(k)): Decision.from_dict(v)
-                   for k, v in (play.get("pending") or {}).items()}
+        pending = {
+            str(Side(k)): Decision.from_dict(v) for k, v in (play.get("pending") or {}).items()
+        }
     except (ValueError, TypeError, AttributeError) as exc:
         raise UserError(f"{log.path}: the footer's play record: {exc}") from None
     return people, to_move, pending
@@ -497,15 +536,18 @@ def sides_arg(text: str) -> set[Side]:
     try:
         return {Side(text)}
     except ValueError:
-        raise argparse.ArgumentTypeError(f"choose chinese, japanese or both, not {text!r}"
-                                         ) from None
+        raise argparse.ArgumentTypeError(
+            f"choose chinese, japanese or both, not {text!r}"
+        ) from None
 
 
 def differed_lines(world: World, differed: dict[tuple[Side, int], int]) -> list[str]:
     """One line per day on which a person's orders differed from the staff's."""
-    return [f"D+{day} ({world.date(day)}) {side}: {n} order{'s' if n != 1 else ''} differed "
-            f"from the staff's" for (side, day), n in sorted(differed.items(),
-                                                           key=lambda kv: (kv[0][1], kv[0][0]))]
+    return [
+        f"D+{day} ({world.date(day)}) {side}: {n} order{'s' if n != 1 else ''} differed "
+        f"from the staff's"
+        for (side, day), n in sorted(differed.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
 
 
 def stdin_lines() -> Iterator[str]:

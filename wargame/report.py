@@ -29,7 +29,7 @@ FRONT_MARK, FRONT_STYLE = "x", "bold yellow"
 FIGHT_MARK, FIGHT_STYLE = "!", "bold black on yellow"
 REACH_MARK, REACH_STYLE = "▲", "bold magenta"
 KM_PER_DEG_LAT = 111.2
-CELL_ASPECT = 2.0        # a terminal cell is about twice as tall as it is wide
+CELL_ASPECT = 2.0  # a terminal cell is about twice as tall as it is wide
 
 LEGEND = [
     ("J", SIDE_STYLE[Side.JAPANESE], "Japanese-held"),
@@ -112,9 +112,16 @@ def fighting_places(record: dict[str, Any] | None) -> tuple[set[str], set[tuple[
     return places, roads
 
 
-def terminal_map(world: World, state: CampaignState, width: int = 78, height: int = 24, *,
-                 record: dict[str, Any] | None = None, reach: ColumnReach | None = None,
-                 legend: bool = True) -> Text:
+def terminal_map(
+    world: World,
+    state: CampaignState,
+    width: int = 78,
+    height: int = 24,
+    *,
+    record: dict[str, Any] | None = None,
+    reach: ColumnReach | None = None,
+    legend: bool = True,
+) -> Text:
     """Places on their real relative positions, roads, who holds what, units and the front.
 
     The frame is always ``width`` x ``height`` cells, whatever the day, with the map centred
@@ -149,14 +156,17 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
     def road_cells(a: str, b: str) -> list[tuple[int, int]]:
         (x0, y0), (x1, y1) = cell(a), cell(b)
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
-        return [(round(x0 + (x1 - x0) * i / steps), round(y0 + (y1 - y0) * i / steps))
-                for i in range(1, steps)]
+        return [
+            (round(x0 + (x1 - x0) * i / steps), round(y0 + (y1 - y0) * i / steps))
+            for i in range(1, steps)
+        ]
 
     for a, b, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1])):
         ha, hb = holder(a), holder(b)
         front = ha is not None and hb is not None and ha != hb
-        mark, style = (FRONT_MARK, FRONT_STYLE) if front else (
-            ROAD_MARK.get(str(d["kind"]), "·"), "grey42")
+        mark, style = (
+            (FRONT_MARK, FRONT_STYLE) if front else (ROAD_MARK.get(str(d["kind"]), "·"), "grey42")
+        )
         for x, y in road_cells(a, b):
             if front or grid[y][x][0] != FRONT_MARK:
                 grid[y][x] = (mark, style)
@@ -179,7 +189,7 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
         fights.update((a, b))
     objective = world.scenario.objective.place
     marks: dict[str, tuple[int, int]] = {}
-    taken: set[tuple[int, int]] = set()          # cells no label may cover
+    taken: set[tuple[int, int]] = set()  # cells no label may cover
     for node in sorted(g.nodes):
         x, y = cell(node)
         side = state.control.get(node)
@@ -210,15 +220,24 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
             label, style = FIGHT_MARK + label, FIGHT_STYLE
         after = x + (3 if counts.get(node) else 2)
         spots = [(after, y), (x - 1 - len(label), y)]
-        if forced:             # a place with fighting is named, near it if not beside it
-            spots += [(start, y + dy) for dy in (-1, 1, -2, 2)
-                      for start in (x - len(label) // 2, after, x - 1 - len(label))]
+        if forced:  # a place with fighting is named, near it if not beside it
+            spots += [
+                (start, y + dy)
+                for dy in (-1, 1, -2, 2)
+                for start in (x - len(label) // 2, after, x - 1 - len(label))
+            ]
         for start, row in spots:
             span = range(start - 1, start + len(label) + 1)
             if not (0 <= row < rows and start >= 1 and span.stop <= cols):
                 continue
-            if all((i, row) not in taken and (grid[row][i][0] == " " or ((
-                    forced or node == objective) and _free(grid[row][i][0]))) for i in span):
+            if all(
+                (i, row) not in taken
+                and (
+                    grid[row][i][0] == " "
+                    or ((forced or node == objective) and _free(grid[row][i][0]))
+                )
+                for i in span
+            ):
                 for i, ch in enumerate(label):
                     grid[row][start + i] = (ch, style)
                     taken.add((start + i, row))
@@ -238,7 +257,7 @@ def terminal_map(world: World, state: CampaignState, width: int = 78, height: in
             line.append("".join(ch for ch, _ in run), style=style or None)
         text.append_text(line)
         text.append("\n")
-    if legend:        # a line for fighting with no room for its name, kept when empty
+    if legend:  # a line for fighting with no room for its name, kept when empty
         if unlabelled:
             text.append(f"{FIGHT_MARK} also at: " + ", ".join(unlabelled), style=FIGHT_STYLE)
         text.append("\n")
@@ -258,7 +277,7 @@ def short_name(name: str, limit: int = 14) -> str:
         if len(out) + len(w) + (1 if out else 0) > limit:
             break
         out = f"{out} {w}" if out else w
-    return out or words[0][:limit - 1] + "."
+    return out or words[0][: limit - 1] + "."
 
 
 def _label_rank(world: World, node: str, objective: str) -> int:
@@ -288,8 +307,11 @@ def unit_name(world: World, unit_id: str) -> str:
 
 
 def _shown(state: CampaignState, side: Side) -> list[UnitState]:
-    return [u for u in state.units.values()
-            if u.side == side and u.status not in (Status.PENDING, Status.UNCOMMITTED)]
+    return [
+        u
+        for u in state.units.values()
+        if u.side == side and u.status not in (Status.PENDING, Status.UNCOMMITTED)
+    ]
 
 
 def _where(world: World, u: UnitState) -> str:
@@ -300,16 +322,28 @@ def _where(world: World, u: UnitState) -> str:
     return f"{place_name(world, u.road_from)}→{place_name(world, u.road_to)}"
 
 
-def units_table(world: World, state: CampaignState, side: Side, title: str, *,
-                grouped: bool = False) -> Table:
+def units_table(
+    world: World, state: CampaignState, side: Side, title: str, *, grouped: bool = False
+) -> Table:
     """Each manoeuvre unit's place, strength, supply and mission; ``grouped`` gives one row
     per place (units named together, men summed, the lowest supply)."""
-    t = Table(title=title, title_style=SIDE_STYLE[side], box=None, pad_edge=False,
-              header_style="bold underline", title_justify="left")
-    for col, wide in (("unit", 22), ("where", 22), ("men", 6), ("supply", 6),
-                      ("mission", 13)):
-        t.add_column(col, justify="right" if col in ("men", "supply") else "left",
-                     no_wrap=True, overflow="ellipsis", max_width=wide, min_width=min(wide, 6))
+    t = Table(
+        title=title,
+        title_style=SIDE_STYLE[side],
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+        title_justify="left",
+    )
+    for col, wide in (("unit", 22), ("where", 22), ("men", 6), ("supply", 6), ("mission", 13)):
+        t.add_column(
+            col,
+            justify="right" if col in ("men", "supply") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=wide,
+            min_width=min(wide, 6),
+        )
     rows: dict[str, list[UnitState]] = {}
     for u in _shown(state, side):
         rows.setdefault(_where(world, u) if grouped else u.id, []).append(u)
@@ -317,10 +351,16 @@ def units_table(world: World, state: CampaignState, side: Side, title: str, *,
         names = ", ".join(unit_name(world, u.id) for u in units)
         if len(units) > 1:
             names = names.replace(" Division", " Div.")
-        missions = sorted({str(u.status) if u.status != Status.ACTIVE else str(u.mission)
-                           for u in units})
-        t.add_row(names, _where(world, units[0]), f"{sum(u.present for u in units):,}",
-                  f"{min(u.supply_state for u in units):.0%}", "/".join(missions))
+        missions = sorted(
+            {str(u.status) if u.status != Status.ACTIVE else str(u.mission) for u in units}
+        )
+        t.add_row(
+            names,
+            _where(world, units[0]),
+            f"{sum(u.present for u in units):,}",
+            f"{min(u.supply_state for u in units):.0%}",
+            "/".join(missions),
+        )
     return t
 
 
@@ -347,8 +387,13 @@ def day_header(world: World, state: CampaignState, record: dict[str, Any]) -> Te
 
 def engagements_table(world: World, record: dict[str, Any]) -> Table:
     """The day's engagements: where, who attacked, odds, losses, result."""
-    t = Table(title="Engagements today", box=None, pad_edge=False,
-              header_style="bold underline", title_justify="left")
+    t = Table(
+        title="Engagements today",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+        title_justify="left",
+    )
     t.add_column("place", no_wrap=True, overflow="ellipsis", max_width=22, min_width=8)
     t.add_column("attackers", no_wrap=True, overflow="ellipsis", max_width=18, min_width=8)
     for col in ("odds", "A loss", "D loss"):
@@ -357,9 +402,15 @@ def engagements_table(world: World, record: dict[str, Any]) -> Table:
     t.add_column("ambush", no_wrap=True, min_width=6)
     for e in record.get("engagements", []):
         names = ", ".join(unit_name(world, a) for a in e["attackers"])
-        t.add_row(place_name(world, e["place"]), names, f"{e['ratio']:.2f}",
-                  f"{e['att_losses']:,}", f"{e['def_losses']:,}",
-                  e["outcome"].replace("_", " "), "yes" if e["surprise"] > 1 else "")
+        t.add_row(
+            place_name(world, e["place"]),
+            names,
+            f"{e['ratio']:.2f}",
+            f"{e['att_losses']:,}",
+            f"{e['def_losses']:,}",
+            e["outcome"].replace("_", " "),
+            "yes" if e["surprise"] > 1 else "",
+        )
     return t
 
 
@@ -377,9 +428,13 @@ def front_line(world: World, state: CampaignState) -> Text:
     def holder(node: str) -> Side | None:
         return state.occupant(node) or state.control.get(node)
 
-    pairs = sorted({(a, b) if holder(a) == attacker else (b, a) for a, b in g.edges
-                    if holder(a) is not None and holder(b) is not None
-                    and holder(a) != holder(b)})
+    pairs = sorted(
+        {
+            (a, b) if holder(a) == attacker else (b, a)
+            for a, b in g.edges
+            if holder(a) is not None and holder(b) is not None and holder(a) != holder(b)
+        }
+    )
     t = Text(no_wrap=False)
     t.append("Front ", style="bold")
     if not pairs:
@@ -396,9 +451,14 @@ def columns_table(world: World, state: CampaignState, reach: ColumnReach | None)
     """Each attacking column: its units' men, where its head is and its furthest point."""
     attacker = world.scenario.objective.attacker
     objective = world.scenario.objective.place
-    t = Table(title=f"{str(attacker).capitalize()} columns", box=None, pad_edge=False,
-              header_style="bold underline", title_justify="left",
-              title_style=SIDE_STYLE[attacker])
+    t = Table(
+        title=f"{str(attacker).capitalize()} columns",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+        title_justify="left",
+        title_style=SIDE_STYLE[attacker],
+    )
     t.add_column("column", no_wrap=True, overflow="ellipsis", max_width=10)
     t.add_column("men", justify="right", no_wrap=True, min_width=6)
     t.add_column("head now", no_wrap=True, overflow="ellipsis", max_width=26)
@@ -406,22 +466,34 @@ def columns_table(world: World, state: CampaignState, reach: ColumnReach | None)
     for name in world.side_config(attacker).columns:
         units = [u for u in state.units_of(attacker) if world.unit(u.id).column == name]
         head = min(units, key=world.distance_to_objective, default=None)
-        now = "-" if head is None else (
-            f"{_where(world, head)} {world.distance_to_objective(head):.0f} km")
-        best = (reach.furthest.get(name) if reach else None)
-        far = "-" if best is None else (f"{short_name(place_name(world, best[1]))} "
-                                        f"{best[0]:.0f} km "
-                                        f"{_short_date(best[2])}")
+        now = (
+            "-"
+            if head is None
+            else (f"{_where(world, head)} {world.distance_to_objective(head):.0f} km")
+        )
+        best = reach.furthest.get(name) if reach else None
+        far = (
+            "-"
+            if best is None
+            else (
+                f"{short_name(place_name(world, best[1]))} {best[0]:.0f} km {_short_date(best[2])}"
+            )
+        )
         t.add_row(printable(name), f"{sum(u.present for u in units):,}", now, far)
     t.caption = f"km: by road to {place_name(world, objective)}"
     t.caption_justify = "left"
     return t
 
 
-def situation(world: World, state: CampaignState, record: dict[str, Any] | None,
-              width: int = 78, height: int | None = None,
-              progress: RenderableType | None = None,
-              reach: ColumnReach | None = None) -> RenderableType:
+def situation(
+    world: World,
+    state: CampaignState,
+    record: dict[str, Any] | None,
+    width: int = 78,
+    height: int | None = None,
+    progress: RenderableType | None = None,
+    reach: ColumnReach | None = None,
+) -> RenderableType:
     """The whole picture for one day: header, map with legend, columns, front, engagements,
     units and events.
 
@@ -441,8 +513,10 @@ def situation(world: World, state: CampaignState, record: dict[str, Any] | None,
     if fights:
         info.append(engagements_table(world, record or {}))
     info.extend(Text(f"• {printable(e['text'])}", overflow="ellipsis") for e in events)
-    tables = [units_table(world, state, side, str(side).capitalize(),
-                          grouped=height is not None) for side in Side]
+    tables = [
+        units_table(world, state, side, str(side).capitalize(), grouped=height is not None)
+        for side in Side
+    ]
     if height is None:
         map_w = max(40, min(width - 4, 120))
         map_h = round(map_w / _aspect(world))
@@ -452,13 +526,20 @@ def situation(world: World, state: CampaignState, record: dict[str, Any] | None,
         map_h = height - len(head) - 3 - len(legend_lines(map_w))
     else:
         map_w = width - 4
-        map_h = max(8, min(height - len(head) - 3 - len(legend_lines(map_w)) - 6,
-                           round(map_w / _aspect(world))))
+        map_h = max(
+            8,
+            min(
+                height - len(head) - 3 - len(legend_lines(map_w)) - 6, round(map_w / _aspect(world))
+            ),
+        )
     legend_rows = 1 + len(legend_lines(map_w))
-    frame = Panel(terminal_map(world, state, width=map_w, height=map_h, record=record,
-                               reach=reach),
-                  title=printable(world.scenario.meta.name), border_style="grey50",
-                  expand=False, width=map_w + 4)
+    frame = Panel(
+        terminal_map(world, state, width=map_w, height=map_h, record=record, reach=reach),
+        title=printable(world.scenario.meta.name),
+        border_style="grey50",
+        expand=False,
+        width=map_w + 4,
+    )
     if height is None:
         return Group(*head, frame, *info, *tables)
     body = Layout(name="body")
@@ -481,8 +562,11 @@ def _aspect(world: World) -> float:
     g = world.tmap.graph
     lats = [d["lat"] for _, d in g.nodes(data=True)]
     lons = [d["lon"] for _, d in g.nodes(data=True)]
-    km_x = (max(lons) - min(lons)) * KM_PER_DEG_LAT * math.cos(
-        math.radians((max(lats) + min(lats)) / 2))
+    km_x = (
+        (max(lons) - min(lons))
+        * KM_PER_DEG_LAT
+        * math.cos(math.radians((max(lats) + min(lats)) / 2))
+    )
     km_y = max(1e-9, (max(lats) - min(lats)) * KM_PER_DEG_LAT)
     return max(0.5, min(4.0, CELL_ASPECT * km_x / km_y))
 
@@ -500,12 +584,15 @@ class _Sized:
 
 def event_line(record: dict[str, Any]) -> str:
     """One plain line per day for pipes and files."""
-    events = "; ".join(printable(e["text"]) for e in record.get("events", [])
-                       if e["kind"] != "guerrilla")
+    events = "; ".join(
+        printable(e["text"]) for e in record.get("events", []) if e["kind"] != "guerrilla"
+    )
     fights = len(record.get("engagements", []))
-    return (f"{record['date']} {record.get('weather', ''):<10} "
-            f"air:{record.get('air_superiority') or 'contested':<9} "
-            f"engagements:{fights:<2} {events}").rstrip()
+    return (
+        f"{record['date']} {record.get('weather', ''):<10} "
+        f"air:{record.get('air_superiority') or 'contested':<9} "
+        f"engagements:{fights:<2} {events}"
+    ).rstrip()
 
 
 def casualty_table(summary: dict[str, Any]) -> Table:
@@ -516,8 +603,9 @@ def casualty_table(summary: dict[str, Any]) -> Table:
         t.add_column(c, justify="right")
     for side in ("japanese", "chinese"):
         c = summary["casualties"][side]
-        t.add_row(side, *(f"{c[k]:,}" for k in ("killed", "wounded", "captured", "disease",
-                                                  "total")))
+        t.add_row(
+            side, *(f"{c[k]:,}" for k in ("killed", "wounded", "captured", "disease", "total"))
+        )
     return t
 
 
@@ -543,8 +631,9 @@ def key_events(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
-def changes_of_hands(world: World, records: list[dict[str, Any]],
-                     summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def changes_of_hands(
+    world: World, records: list[dict[str, Any]], summary: dict[str, Any]
+) -> list[tuple[str, str, str, str]]:
     """(place, holder at the start, who took it when, holder at the end) for every place
     that changed hands during the campaign."""
     from wargame.engine import initial_state
@@ -564,8 +653,12 @@ def changes_of_hands(world: World, records: list[dict[str, Any]],
     return out
 
 
-def final_report(world: World, summary: dict[str, Any],
-                 records: list[dict[str, Any]] | None = None, rerun: str | None = None) -> Group:
+def final_report(
+    world: World,
+    summary: dict[str, Any],
+    records: list[dict[str, Any]] | None = None,
+    rerun: str | None = None,
+) -> Group:
     """The end-of-campaign report; ``rerun`` is the command line that plays it again."""
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
@@ -574,22 +667,34 @@ def final_report(world: World, summary: dict[str, Any],
     head.add_row("Scenario", f"{printable(summary['scenario'])} (seed {summary['seed']})")
     if rerun:
         head.add_row("Play it again", rerun)
-    head.add_row("Period", f"{summary['start_date']} – {summary['end_date']} "
-                 f"({summary['days']} days)")
+    head.add_row(
+        "Period", f"{summary['start_date']} – {summary['end_date']} ({summary['days']} days)"
+    )
     head.add_row("Outcome", summary["outcome"].replace("_", " "))
     fell = summary["zhijiang_captured"]
     head.add_row(obj, f"captured on {summary['zhijiang_captured_date']}" if fell else "held")
-    head.add_row("Closest approach", f"{summary['closest_approach_km']} km by road, on "
-                 f"{summary['closest_approach_date']}")
-    head.add_row("Offensive culminated", str(summary.get("offensive_culminated_date") or "no")
-                 + " (the day the attacker's staff stopped attacking)")
+    head.add_row(
+        "Closest approach",
+        f"{summary['closest_approach_km']} km by road, on {summary['closest_approach_date']}",
+    )
+    head.add_row(
+        "Offensive culminated",
+        str(summary.get("offensive_culminated_date") or "no")
+        + " (the day the attacker's staff stopped attacking)",
+    )
     head.add_row("Counteroffensive", str(summary.get("counteroffensive_date") or "no"))
-    head.add_row("Japanese back on start line", "yes" if summary[
-        "japanese_at_start_line_by_end"] else "no")
-    head.add_row("Sorties", f"Chinese/US {summary['sorties']['chinese']:,}, "
-                 f"Japanese {summary['sorties']['japanese']:,}")
-    parts: list[Any] = [Panel(head, title="End of campaign", border_style="bold", expand=False),
-                        casualty_table(summary)]
+    head.add_row(
+        "Japanese back on start line", "yes" if summary["japanese_at_start_line_by_end"] else "no"
+    )
+    head.add_row(
+        "Sorties",
+        f"Chinese/US {summary['sorties']['chinese']:,}, "
+        f"Japanese {summary['sorties']['japanese']:,}",
+    )
+    parts: list[Any] = [
+        Panel(head, title="End of campaign", border_style="bold", expand=False),
+        casualty_table(summary),
+    ]
     records = records or []
     changed = changes_of_hands(world, records, summary)
     hands = Table(title="Places that changed hands", show_edge=False)

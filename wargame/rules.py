@@ -30,15 +30,16 @@ def _position(u: UnitState) -> str | None:
     return u.location or u.road_to or u.road_from
 
 
-def _orderable(world: World, state: CampaignState, side: Side, unit_id: str,
-               what: str) -> UnitState:
+def _orderable(
+    world: World, state: CampaignState, side: Side, unit_id: str, what: str
+) -> UnitState:
     u = state.units.get(unit_id)
     if u is None:
-        raise IllegalOrderError(f"{what}: no unit {unit_id!r}"
-                                f"{did_you_mean(unit_id, state.units)}")
+        raise IllegalOrderError(f"{what}: no unit {unit_id!r}{did_you_mean(unit_id, state.units)}")
     if u.side != side:
-        raise IllegalOrderError(f"{what}: {unit_id} is a {u.side} unit; the {side} side "
-                                f"cannot order it")
+        raise IllegalOrderError(
+            f"{what}: {unit_id} is a {u.side} unit; the {side} side cannot order it"
+        )
     if u.status == Status.PENDING:
         arrival = world.unit(unit_id).arrival
         when = "" if arrival is None else f" (it arrives on D+{arrival.day})"
@@ -53,13 +54,16 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
     what = f"order for {order.unit_id}"
     u = _orderable(world, state, side, order.unit_id, what)
     if u.status not in ORDERABLE:
-        raise IllegalOrderError(f"{what}: {order.unit_id} is {u.status}: higher command has "
-                                f"not released it")
+        raise IllegalOrderError(
+            f"{what}: {order.unit_id} is {u.status}: higher command has not released it"
+        )
     try:
         mission = order.mission if isinstance(order.mission, Mission) else Mission(order.mission)
     except ValueError:
-        raise IllegalOrderError(f"{what}: unknown mission {str(order.mission)!r}"
-                                f"{did_you_mean(str(order.mission), Mission)}") from None
+        raise IllegalOrderError(
+            f"{what}: unknown mission {str(order.mission)!r}"
+            f"{did_you_mean(str(order.mission), Mission)}"
+        ) from None
     if order.days < 0:
         raise IllegalOrderError(f"{what}: days must be 0 or more, not {order.days}")
     target = order.target

@@ -163,16 +163,18 @@ class Unit(_Record):
     echelon: Echelon
     parent: Id | None = None
     commander: str = Field("", max_length=120)
-    commander_alias: str = Field("", max_length=200,
-                                 description="historical spelling where the seed text is wrong")
+    commander_alias: str = Field(
+        "", max_length=200, description="historical spelling where the seed text is wrong"
+    )
     strength_men: int | None = Field(None, gt=0, le=MAX_MEN)
     strength_source: str = ""
     quality: str = "regular"
     location: Id | None = None
     arrival: Arrival | None = None
     commitment: Commitment = Commitment.COMMITTED
-    column: str | None = Field(None, max_length=40,
-                               description="attack column (key of the side's columns table)")
+    column: str | None = Field(
+        None, max_length=40, description="attack column (key of the side's columns table)"
+    )
     note: str = ""
 
     @field_validator("strength_men", mode="before")
@@ -209,8 +211,7 @@ class Column(_Record):
 
 class SideConfig(_Record):
     name: str = Field(min_length=1, max_length=200)
-    depots: list[Id] = Field(min_length=1, max_length=100,
-                             description="places supplies come from")
+    depots: list[Id] = Field(min_length=1, max_length=100, description="places supplies come from")
     start_line: list[Id] = Field(default_factory=list, max_length=500)
     columns: dict[Id, Column] = Field(default_factory=dict)
 
@@ -352,8 +353,9 @@ def _set_path(node: Any, path: list[str], value: Any, model: Any) -> None:
             if not match:
                 where = ".".join(path[:i])
                 ids = [str(r.get("id")) for r in node if isinstance(r, dict)]
-                raise ValueError(f"--set {dotted}: no record with id {key!r} in {where}"
-                                 f"{did_you_mean(key, ids)}")
+                raise ValueError(
+                    f"--set {dotted}: no record with id {key!r} in {where}{did_you_mean(key, ids)}"
+                )
             if last:
                 raise ValueError(f"--set {dotted}: cannot replace a whole record")
             node = match[0]
@@ -389,8 +391,12 @@ def _field_model(model: Any, key: str) -> Any:
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 return candidate
             inner = getattr(candidate, "__args__", ())
-            if (getattr(candidate, "__origin__", None) is list and inner
-                    and isinstance(inner[0], type) and issubclass(inner[0], BaseModel)):
+            if (
+                getattr(candidate, "__origin__", None) is list
+                and inner
+                and isinstance(inner[0], type)
+                and issubclass(inner[0], BaseModel)
+            ):
                 return inner[0]
         return None  # a value or a dict of values: any key below is the validator's business
     return None
@@ -483,8 +489,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     return load_with_digest(path, overrides)[0]
 
 
-def load_with_digest(path: str | Path,
-                     overrides: list[str] | None = None) -> tuple[Scenario, str]:
+def load_with_digest(path: str | Path, overrides: list[str] | None = None) -> tuple[Scenario, str]:
     """Like :func:`load_scenario`, also returning the SHA-256 of the file's canonical content
     (its parsed data before overrides: comments and layout do not count)."""
     path = Path(path)
@@ -518,13 +523,16 @@ def check_references(s: Scenario) -> list[str]:
     """Cross-record checks the schema cannot express; each item is 'field.path: problem'."""
     problems: list[str] = []
     if s.meta.end_date < s.meta.start_date:
-        problems.append(f"meta.end_date: {s.meta.end_date} is before start_date "
-                        f"{s.meta.start_date}")
+        problems.append(
+            f"meta.end_date: {s.meta.end_date} is before start_date {s.meta.start_date}"
+        )
     elif s.days > MAX_DAYS:
         problems.append(f"meta.end_date: campaign of {s.days} days exceeds the limit {MAX_DAYS}")
     if s.objective.attacker != Side.JAPANESE:
-        problems.append(f"objective.attacker: {str(s.objective.attacker)!r} is not supported: "
-                        f"the doctrine modules play the Japanese as the attacker")
+        problems.append(
+            f"objective.attacker: {str(s.objective.attacker)!r} is not supported: "
+            f"the doctrine modules play the Japanese as the attacker"
+        )
 
     for section in LIST_SECTIONS:
         seen: set[str] = set()
@@ -551,8 +559,10 @@ def check_references(s: Scenario) -> list[str]:
             for i, d in enumerate(col.route):
                 need_place(f"sides.{side}.columns.{cname}.route[{i}]", d)
                 if d in first:
-                    problems.append(f"sides.{side}.columns.{cname}.route[{i}]: {d!r} is "
-                                    f"already route[{first[d]}] (a route visits a place once)")
+                    problems.append(
+                        f"sides.{side}.columns.{cname}.route[{i}]: {d!r} is "
+                        f"already route[{first[d]}] (a route visits a place once)"
+                    )
                 first.setdefault(d, i)
     pairs: set[tuple[str, str]] = set()
     for r in s.roads:
@@ -578,22 +588,28 @@ def check_references(s: Scenario) -> list[str]:
                 problems.append(f"{path}.parent: {u.parent!r} belongs to the other side")
         if not u.echelon.is_manoeuvre and u.strength_men is not None:
             article = "an" if str(u.echelon)[0] in "aeiou" else "a"
-            problems.append(f"{path}.strength_men: {article} {u.echelon} holds no men of its own;"
-                            f" give the men to its divisions and smaller units")
+            problems.append(
+                f"{path}.strength_men: {article} {u.echelon} holds no men of its own;"
+                f" give the men to its divisions and smaller units"
+            )
         if u.echelon.is_manoeuvre:
             if u.strength_men is None:
                 problems.append(f"{path}.strength_men: required for a {u.echelon}")
             if u.location is None and u.arrival is None:
                 problems.append(f"{path}: needs a location or an arrival")
             if u.quality not in s.params.combat.quality:
-                problems.append(f"{path}.quality: unknown quality {u.quality!r} (known: "
-                                f"{', '.join(sorted(s.params.combat.quality))})")
+                problems.append(
+                    f"{path}.quality: unknown quality {u.quality!r} (known: "
+                    f"{', '.join(sorted(s.params.combat.quality))})"
+                )
         need_place(f"{path}.location", u.location)
         if u.arrival is not None:
             need_place(f"{path}.arrival.place", u.arrival.place)
             if u.arrival.day >= s.days >= 1:
-                problems.append(f"{path}.arrival.day: day {u.arrival.day} is after the campaign's "
-                                f"last day {s.days - 1}")
+                problems.append(
+                    f"{path}.arrival.day: day {u.arrival.day} is after the campaign's "
+                    f"last day {s.days - 1}"
+                )
         if u.column is not None:
             cols = getattr(s.sides, u.side.value).columns
             if u.column not in cols:
@@ -601,12 +617,16 @@ def check_references(s: Scenario) -> list[str]:
     manoeuvre = [u for u in s.units if u.echelon.is_manoeuvre]
     for side in Side:
         if not any(u.side == side for u in manoeuvre):
-            problems.append(f"units: the {side} side has no division, brigade, regiment or "
-                            f"detachment (nothing of it can move or fight)")
+            problems.append(
+                f"units: the {side} side has no division, brigade, regiment or "
+                f"detachment (nothing of it can move or fight)"
+            )
     if len(manoeuvre) * s.days > MAX_UNIT_DAYS:
-        problems.append(f"units: {len(manoeuvre)} manoeuvre units x {s.days} days = "
-                        f"{len(manoeuvre) * s.days:,} unit-days exceeds the limit "
-                        f"{MAX_UNIT_DAYS:,}")
+        problems.append(
+            f"units: {len(manoeuvre)} manoeuvre units x {s.days} days = "
+            f"{len(manoeuvre) * s.days:,} unit-days exceeds the limit "
+            f"{MAX_UNIT_DAYS:,}"
+        )
     if s.objective.attacker == Side.JAPANESE:
         problems.extend(_attacker_at_objective(s, places))
     problems.extend(_param_key_problems(s.params))
@@ -623,8 +643,9 @@ def _attacker_at_objective(s: Scenario, places: set[str]) -> list[str]:
         return []
     problems = []
     if s.place(obj).control == attacker:
-        problems.append(f"places.{obj}.control: the objective starts held by the attacker "
-                        f"({attacker})")
+        problems.append(
+            f"places.{obj}.control: the objective starts held by the attacker ({attacker})"
+        )
     for u in s.units:
         if u.side == attacker and u.echelon.is_manoeuvre:
             if u.location == obj:
@@ -652,17 +673,20 @@ def _param_key_problems(params: Params) -> list[str]:
                 continue
             default = field.get_default(call_default_factory=True)
             known = MONTHS if name.endswith("_by_month") else frozenset(default)
-            inner_known = frozenset(k for v in default.values() if isinstance(v, dict)
-                                    for k in v)
+            inner_known = frozenset(k for v in default.values() if isinstance(v, dict) for k in v)
             where = f"params.{section_name}.{name}"
             for key in sorted(value):
                 if key not in known:
-                    problems.append(f"{where}.{key}: unknown key (known: "
-                                    f"{', '.join(sorted(known, key=_natural))})")
+                    problems.append(
+                        f"{where}.{key}: unknown key (known: "
+                        f"{', '.join(sorted(known, key=_natural))})"
+                    )
                 elif isinstance(value[key], dict) and inner_known:
-                    problems.extend(f"{where}.{key}.{k}: unknown key (known: "
-                                    f"{', '.join(sorted(inner_known))})"
-                                    for k in sorted(value[key]) if k not in inner_known)
+                    problems.extend(
+                        f"{where}.{key}.{k}: unknown key (known: {', '.join(sorted(inner_known))})"
+                        for k in sorted(value[key])
+                        if k not in inner_known
+                    )
     return problems
 
 
@@ -679,12 +703,14 @@ def _hierarchy_cycles(s: Scenario) -> list[str]:
         cur: str | None = uid
         while cur is not None and cur in parent:
             if cur in seen:
-                cycle = seen[seen.index(cur):]
+                cycle = seen[seen.index(cur) :]
                 key = min(cycle)
                 if key not in reported:
                     reported.add(key)
-                    problems.append(f"units.{key}.parent: cycle in the command hierarchy: "
-                                    + " -> ".join([*cycle, cur]))
+                    problems.append(
+                        f"units.{key}.parent: cycle in the command hierarchy: "
+                        + " -> ".join([*cycle, cur])
+                    )
                 break
             seen.append(cur)
             cur = parent[cur]
@@ -698,18 +724,24 @@ def _map_problems(s: Scenario) -> list[str]:
     comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c))
     if len(comps) > 1:
         cut_off = [pid for comp in comps[1:] for pid in comp]
-        return [f"roads: map is disconnected; no road links {', '.join(cut_off[:8])}"
-                f"{' ...' if len(cut_off) > 8 else ''} to {comps[0][0]!r}"]
+        return [
+            f"roads: map is disconnected; no road links {', '.join(cut_off[:8])}"
+            f"{' ...' if len(cut_off) > 8 else ''} to {comps[0][0]!r}"
+        ]
     problems = []
     for side in Side:
         for cname, col in getattr(s.sides, side.value).columns.items():
             where = f"sides.{side}.columns.{cname}.route"
             for i, (a, b) in enumerate(zip(col.route, col.route[1:], strict=False), 1):
                 if not g.has_edge(a, b):
-                    problems.append(f"{where}[{i}]: no road from {a!r} to {b!r} (each place of "
-                                    f"a route must be joined by a road to the one before)")
+                    problems.append(
+                        f"{where}[{i}]: no road from {a!r} to {b!r} (each place of "
+                        f"a route must be joined by a road to the one before)"
+                    )
             if side == s.objective.attacker and col.route[-1] != s.objective.place:
-                problems.append(f"{where}: ends at {col.route[-1]!r}, not at the objective "
-                                f"{s.objective.place!r}; the column's units could never reach "
-                                f"it")
+                problems.append(
+                    f"{where}: ends at {col.route[-1]!r}, not at the objective "
+                    f"{s.objective.place!r}; the column's units could never reach "
+                    f"it"
+                )
     return problems

@@ -32,11 +32,11 @@ class Posture(StrEnum):
 
 
 class Status(StrEnum):
-    PENDING = "pending"          # not yet arrived (e.g. waiting for the airlift)
+    PENDING = "pending"  # not yet arrived (e.g. waiting for the airlift)
     UNCOMMITTED = "uncommitted"  # held back by higher command
-    RESERVE = "reserve"          # on the map, committed by decision
+    RESERVE = "reserve"  # on the map, committed by decision
     ACTIVE = "active"
-    DESTROYED = "destroyed"      # no men left with the unit
+    DESTROYED = "destroyed"  # no men left with the unit
 
 
 class Mission(StrEnum):
@@ -61,26 +61,26 @@ class UnitState:
     present: int = 0
     status: Status = Status.ACTIVE
     mission: Mission = Mission.HOLD
-    location: str | None = None       # place id when at a place
-    road_from: str | None = None      # when on a road: from here ...
-    road_to: str | None = None        # ... to here
-    progress_km: float = 0.0          # km travelled along the road (incl. crossing delays)
-    target: str | None = None         # place the unit is ordered towards
+    location: str | None = None  # place id when at a place
+    road_from: str | None = None  # when on a road: from here ...
+    road_to: str | None = None  # ... to here
+    progress_km: float = 0.0  # km travelled along the road (incl. crossing delays)
+    target: str | None = None  # place the unit is ordered towards
     posture: Posture = Posture.HASTY
     days_in_place: int = 0
-    hold_days: int = 0                # days left to consolidate
-    supply_stock_days: float = 0.0    # days of supply carried
-    supply_state: float = 1.0         # share of the day's need met, 0..1
-    contact_days: int = 0             # consecutive days attacking the same place
-    assault_km: float = 0.0           # km pushed into the defended zone ahead (QJM advance)
+    hold_days: int = 0  # days left to consolidate
+    supply_stock_days: float = 0.0  # days of supply carried
+    supply_state: float = 1.0  # share of the day's need met, 0..1
+    contact_days: int = 0  # consecutive days attacking the same place
+    assault_km: float = 0.0  # km pushed into the defended zone ahead (QJM advance)
     ambushed_on_day: int | None = None
-    last_battle_loss: int = 0         # men lost in battle on the last day of combat
+    last_battle_loss: int = 0  # men lost in battle on the last day of combat
     killed: int = 0
     wounded: int = 0
     captured: int = 0
     disease: int = 0
     returned: int = 0
-    recovering: int = 0               # wounded and sick who will come back
+    recovering: int = 0  # wounded and sick who will come back
 
     @property
     def on_map(self) -> bool:
@@ -108,20 +108,20 @@ class AirState:
     interdiction: int = 0
     close_support: int = 0
     airfield_attack: int = 0
-    damaged_aircraft: int = 0   # aircraft under repair after airfield attacks
+    damaged_aircraft: int = 0  # aircraft under repair after airfield attacks
 
 
 @dataclass
 class CampaignState:
     """Everything the engine needs to continue a campaign from the end of a day."""
 
-    day: int = 0                                    # days elapsed since the start date
+    day: int = 0  # days elapsed since the start date
     weather: str = "clear"
     control: dict[str, Side] = field(default_factory=dict)
     units: dict[str, UnitState] = field(default_factory=dict)
     air: dict[str, AirState] = field(default_factory=dict)
     air_superiority: Side | None = None
-    phase: dict[str, str] = field(default_factory=dict)   # each side's operational phase
+    phase: dict[str, str] = field(default_factory=dict)  # each side's operational phase
     culminated_day: int | None = None
     counteroffensive_day: int | None = None
     objective_captured_day: int | None = None
@@ -129,8 +129,7 @@ class CampaignState:
     closest_day: int = 0
     sorties_total: dict[str, int] = field(default_factory=dict)
     low_supply_days: int = 0
-    _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False,
-                                                          compare=False)
+    _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
 
     # -- who is where: an index kept in step by set_location/set_status (not hashed)
@@ -166,8 +165,10 @@ class CampaignState:
         """On-map units of one side, in scenario order (a fresh list; cached between status
         changes, which all go through :meth:`set_status`)."""
         if self._on_map is None:
-            self._on_map = {str(s): [u for u in self.units.values() if u.side == s and u.on_map]
-                            for s in (Side.JAPANESE, Side.CHINESE)}
+            self._on_map = {
+                str(s): [u for u in self.units.values() if u.side == s and u.on_map]
+                for s in (Side.JAPANESE, Side.CHINESE)
+            }
         return list(self._on_map[side])
 
     def units_at(self, place: str) -> list[UnitState]:
@@ -205,16 +206,20 @@ class CampaignState:
         return sum(u.present for u in self.units.values() if u.side == side)
 
     def casualties(self, side: Side) -> dict[str, int]:
-        out = {c: sum(getattr(u, c) for u in self.units.values() if u.side == side)
-               for c in LOSS_CATEGORIES}
+        out = {
+            c: sum(getattr(u, c) for u in self.units.values() if u.side == side)
+            for c in LOSS_CATEGORIES
+        }
         out["total"] = sum(out.values())
         return out
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
-_UNIT_FLOATS = tuple(i for i, f in enumerate(fields(UnitState))
-                     if f.name in ("progress_km", "assault_km", "supply_stock_days",
-                                   "supply_state"))
+_UNIT_FLOATS = tuple(
+    i
+    for i, f in enumerate(fields(UnitState))
+    if f.name in ("progress_km", "assault_km", "supply_stock_days", "supply_state")
+)
 
 
 def _unit_row(u: UnitState) -> list[Any]:

@@ -33,8 +33,9 @@ def need_tons(p: SupplyParams, side: str, men: int, activity: str) -> float:
     return men / 1000 * p.need_tons_per_1000_men.get(side, 0.0) * p.need_factor.get(activity, 1.0)
 
 
-def supply_routes(graph: nx.Graph, depots: list[str],
-                  blocked: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+def supply_routes(
+    graph: nx.Graph, depots: list[str], blocked: set[str]
+) -> tuple[dict[str, float], dict[str, list[str]]]:
     """Road distance (km) and route from the nearest usable depot to every reachable place."""
     sources = [d for d in depots if d not in blocked]
     if not sources:
@@ -46,9 +47,13 @@ def supply_routes(graph: nx.Graph, depots: list[str],
     return nx.multi_source_dijkstra(graph, sources, weight=weight)
 
 
-def deliveries(p: SupplyParams, side: str, demands: list[Demand],
-               routes: tuple[dict[str, float], dict[str, list[str]]],
-               capacity: dict[tuple[str, str], float]) -> dict[str, float]:
+def deliveries(
+    p: SupplyParams,
+    side: str,
+    demands: list[Demand],
+    routes: tuple[dict[str, float], dict[str, list[str]]],
+    capacity: dict[tuple[str, str], float],
+) -> dict[str, float]:
     """Share of each unit's need delivered today (0..1), sharing road capacity pro rata.
 
     ``capacity`` maps each road (a, b) with a < b to its throughput today, tons/day.
@@ -92,8 +97,9 @@ def consume(p: SupplyParams, stock_days: float, delivered: float) -> tuple[float
     return 0.0, delivered + stock_days
 
 
-def road_capacity(p: SupplyParams, kind: str, *, rain: bool, interdiction: float,
-                  raid_cut: float) -> float:
+def road_capacity(
+    p: SupplyParams, kind: str, *, rain: bool, interdiction: float, raid_cut: float
+) -> float:
     """Tons/day a road carries today."""
     cap = p.road_capacity_tons.get(kind, 0.0)
     if rain:

@@ -30,11 +30,25 @@ def build_graph(scenario: Scenario) -> nx.Graph:
     """Undirected road graph of the scenario's map."""
     g = nx.Graph(name=scenario.meta.name)
     for p in scenario.places:
-        g.add_node(p.id, name=p.name, lat=p.lat, lon=p.lon, terrain=p.terrain,
-                   elevation_m=p.elevation_m, features=frozenset(p.features))
+        g.add_node(
+            p.id,
+            name=p.name,
+            lat=p.lat,
+            lon=p.lon,
+            terrain=p.terrain,
+            elevation_m=p.elevation_m,
+            features=frozenset(p.features),
+        )
     for r in scenario.roads:
-        g.add_edge(r.a, r.b, id=r.id, km=r.length_km, kind=r.kind,
-                   river_crossings=r.river_crossings, crosses_pass=r.crosses_pass)
+        g.add_edge(
+            r.a,
+            r.b,
+            id=r.id,
+            km=r.length_km,
+            kind=r.kind,
+            river_crossings=r.river_crossings,
+            crosses_pass=r.crosses_pass,
+        )
     return g
 
 

@@ -44,20 +44,27 @@ def canonical_json(obj: Any) -> str:
 class LogHeader:
     """The first line of a log: how to play the campaign again."""
 
-    scenario_path: str              # bundled name, or path relative to the log's folder
+    scenario_path: str  # bundled name, or path relative to the log's folder
     scenario_name: str
-    scenario_sha256: str            # canonical content of the file, before overrides
+    scenario_sha256: str  # canonical content of the file, before overrides
     seed: int
     overrides: list[str] = field(default_factory=list)
-    branch: dict[str, Any] | None = None   # {"day": N, "date":..., "overrides": [...], ...}
+    branch: dict[str, Any] | None = None  # {"day": N, "date":..., "overrides": [...], ...}
     program: str = f"wargame {__version__}"
     log_schema: int = LOG_SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "header", "log_schema": self.log_schema, "program": self.program,
-                "scenario": self.scenario_name, "scenario_path": self.scenario_path,
-                "scenario_sha256": self.scenario_sha256, "seed": self.seed,
-                "overrides": self.overrides, "branch": self.branch}
+        return {
+            "type": "header",
+            "log_schema": self.log_schema,
+            "program": self.program,
+            "scenario": self.scenario_name,
+            "scenario_path": self.scenario_path,
+            "scenario_sha256": self.scenario_sha256,
+            "seed": self.seed,
+            "overrides": self.overrides,
+            "branch": self.branch,
+        }
 
 
 @dataclass
@@ -80,14 +87,23 @@ class TurnLog:
         return [Decision.from_dict(d["decisions"][side]) for d in self.days]
 
 
-def footer_record(days: list[dict[str, Any]], summary: dict[str, Any] | None, *,
-                  complete: bool, reason: str | None = None,
-                  play: dict[str, Any] | None = None) -> dict[str, Any]:
+def footer_record(
+    days: list[dict[str, Any]],
+    summary: dict[str, Any] | None,
+    *,
+    complete: bool,
+    reason: str | None = None,
+    play: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The last line of a log; an incomplete log's footer has no summary. A game saved by
     ``wargame play`` keeps in ``play`` who the people are, the side to move and the day's
     decisions already made (see :mod:`wargame.play`)."""
-    footer: dict[str, Any] = {"type": "footer", "complete": complete, "days": len(days),
-                              "final_hash": days[-1]["hash"] if days else None}
+    footer: dict[str, Any] = {
+        "type": "footer",
+        "complete": complete,
+        "days": len(days),
+        "final_hash": days[-1]["hash"] if days else None,
+    }
     if complete and summary is not None:
         footer["summary"] = summary
         footer["final_hash"] = summary.get("final_hash", footer["final_hash"])
@@ -130,7 +146,7 @@ def check_output_path(path: str | Path) -> Path:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        return p      # a stale partial file from a killed run: it will be overwritten
+        return p  # a stale partial file from a killed run: it will be overwritten
     except OSError as exc:
         raise UserError(f"{p}: not writable ({exc.strerror or exc})") from None
     os.close(fd)
@@ -183,13 +199,18 @@ class LogWriter:
         self._write(line)
         self.days.append(line)
 
-    def finish(self, summary: dict[str, Any] | None, *, complete: bool = True,
-               reason: str | None = None, play: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        summary: dict[str, Any] | None,
+        *,
+        complete: bool = True,
+        reason: str | None = None,
+        play: dict[str, Any] | None = None,
+    ) -> None:
         """Write the footer and rename the log into place."""
         if self._fh is None:
             return
-        self._write(footer_record(self.days, summary, complete=complete, reason=reason,
-                                  play=play))
+        self._write(footer_record(self.days, summary, complete=complete, reason=reason, play=play))
         self._close(keep=True)
 
     def abort(self) -> None:
@@ -291,8 +312,7 @@ def read_log(path: str | Path) -> TurnLog:
             decisions = rec.get("decisions")
             for side in SIDES:
                 try:
-                    Decision.from_dict(decisions.get(side) if isinstance(decisions, dict)
-                                       else None)
+                    Decision.from_dict(decisions.get(side) if isinstance(decisions, dict) else None)
                 except ValueError as exc:
                     raise _fail(name, f"line {i}: the {side} decision: {exc}") from None
             days.append(rec)
@@ -307,13 +327,18 @@ def _header(name: str, head: dict[str, Any]) -> LogHeader:
     if head.get("type") != "header":
         raise _fail(name, "line 1: the first line is not a log header")
     if head.get("log_schema") != LOG_SCHEMA:
-        raise _fail(name, f"line 1: unknown log schema version {head.get('log_schema')!r} "
-                    f"(this program reads version {LOG_SCHEMA})")
+        raise _fail(
+            name,
+            f"line 1: unknown log schema version {head.get('log_schema')!r} "
+            f"(this program reads version {LOG_SCHEMA})",
+        )
     try:
         branch = head.get("branch")
-        if branch is not None and not (isinstance(branch, dict)
-                                       and isinstance(branch.get("day"), int)
-                                       and not isinstance(branch.get("day"), bool)):
+        if branch is not None and not (
+            isinstance(branch, dict)
+            and isinstance(branch.get("day"), int)
+            and not isinstance(branch.get("day"), bool)
+        ):
             raise TypeError("'branch' must be null or a record with a 'day'")
         if branch is not None and branch["day"] < 0:
             raise TypeError(f"'branch' day {branch['day']} is before the first day")
@@ -324,8 +349,11 @@ def _header(name: str, head: dict[str, Any]) -> LogHeader:
             scenario_path=_typed(head, "scenario_path", str),
             scenario_name=_typed(head, "scenario", str),
             scenario_sha256=_typed(head, "scenario_sha256", str),
-            seed=_seed(head), overrides=overrides, branch=branch,
-            program=str(head.get("program", "")))
+            seed=_seed(head),
+            overrides=overrides,
+            branch=branch,
+            program=str(head.get("program", "")),
+        )
     except (KeyError, TypeError) as exc:
         raise _fail(name, f"line 1: header field {exc.args[0]}") from None
 
@@ -351,8 +379,9 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def iter_lines(header: LogHeader, days: list[dict[str, Any]],
-               footer: dict[str, Any] | None) -> Iterator[str]:
+def iter_lines(
+    header: LogHeader, days: list[dict[str, Any]], footer: dict[str, Any] | None
+) -> Iterator[str]:
     """The canonical lines of a log made of these records."""
     yield line_of(header.to_dict())
     for d in days:
@@ -383,11 +412,12 @@ def differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, Any, Any]
 
 def _short(v: Any, limit: int = 40) -> str:
     text = printable(v) if isinstance(v, str) else canonical_json(v)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def first_difference(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str] = (
-        "", ""), limit: int = 3) -> str:
+def first_difference(
+    a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str] = ("", ""), limit: int = 3
+) -> str:
     """Name where two records differ, with both values: ``"men.chinese: 20976 vs 20977"``.
 
     The ``hash`` field is named last (it differs whenever anything else does).
@@ -396,7 +426,9 @@ def first_difference(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str,
     if not diffs:
         return "nothing (only the layout of the line)"
     la, lb = labels
-    parts = [f"{printable(p) or '(record)'}: {la}{_short(x)} vs {lb}{_short(y)}" for p, x, y in
-             diffs[:limit]]
+    parts = [
+        f"{printable(p) or '(record)'}: {la}{_short(x)} vs {lb}{_short(y)}"
+        for p, x, y in diffs[:limit]
+    ]
     more = len(diffs) - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

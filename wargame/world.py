@@ -38,8 +38,10 @@ class World:
                     path.extend(tmap.route(a, b)[1:])
                 world.column_paths[f"{side}:{name}"] = path
         world.start_control = {p.id: p.control for p in scenario.places if p.control is not None}
-        world.roads_by_id = [(r.id, (min(r.a, r.b), max(r.a, r.b)), str(r.kind))
-                             for r in sorted(scenario.roads, key=lambda r: r.id)]
+        world.roads_by_id = [
+            (r.id, (min(r.a, r.b), max(r.a, r.b)), str(r.kind))
+            for r in sorted(scenario.roads, key=lambda r: r.id)
+        ]
         return world
 
     @property
@@ -66,8 +68,9 @@ class World:
             return d[u.location][target]
         assert u.road_from is not None and u.road_to is not None
         road = self.tmap.road(u.road_from, u.road_to)
-        effort = road_effort_km(self.params.movement, road["kind"], road["km"],
-                                road["river_crossings"])
+        effort = road_effort_km(
+            self.params.movement, road["kind"], road["km"], road["river_crossings"]
+        )
         done = road["km"] * min(1.0, u.progress_km / effort) if effort > 0 else 0.0
         return min(done + d[u.road_from][target], road["km"] - done + d[u.road_to][target])
 

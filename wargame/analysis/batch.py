@@ -41,17 +41,31 @@ SIDES = ("japanese", "chinese")
 LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease", "total", "battle")
 """Casualty columns per side; ``battle`` is killed + wounded + captured (no disease), the
 scope of most published casualty figures."""
-DATE_KEYS = ("zhijiang_captured_date", "closest_approach_date", "offensive_culminated_date",
-             "counteroffensive_date")
+DATE_KEYS = (
+    "zhijiang_captured_date",
+    "closest_approach_date",
+    "offensive_culminated_date",
+    "counteroffensive_date",
+)
 OUTCOMES = ("japanese_repulsed", "zhijiang_captured", "stalemate")
 
 COLUMNS: tuple[str, ...] = (
-    "run", "seed", "outcome", "zhijiang_captured",
-    "zhijiang_captured_date", "zhijiang_captured_day", "closest_approach_km",
-    "closest_approach_date", "closest_approach_day", "offensive_culminated_date",
+    "run",
+    "seed",
+    "outcome",
+    "zhijiang_captured",
+    "zhijiang_captured_date",
+    "zhijiang_captured_day",
+    "closest_approach_km",
+    "closest_approach_date",
+    "closest_approach_day",
+    "offensive_culminated_date",
     "offensive_culminated_day",
-    "counteroffensive_date", "counteroffensive_day", "japanese_at_start_line_by_end",
-    "end_date", "days",
+    "counteroffensive_date",
+    "counteroffensive_day",
+    "japanese_at_start_line_by_end",
+    "end_date",
+    "days",
     *(f"casualties.{s}.{c}" for s in SIDES for c in LOSS_CATEGORIES),
     *(f"sorties.{s}" for s in SIDES),
     *(f"men_at_end.{s}" for s in SIDES),
@@ -159,8 +173,12 @@ def _daily_point(rec: dict[str, Any]) -> tuple[int, int, int, int]:
         c = cas.get(side)
         return int(c.get("total", -1)) if isinstance(c, dict) else -1
 
-    return (int(men.get("japanese", -1)), int(men.get("chinese", -1)),
-            total("japanese"), total("chinese"))
+    return (
+        int(men.get("japanese", -1)),
+        int(men.get("chinese", -1)),
+        total("japanese"),
+        total("chinese"),
+    )
 
 
 # --------------------------------------------------------------------------- worker side
@@ -198,10 +216,14 @@ def check_scheduler_address(address: str) -> str:
         port = parts.port
     except ValueError:
         port, parts = None, None
-    if (parts is None or parts.scheme not in ("tcp", "tls", "ws", "wss", "ucx")
-            or not parts.hostname or port is None or parts.path not in ("", "/")):
-        raise UserError(f"--scheduler {address}: not a scheduler address like "
-                        f"tcp://HOST:8786")
+    if (
+        parts is None
+        or parts.scheme not in ("tcp", "tls", "ws", "wss", "ucx")
+        or not parts.hostname
+        or port is None
+        or parts.path not in ("", "/")
+    ):
+        raise UserError(f"--scheduler {address}: not a scheduler address like tcp://HOST:8786")
     return address
 
 
@@ -218,9 +240,15 @@ class Runner:
     starts the pool or connects to the cluster (failing fast), leaving stops it.
     """
 
-    def __init__(self, scenarios: dict[str, Scenario], *, workers: int = 1,
-                 scheduler: str | None = None, daily: bool = False,
-                 connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        scenarios: dict[str, Scenario],
+        *,
+        workers: int = 1,
+        scheduler: str | None = None,
+        daily: bool = False,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+    ) -> None:
         if not 1 <= workers <= MAX_WORKERS:
             raise UserError(f"--workers {workers}: must be between 1 and {MAX_WORKERS}")
         self.scenarios = scenarios
@@ -245,8 +273,9 @@ class Runner:
             import multiprocessing as mp
 
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp
-            self._pool = ctx.Pool(self.workers, initializer=_init_worker,
-                                  initargs=(self.scenarios, self.daily))
+            self._pool = ctx.Pool(
+                self.workers, initializer=_init_worker, initargs=(self.scenarios, self.daily)
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -266,16 +295,22 @@ class Runner:
         try:
             from distributed import Client
         except ImportError:
-            raise UserError("--scheduler: needs the optional extra 'distributed' "
-                            "(pip install 'wargame[distributed]')") from None
+            raise UserError(
+                "--scheduler: needs the optional extra 'distributed' "
+                "(pip install 'wargame[distributed]')"
+            ) from None
         t = self.connect_timeout_s
         try:
             client = Client(self.scheduler, timeout=t, set_as_default=False)
         except (OSError, TimeoutError) as exc:
-            reason = "timed out" if "imed out" in str(exc) or isinstance(exc, TimeoutError) \
+            reason = (
+                "timed out"
+                if "imed out" in str(exc) or isinstance(exc, TimeoutError)
                 else type(exc).__name__
-            raise UserError(f"--scheduler {self.scheduler}: cannot connect within {t:g} s "
-                            f"({reason})") from None
+            )
+            raise UserError(
+                f"--scheduler {self.scheduler}: cannot connect within {t:g} s ({reason})"
+            ) from None
         try:
             deadline = time.monotonic() + t
             while not client.scheduler_info().get("workers"):
@@ -309,8 +344,9 @@ class Runner:
             while True:
                 for chunk in chunks:
                     scen = self._scattered[chunk[0][0]]
-                    queue.append(self._client.submit(_dask_chunk, scen, chunk, self.daily,
-                                                     pure=False))
+                    queue.append(
+                        self._client.submit(_dask_chunk, scen, chunk, self.daily, pure=False)
+                    )
                     if len(queue) >= window:
                         break
                 if not queue:
@@ -351,8 +387,10 @@ class OutDir:
             raise UserError(f"{p}: exists and is not a directory")
         if p.is_dir():
             if any(p.iterdir()) and not force:
-                raise UserError(f"{p}: directory exists and holds files; choose another --out "
-                                f"or add --force to write into it")
+                raise UserError(
+                    f"{p}: directory exists and holds files; choose another --out "
+                    f"or add --force to write into it"
+                )
             if not os.access(p, os.W_OK):
                 raise UserError(f"{p}: directory is not writable")
         else:
@@ -464,8 +502,16 @@ class DailyBands:
 
     @classmethod
     def for_scenario(cls, scenario: Scenario) -> DailyBands:
-        men = {s: float(sum(u.strength_men or 0 for u in scenario.units
-                            if str(u.side) == s and u.echelon.is_manoeuvre)) for s in SIDES}
+        men = {
+            s: float(
+                sum(
+                    u.strength_men or 0
+                    for u in scenario.units
+                    if str(u.side) == s and u.echelon.is_manoeuvre
+                )
+            )
+            for s in SIDES
+        }
         upper = [men[s] for s in SIDES] + [1.5 * men[s] for s in SIDES]
         return cls(scenario.days, upper)
 
@@ -505,9 +551,15 @@ class DailyBands:
                     continue
                 mean = self.sums[day, j] / self.n[day, j]
                 qs = [self.quantile(day, j, q) for q in (0.05, 0.5, 0.95)]
-                out.append([str(day), (start + dt.timedelta(days=day)).isoformat(), name,
-                            str(round(mean)), *(str(round(q)) if q is not None else ""
-                                                for q in qs)])
+                out.append(
+                    [
+                        str(day),
+                        (start + dt.timedelta(days=day)).isoformat(),
+                        name,
+                        str(round(mean)),
+                        *(str(round(q)) if q is not None else "" for q in qs),
+                    ]
+                )
         return out
 
 
@@ -541,8 +593,9 @@ class ProgressReport:
     STEPS = 10
     """Plain lines: one each time another 1/STEPS of the runs is done (10 %)."""
 
-    def __init__(self, total: int, label: str, *, quiet: bool = False,
-                 stream: IO[str] | None = None) -> None:
+    def __init__(
+        self, total: int, label: str, *, quiet: bool = False, stream: IO[str] | None = None
+    ) -> None:
         self.total = total
         self.label = label
         self.quiet = quiet
@@ -576,9 +629,16 @@ class ProgressReport:
             )
 
             self._bar = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("runs {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
-                TimeRemainingColumn(), console=Console(file=self.stream), transient=False)
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("runs {task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, rate="")
         return self
@@ -639,8 +699,14 @@ class BatchOutcome:
     summary: dict[str, Any]
 
 
-def run_batch(spec: BatchSpec, out: OutDir, runner: Runner, *, quiet: bool = False,
-              on_written: Callable[[int], None] | None = None) -> BatchOutcome:
+def run_batch(
+    spec: BatchSpec,
+    out: OutDir,
+    runner: Runner,
+    *,
+    quiet: bool = False,
+    on_written: Callable[[int], None] | None = None,
+) -> BatchOutcome:
     """Play the batch through ``runner`` (already entered), stream runs.csv, then write
     summary.json, daily.csv and report.md. Ctrl-C keeps the finished prefix of runs and marks
     the summary partial (the KeyboardInterrupt is re-raised after writing)."""
@@ -694,26 +760,30 @@ def batch_meta(spec: BatchSpec, *, partial: bool, runs_done: int) -> dict[str, A
         "end_date": spec.scenario.meta.end_date.isoformat(),
         "root_seed": spec.root_seed,
         "seeds": "run i plays seed int(SeedSequence(root_seed).spawn(runs)[i]"
-                 ".generate_state(1, uint64)[0] >> 1)",
+        ".generate_state(1, uint64)[0] >> 1)",
         "runs_requested": spec.n,
         "runs_done": runs_done,
         "partial": partial,
     }
 
 
-def write_batch_outputs(spec: BatchSpec, out: OutDir, bands: DailyBands | None, *,
-                        partial: bool, runs_done: int) -> dict[str, Any]:
+def write_batch_outputs(
+    spec: BatchSpec, out: OutDir, bands: DailyBands | None, *, partial: bool, runs_done: int
+) -> dict[str, Any]:
     """summary.json, daily.csv and report.md from the runs.csv just written."""
     from .history import load_record_or_none
     from .stats import read_runs, summarise
 
     table = read_runs(out.file("runs.csv"))
-    summary = {**batch_meta(spec, partial=partial, runs_done=runs_done),
-               **summarise(table, outcomes=OUTCOMES)}
+    summary = {
+        **batch_meta(spec, partial=partial, runs_done=runs_done),
+        **summarise(table, outcomes=OUTCOMES),
+    }
     atomic_write(out.file("summary.json"), dump_json(summary))
     if bands is not None and runs_done:
-        lines = [",".join(DAILY_HEADER)] + [",".join(r)
-                                            for r in bands.rows(spec.scenario.meta.start_date)]
+        lines = [",".join(DAILY_HEADER)] + [
+            ",".join(r) for r in bands.rows(spec.scenario.meta.start_date)
+        ]
         atomic_write(out.file("daily.csv"), "\n".join(lines) + "\n")
     record = load_record_or_none()
     atomic_write(out.file("report.md"), batch_report(summary, table, record))
@@ -749,8 +819,7 @@ def metric_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:
         if not m or not m.get("n"):
             continue
         note = "" if m["n"] == summary.get("runs") else f" (in {m['n']} runs)"
-        rows.append((label + note, *(_fmt_stat(m[k]) for k in ("mean", "median", "q05",
-                                                                  "q95"))))
+        rows.append((label + note, *(_fmt_stat(m[k]) for k in ("mean", "median", "q05", "q95"))))
     return rows
 
 
@@ -761,8 +830,13 @@ def outcome_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:
         if p["p"] is None:
             continue
         lo, hi = p["ci95"]
-        rows.append((name.replace("_", " "), f"{p['p']:.1%} ({p['count']}/{p['n']})",
-                     f"{lo:.1%} – {hi:.1%}"))
+        rows.append(
+            (
+                name.replace("_", " "),
+                f"{p['p']:.1%} ({p['count']}/{p['n']})",
+                f"{lo:.1%} – {hi:.1%}",
+            )
+        )
     return rows
 
 
@@ -780,9 +854,11 @@ def batch_report(summary: dict[str, Any], table: Any, record: list[Any] | None) 
     s = summary
     lines = [f"# Monte Carlo batch: {s['scenario']}", ""]
     if s.get("partial"):
-        lines += [f"**Partial batch: interrupted after {s['runs_done']} of "
-                  f"{s['runs_requested']} runs.** The figures below describe the finished runs.",
-                  ""]
+        lines += [
+            f"**Partial batch: interrupted after {s['runs_done']} of "
+            f"{s['runs_requested']} runs.** The figures below describe the finished runs.",
+            "",
+        ]
     overrides = ", ".join(f"`{o}`" for o in s.get("overrides", [])) or "none"
     lines += [
         f"- scenario: `{s['scenario_path']}` (SHA-256 `{s['scenario_sha256'][:16]}…`), "
@@ -798,16 +874,23 @@ def batch_report(summary: dict[str, Any], table: Any, record: list[Any] | None) 
         "|---|---:|---:|",
     ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in outcome_rows(s)]
-    lines += ["", "## Key figures", "", "| metric | mean | median | 5 % | 95 % |",
-              "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Key figures",
+        "",
+        "| metric | mean | median | 5 % | 95 % |",
+        "|---|---:|---:|---:|---:|",
+    ]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in metric_rows(s)]
     events = s.get("events", {})
     if events:
         lines += ["", "| yes/no | share of runs | 95 % interval (Wilson) |", "|---|---:|---:|"]
         for name, p in events.items():
             if p["p"] is not None:
-                lines.append(f"| {name.replace('_', ' ')} | {p['p']:.1%} | "
-                             f"{p['ci95'][0]:.1%} – {p['ci95'][1]:.1%} |")
+                lines.append(
+                    f"| {name.replace('_', ' ')} | {p['p']:.1%} | "
+                    f"{p['ci95'][0]:.1%} – {p['ci95'][1]:.1%} |"
+                )
     lines += ["", "## Beside the historical record", ""]
     if record is None:
         lines.append("The historical record could not be read.")
@@ -816,8 +899,13 @@ def batch_report(summary: dict[str, Any], table: Any, record: list[Any] | None) 
     else:
         start = dt.date.fromisoformat(s["start_date"])
         rows = compare(record, table, start)
-        lines += ["An honest table, not a target: nothing in the model is tuned to it. "
-                  "*inside* means the historical figure lies within the simulated 5–95 % "
-                  "interval (for yes/no figures: at least 5 % of runs agree).", "",
-                  markdown_table(rows).rstrip("\n"), "", tally(rows) + "."]
+        lines += [
+            "An honest table, not a target: nothing in the model is tuned to it. "
+            "*inside* means the historical figure lies within the simulated 5–95 % "
+            "interval (for yes/no figures: at least 5 % of runs agree).",
+            "",
+            markdown_table(rows).rstrip("\n"),
+            "",
+            tally(rows) + ".",
+        ]
     return "\n".join(lines) + "\n"

@@ -151,20 +151,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out = OutDir.check(args.out, force=args.force)
     seed = root_seed(args)
     spec = BatchSpec(str(path), scenario, digest, list(args.set), args.n, seed)
-    runner = Runner({"base": scenario}, workers=args.workers, scheduler=args.scheduler,
-                    daily=True, connect_timeout_s=timeout(args))
+    runner = Runner(
+        {"base": scenario},
+        workers=args.workers,
+        scheduler=args.scheduler,
+        daily=True,
+        connect_timeout_s=timeout(args),
+    )
     with runner:
         announce(args, seed)
         try:
             outcome = run_batch(spec, out, runner, quiet=args.quiet)
         except BatchInterrupted as exc:
-            print(f"wargame: interrupted after {exc.outcome.runs_done} of {args.n} runs; "
-                  f"{out.path}/runs.csv keeps them and summary.json is marked partial",
-                  file=sys.stderr)
+            print(
+                f"wargame: interrupted after {exc.outcome.runs_done} of {args.n} runs; "
+                f"{out.path}/runs.csv keeps them and summary.json is marked partial",
+                file=sys.stderr,
+            )
             return EXIT_INTERRUPTED
     show_batch(outcome.summary, runner.description, outcome.elapsed_s)
-    files = [f for f in ("runs.csv", "summary.json", "daily.csv", "report.md")
-             if out.file(f).exists()]
+    files = [
+        f for f in ("runs.csv", "summary.json", "daily.csv", "report.md") if out.file(f).exists()
+    ]
     print(f"wrote {', '.join(str(out.file(f)) for f in files)}")
     return EXIT_OK
 
@@ -178,9 +186,11 @@ def show_batch(summary: dict[str, Any], where: str, elapsed_s: float) -> None:
     con = console()
     n = summary["runs_done"]
     rate = n / elapsed_s if elapsed_s > 0 else float("nan")
-    print(f"{summary['scenario']}: {n} campaigns (root seed {summary['root_seed']}) on "
-          f"{where} in {elapsed_s:.1f} s ({rate:,.0f}/s)"
-          + (" [partial]" if summary.get("partial") else ""))
+    print(
+        f"{summary['scenario']}: {n} campaigns (root seed {summary['root_seed']}) on "
+        f"{where} in {elapsed_s:.1f} s ({rate:,.0f}/s)"
+        + (" [partial]" if summary.get("partial") else "")
+    )
     t = Table()
     t.add_column("outcome")
     t.add_column("share of runs", justify="right")
@@ -269,8 +279,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             watch[v.name] = watched_units(arms[v.name], units[v.name])
     out = OutDir.check(args.out, force=args.force) if args.out else None
     seed = root_seed(args)
-    with Runner(arms, workers=args.workers, scheduler=args.scheduler,
-                connect_timeout_s=timeout(args)) as runner:
+    with Runner(
+        arms, workers=args.workers, scheduler=args.scheduler, connect_timeout_s=timeout(args)
+    ) as runner:
         announce(args, seed)
         rows = None
         try:
@@ -296,19 +307,24 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             if out is not None:
                 out.rollback()
             raise
-    result = whatif_result(header(base, str(path), list(args.set), args.n, seed), chosen,
-                           runs, WHATIF_METRICS, units)
+    result = whatif_result(
+        header(base, str(path), list(args.set), args.n, seed), chosen, runs, WHATIF_METRICS, units
+    )
     con = console()
     for t in whatif_tables(result):
         con.print(t)
-    con.print("[dim]changes: variant minus baseline on the same seeds, 95 % CI; bold where "
-              "the interval excludes zero; shares in percentage points (pp)[/]")
+    con.print(
+        "[dim]changes: variant minus baseline on the same seeds, 95 % CI; bold where "
+        "the interval excludes zero; shares in percentage points (pp)[/]"
+    )
     con.print(f"[dim]{engaged_note()}[/]")
     if out is not None:
         atomic_write(out.file("whatif.json"), dump_json(result))
         atomic_write(out.file("whatif.md"), whatif_markdown(result))
-        print(f"wrote {out.file('whatif_runs.csv')}, {out.file('whatif.json')}, "
-              f"{out.file('whatif.md')}")
+        print(
+            f"wrote {out.file('whatif_runs.csv')}, {out.file('whatif.json')}, "
+            f"{out.file('whatif.md')}"
+        )
     return EXIT_OK
 
 
@@ -343,15 +359,22 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 arms[p.key + suffix] = load(path, [*args.set, p.override(x)])[0]
     out = OutDir.check(args.out, force=args.force) if args.out else None
     seed = root_seed(args)
-    with Runner(arms, workers=args.workers, scheduler=args.scheduler,
-                connect_timeout_s=timeout(args)) as runner:
+    with Runner(
+        arms, workers=args.workers, scheduler=args.scheduler, connect_timeout_s=timeout(args)
+    ) as runner:
         announce(args, seed)
-        values = run_arms(arms, args.n, seed, runner, SENSITIVITY_METRICS,
-                          label="sensitivity", quiet=args.quiet).values
+        values = run_arms(
+            arms, args.n, seed, runner, SENSITIVITY_METRICS, label="sensitivity", quiet=args.quiet
+        ).values
     for key, alias in same.items():
         values[key] = values[alias]
-    result = sensitivity_result(header(base, str(path), list(args.set), args.n, seed), swept,
-                                args.delta, values, SENSITIVITY_METRICS)
+    result = sensitivity_result(
+        header(base, str(path), list(args.set), args.n, seed),
+        swept,
+        args.delta,
+        values,
+        SENSITIVITY_METRICS,
+    )
     console().print(sensitivity_table(result, args.top or None))
     if out is not None:
         out.create()
@@ -417,9 +440,11 @@ def _plot_log(log_path: Path, out: str | None) -> int:
     summary = (log.footer or {}).get("summary") or {}
     subtitle = ""
     if summary:
-        subtitle = (f"seed {h.seed}: {str(summary.get('outcome', '')).replace('_', ' ')} on "
-                    f"{summary.get('end_date')}; closest approach "
-                    f"{summary.get('closest_approach_km')} km")
+        subtitle = (
+            f"seed {h.seed}: {str(summary.get('outcome', '')).replace('_', ' ')} on "
+            f"{summary.get('end_date')}; closest approach "
+            f"{summary.get('closest_approach_km')} km"
+        )
     elif log.days:
         subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
     campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
@@ -450,36 +475,74 @@ def register(sub: Any) -> None:
     """Add batch, compare, whatif, sensitivity and plot to ``wargame``'s subparsers."""
 
     def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES[name],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(func=func)
         return p
 
     def scenario_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("scenario", nargs="?",
-                       help=f"scenario file or bundled scenario name (default: "
-                            f"{DEFAULT_SCENARIO})")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a scenario value for every run (repeatable)")
+        p.add_argument(
+            "scenario",
+            nargs="?",
+            help=f"scenario file or bundled scenario name (default: {DEFAULT_SCENARIO})",
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a scenario value for every run (repeatable)",
+        )
 
     def run_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-n", "--runs", dest="n", type=runs_arg, required=True, metavar="N",
-                       help="campaigns to play (per arm)")
-        p.add_argument("--seed", type=seed_arg,
-                       help="root seed; run i plays child i of SeedSequence(SEED) "
-                            "(default: a fresh one, printed)")
-        p.add_argument("--workers", type=workers_arg, default=default_workers(), metavar="K",
-                       help="local worker processes (default: the CPUs available)")
-        p.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                       help="run on a Dask distributed cluster instead (extra 'distributed')")
-        p.add_argument("--connect-timeout", type=float, default=5.0, metavar="SECONDS",
-                       help="give up on an unreachable --scheduler after this long (default 5)")
+        p.add_argument(
+            "-n",
+            "--runs",
+            dest="n",
+            type=runs_arg,
+            required=True,
+            metavar="N",
+            help="campaigns to play (per arm)",
+        )
+        p.add_argument(
+            "--seed",
+            type=seed_arg,
+            help="root seed; run i plays child i of SeedSequence(SEED) "
+            "(default: a fresh one, printed)",
+        )
+        p.add_argument(
+            "--workers",
+            type=workers_arg,
+            default=default_workers(),
+            metavar="K",
+            help="local worker processes (default: the CPUs available)",
+        )
+        p.add_argument(
+            "--scheduler",
+            metavar="tcp://HOST:8786",
+            help="run on a Dask distributed cluster instead (extra 'distributed')",
+        )
+        p.add_argument(
+            "--connect-timeout",
+            type=float,
+            default=5.0,
+            metavar="SECONDS",
+            help="give up on an unreachable --scheduler after this long (default 5)",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress display")
 
     def out_args(p: argparse.ArgumentParser, required: bool) -> None:
         p.add_argument("--out", required=required, metavar="DIR", help="output directory")
-        p.add_argument("--force", action="store_true",
-                       help="write into an output directory that already holds files")
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help="write into an output directory that already holds files",
+        )
 
     p = add("batch", cmd_batch, "play a scenario many times on derived seeds and summarise")
     scenario_args(p)
@@ -488,32 +551,49 @@ def register(sub: Any) -> None:
 
     p = add("compare", cmd_compare, "set the historical record beside a batch's distribution")
     p.add_argument("dir", help="batch output directory (or its runs.csv)")
-    p.add_argument("--record", metavar="PATH",
-                   help="historical record TOML (default: the bundled one)")
+    p.add_argument(
+        "--record", metavar="PATH", help="historical record TOML (default: the bundled one)"
+    )
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
 
     p = add("whatif", cmd_whatif, "run the baseline and what-if variants on paired seeds")
     scenario_args(p)
     run_args(p)
     p.add_argument("--variants", metavar="A,B", help="variants to run (default: all)")
-    p.add_argument("--variants-file", metavar="PATH",
-                   help="variants TOML (default: scenarios/variants.toml)")
+    p.add_argument(
+        "--variants-file", metavar="PATH", help="variants TOML (default: scenarios/variants.toml)"
+    )
     out_args(p, required=False)
 
-    p = add("sensitivity", cmd_sensitivity,
-            "rank parameters by their effect, one at a time at minus and plus X per cent")
+    p = add(
+        "sensitivity",
+        cmd_sensitivity,
+        "rank parameters by their effect, one at a time at minus and plus X per cent",
+    )
     scenario_args(p)
     run_args(p)
-    p.add_argument("--params", metavar="KEY,KEY",
-                   help="parameters to sweep, e.g. params.combat.attacker_base_rate "
-                        "(default: every scalar float parameter)")
-    p.add_argument("--delta", type=float, default=0.2, metavar="X",
-                   help="relative change, 0 < X < 1 (default 0.2: ±20 %%)")
-    p.add_argument("--top", type=int, default=20, metavar="K",
-                   help="rows to print (default 20; 0: all)")
+    p.add_argument(
+        "--params",
+        metavar="KEY,KEY",
+        help="parameters to sweep, e.g. params.combat.attacker_base_rate "
+        "(default: every scalar float parameter)",
+    )
+    p.add_argument(
+        "--delta",
+        type=float,
+        default=0.2,
+        metavar="X",
+        help="relative change, 0 < X < 1 (default 0.2: ±20 %%)",
+    )
+    p.add_argument(
+        "--top", type=int, default=20, metavar="K", help="rows to print (default 20; 0: all)"
+    )
     out_args(p, required=False)
 
     p = add("plot", cmd_plot, "draw the campaign map from a turn log, or a batch's charts")
     p.add_argument("target", help="turn log (JSON Lines) or batch/what-if directory")
-    p.add_argument("--out", metavar="PATH",
-                   help="map.png for a log; a directory for a batch (default: the same one)")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="map.png for a log; a directory for a batch (default: the same one)",
+    )

@@ -34,7 +34,7 @@ class Metric:
     label: str
     column: str
     equals: str | None = None
-    share: bool = False          # a 0/1 metric: shown as a percentage, changes in points
+    share: bool = False  # a 0/1 metric: shown as a percentage, changes in points
 
     def value(self, cells: Sequence[str], index: dict[str, int]) -> float:
         cell = cells[index[self.column]]
@@ -44,13 +44,18 @@ class Metric:
 
 
 WHATIF_METRICS: tuple[Metric, ...] = (
-    Metric("p_zhijiang_captured", "P(Zhijiang airfield captured)", "zhijiang_captured",
-           TRUE, share=True),
-    Metric("p_japanese_repulsed", "P(Japanese repulsed)", "outcome", "japanese_repulsed",
-           share=True),
+    Metric(
+        "p_zhijiang_captured",
+        "P(Zhijiang airfield captured)",
+        "zhijiang_captured",
+        TRUE,
+        share=True,
+    ),
+    Metric(
+        "p_japanese_repulsed", "P(Japanese repulsed)", "outcome", "japanese_repulsed", share=True
+    ),
     Metric("closest_approach_km", "closest approach, road km", "closest_approach_km"),
-    Metric("offensive_culminated_day", "day the offensive culminated",
-           "offensive_culminated_day"),
+    Metric("offensive_culminated_day", "day the offensive culminated", "offensive_culminated_day"),
     Metric("counteroffensive_day", "day the counteroffensive began", "counteroffensive_day"),
     Metric("japanese_casualties", "Japanese casualties", "casualties.japanese.total"),
     Metric("japanese_killed", "Japanese killed", "casualties.japanese.killed"),
@@ -60,7 +65,9 @@ WHATIF_METRICS: tuple[Metric, ...] = (
 """What a what-if reports, in this order."""
 
 SENSITIVITY_METRICS: tuple[Metric, ...] = (
-    WHATIF_METRICS[0], WHATIF_METRICS[2], WHATIF_METRICS[5],
+    WHATIF_METRICS[0],
+    WHATIF_METRICS[2],
+    WHATIF_METRICS[5],
 )
 """What a sensitivity sweep ranks parameters by: P(captured), closest approach, Japanese
 casualties."""
@@ -142,8 +149,9 @@ def run_arms(
     return ArmRuns(values, engaged)
 
 
-def effects(base: np.ndarray, arm: np.ndarray,
-            metrics: Sequence[Metric]) -> dict[str, dict[str, Any]]:
+def effects(
+    base: np.ndarray, arm: np.ndarray, metrics: Sequence[Metric]
+) -> dict[str, dict[str, Any]]:
     """Per metric: the arm's and the baseline's means and the paired change with its 95 % CI."""
     out: dict[str, dict[str, Any]] = {}
     for j, m in enumerate(metrics):
@@ -159,17 +167,22 @@ def _mean(v: np.ndarray) -> float | None:
 
 
 def metric_info(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
-    return [{"key": m.key, "label": m.label, "column": m.column, "share": m.share}
-            for m in metrics]
+    return [{"key": m.key, "label": m.label, "column": m.column, "share": m.share} for m in metrics]
 
 
-def header(scenario: Scenario, path: str, overrides: list[str], n: int,
-           root_seed: int) -> dict[str, Any]:
+def header(
+    scenario: Scenario, path: str, overrides: list[str], n: int, root_seed: int
+) -> dict[str, Any]:
     """What every experiment file records about how it was made."""
-    return {"program": f"wargame {__version__}", "scenario": scenario.meta.name,
-            "scenario_path": path, "overrides": list(overrides), "runs": n,
-            "root_seed": root_seed,
-            "pairing": "every arm plays the seeds of 'wargame batch --seed ROOT_SEED' run by run"}
+    return {
+        "program": f"wargame {__version__}",
+        "scenario": scenario.meta.name,
+        "scenario_path": path,
+        "overrides": list(overrides),
+        "runs": n,
+        "root_seed": root_seed,
+        "pairing": "every arm plays the seeds of 'wargame batch --seed ROOT_SEED' run by run",
+    }
 
 
 # --------------------------------------------------------------------------- what-if
@@ -242,8 +255,11 @@ class SweptParam:
 
 def scalar_params(params: Params) -> dict[str, tuple[float, str]]:
     """Every scalar float parameter: dotted key -> (value, source)."""
-    return {k: (v, s) for k, v, s in iter_params(params)
-            if isinstance(v, float) and not isinstance(v, bool)}
+    return {
+        k: (v, s)
+        for k, v, s in iter_params(params)
+        if isinstance(v, float) and not isinstance(v, bool)
+    }
 
 
 def choose_params(params: Params, names: str | None, delta: float) -> list[SweptParam]:
@@ -263,8 +279,10 @@ def choose_params(params: Params, names: str | None, delta: float) -> list[Swept
             if key not in every:
                 raise UserError(f"--params {raw}: unknown parameter (see 'wargame params')")
             if key not in scalars:
-                raise UserError(f"--params {raw}: not a scalar number parameter; sensitivity "
-                                f"sweeps scalar float parameters")
+                raise UserError(
+                    f"--params {raw}: not a scalar number parameter; sensitivity "
+                    f"sweeps scalar float parameters"
+                )
             if key not in keys:
                 keys.append(key)
         if not keys:
@@ -294,9 +312,13 @@ def _bounds(params: Params, key: str) -> tuple[float, float]:
     return lo, hi
 
 
-def sensitivity_result(head: dict[str, Any], swept: Sequence[SweptParam], delta: float,
-                       values: dict[str, np.ndarray],
-                       metrics: Sequence[Metric]) -> dict[str, Any]:
+def sensitivity_result(
+    head: dict[str, Any],
+    swept: Sequence[SweptParam],
+    delta: float,
+    values: dict[str, np.ndarray],
+    metrics: Sequence[Metric],
+) -> dict[str, Any]:
     """``sensitivity.json``: per parameter the paired change at -X % and +X %, ranked.
 
     Score: the largest change it makes in any metric, in units of that metric's standard
@@ -318,17 +340,28 @@ def sensitivity_result(head: dict[str, Any], swept: Sequence[SweptParam], delta:
             for e in (minus[m.key], plus[m.key]):
                 if e["mean"] is not None and scale[j] > 0:
                     score = max(score, abs(e["mean"]) / scale[j])
-        rows.append({"key": p.key, "value": p.value, "low": p.low, "high": p.high,
-                     "source": p.source, "score": round(score, 6),
-                     "effects": {m.key: {"minus": minus[m.key], "plus": plus[m.key]}
-                                 for m in metrics}})
+        rows.append(
+            {
+                "key": p.key,
+                "value": p.value,
+                "low": p.low,
+                "high": p.high,
+                "source": p.source,
+                "score": round(score, 6),
+                "effects": {m.key: {"minus": minus[m.key], "plus": plus[m.key]} for m in metrics},
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], r["key"]))
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank
-    return {**head, "delta": delta, "metrics": metric_info(metrics),
-            "baseline": {m.key: _mean(base[:, j]) for j, m in enumerate(metrics)},
-            "scale": {m.key: round(s, 6) for m, s in zip(metrics, scale, strict=True)},
-            "params": rows}
+    return {
+        **head,
+        "delta": delta,
+        "metrics": metric_info(metrics),
+        "baseline": {m.key: _mean(base[:, j]) for j, m in enumerate(metrics)},
+        "scale": {m.key: round(s, 6) for m, s in zip(metrics, scale, strict=True)},
+        "params": rows,
+    }
 
 
 # --------------------------------------------------------------------------- formatting
@@ -404,18 +437,26 @@ def whatif_tables(result: dict[str, Any]) -> list[Any]:
             if significant(e):
                 change = f"[bold]{change}[/]"
             note = "" if e["n"] == result["runs"] else f" [dim](n={e['n']})[/]"
-            t.add_row(m["label"] + note, fmt_level(e["baseline_mean"], m["share"]),
-                      fmt_level(e["arm_mean"], m["share"]), change)
+            t.add_row(
+                m["label"] + note,
+                fmt_level(e["baseline_mean"], m["share"]),
+                fmt_level(e["arm_mean"], m["share"]),
+                change,
+            )
         tables.append(t)
     return tables
 
 
 def whatif_markdown(result: dict[str, Any]) -> str:
     """``whatif.md``: what was run and one table per variant."""
-    lines = [f"# What if: {result['scenario']}", "",
-             f"{result['runs']} runs per arm on paired seeds (root seed {result['root_seed']}); "
-             "changes are variant minus baseline, run by run, with a normal 95 % interval. "
-             "Shares change in percentage points (pp).", ""]
+    lines = [
+        f"# What if: {result['scenario']}",
+        "",
+        f"{result['runs']} runs per arm on paired seeds (root seed {result['root_seed']}); "
+        "changes are variant minus baseline, run by run, with a normal 95 % interval. "
+        "Shares change in percentage points (pp).",
+        "",
+    ]
     for v in result["variants"]:
         lines += [
             f"## {v['name']}",
@@ -435,9 +476,11 @@ def whatif_markdown(result: dict[str, Any]) -> str:
         for m in result["metrics"]:
             e = v["effects"][m["key"]]
             mark = " *" if significant(e) else ""
-            lines.append(f"| {m['label']} | {fmt_level(e['baseline_mean'], m['share'])} | "
-                         f"{fmt_level(e['arm_mean'], m['share'])} | "
-                         f"{fmt_change(e, m['share'])}{mark} |")
+            lines.append(
+                f"| {m['label']} | {fmt_level(e['baseline_mean'], m['share'])} | "
+                f"{fmt_level(e['arm_mean'], m['share'])} | "
+                f"{fmt_change(e, m['share'])}{mark} |"
+            )
         lines.append("")
     lines.append("\\* the 95 % interval of the change excludes zero.")
     lines += ["", f"{engaged_note()}."]
@@ -450,8 +493,13 @@ def sensitivity_table(result: dict[str, Any], top: int | None = None) -> Any:
     from rich.table import Table
 
     pct = f"{result['delta']:.0%}"
-    t = Table(title=escape(f"Sensitivity of {result['scenario']}: each parameter −/+{pct}, "
-                           f"{result['runs']} paired runs"), title_justify="left")
+    t = Table(
+        title=escape(
+            f"Sensitivity of {result['scenario']}: each parameter −/+{pct}, "
+            f"{result['runs']} paired runs"
+        ),
+        title_justify="left",
+    )
     t.add_column("#", justify="right")
     t.add_column("parameter", overflow="fold")
     t.add_column("value", justify="right")
@@ -463,30 +511,43 @@ def sensitivity_table(result: dict[str, Any], top: int | None = None) -> Any:
         cells = []
         for m in result["metrics"]:
             e = r["effects"][m["key"]]
-            cells.append(f"{fmt_change(e['minus'], m['share'], ci=False)} / "
-                         f"{fmt_change(e['plus'], m['share'], ci=False)}")
-        t.add_row(str(r["rank"]), r["key"].removeprefix("params."), f"{r['value']:g}", *cells,
-                  f"{r['score']:.2f}")
+            cells.append(
+                f"{fmt_change(e['minus'], m['share'], ci=False)} / "
+                f"{fmt_change(e['plus'], m['share'], ci=False)}"
+            )
+        t.add_row(
+            str(r["rank"]),
+            r["key"].removeprefix("params."),
+            f"{r['value']:g}",
+            *cells,
+            f"{r['score']:.2f}",
+        )
     return t
 
 
 def sensitivity_markdown(result: dict[str, Any]) -> str:
     """``sensitivity.md``: the ranked table with 95 % intervals."""
     pct = f"{result['delta']:.0%}"
-    lines = [f"# Sensitivity: {result['scenario']}", "",
-             f"One parameter at a time at −{pct} and +{pct} (clamped to its allowed range), "
-             f"{result['runs']} paired runs per arm (root seed {result['root_seed']}). Score: "
-             "the largest change in any metric in units of that metric's standard deviation.",
-             "", "| # | parameter | value | " + " | ".join(
-                 f"Δ {m['label']} at −{pct} | at +{pct}" for m in result["metrics"])
-             + " | score |",
-             "|---:|---|---:|" + "---:|---:|" * len(result["metrics"]) + "---:|"]
+    lines = [
+        f"# Sensitivity: {result['scenario']}",
+        "",
+        f"One parameter at a time at −{pct} and +{pct} (clamped to its allowed range), "
+        f"{result['runs']} paired runs per arm (root seed {result['root_seed']}). Score: "
+        "the largest change in any metric in units of that metric's standard deviation.",
+        "",
+        "| # | parameter | value | "
+        + " | ".join(f"Δ {m['label']} at −{pct} | at +{pct}" for m in result["metrics"])
+        + " | score |",
+        "|---:|---|---:|" + "---:|---:|" * len(result["metrics"]) + "---:|",
+    ]
     for r in result["params"]:
         cells = []
         for m in result["metrics"]:
             e = r["effects"][m["key"]]
             cells += [fmt_change(e["minus"], m["share"]), fmt_change(e["plus"], m["share"])]
-        lines.append(f"| {r['rank']} | `{r['key']}` | {r['value']:g} | " + " | ".join(cells)
-                     + f" | {r['score']:.2f} |")
+        lines.append(
+            f"| {r['rank']} | `{r['key']}` | {r['value']:g} | "
+            + " | ".join(cells)
+            + f" | {r['score']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
-

@@ -53,7 +53,7 @@ class Comparison:
     historical: str
     median: str
     interval: str
-    inside: bool | None          # None: not simulated, or no run produced a value
+    inside: bool | None  # None: not simulated, or no run produced a value
     note: str = ""
 
     @property
@@ -94,11 +94,17 @@ def load_record(path: str | Path = DEFAULT_RECORD) -> list[Figure]:
             raise UserError(f"{where}: needs a value")
         metric = rec.get("metric")
         if metric is not None and (not isinstance(metric, str) or not metric):
-            raise UserError(f"{where}: metric must be a dotted key like "
-                            f"casualties.japanese.total")
-        figures.append(Figure(id=fid, description=str(rec.get("description", fid)),
-                              value=rec["value"], unit=str(rec.get("unit", "")),
-                              metric=metric or None, source=str(rec.get("source", ""))))
+            raise UserError(f"{where}: metric must be a dotted key like casualties.japanese.total")
+        figures.append(
+            Figure(
+                id=fid,
+                description=str(rec.get("description", fid)),
+                value=rec["value"],
+                unit=str(rec.get("unit", "")),
+                metric=metric or None,
+                source=str(rec.get("source", "")),
+            )
+        )
     return figures
 
 
@@ -120,8 +126,9 @@ def _rel(p: Path) -> str:
 # --------------------------------------------------------------------------- comparing
 
 
-def compare(figures: list[Figure], table: RunTable,
-            start_date: dt.date | None = None) -> list[Comparison]:
+def compare(
+    figures: list[Figure], table: RunTable, start_date: dt.date | None = None
+) -> list[Comparison]:
     """Each figure beside the simulated distribution of its metric in ``table``."""
     if start_date is None:
         start_date = infer_start_date(table)
@@ -158,8 +165,7 @@ def _compare_one(f: Figure, table: RunTable, start: dt.date | None) -> Compariso
     defined = values[np.isfinite(values)]
     target = _as_number(f.value, kind)
     if target is None:
-        return Comparison(f, hist, "", "", None, f"cannot compare a {kind} metric with "
-                          f"{f.value!r}")
+        return Comparison(f, hist, "", "", None, f"cannot compare a {kind} metric with {f.value!r}")
     q05, med, q95 = np.quantile(defined, (TAIL, 0.5, 1 - TAIL))
     lo, hi = target
     inside = bool(hi >= q05 and lo <= q95)
@@ -284,21 +290,32 @@ def rich_table(rows: list[Comparison], title: str) -> Any:
     for c in rows:
         style = {True: "green", False: "bold red", None: "dim"}[c.inside]
         mark = c.mark if not c.note else f"{c.mark}\n[dim]{escape(c.note)}[/]"
-        t.add_row(escape(c.figure.description), escape(c.historical), escape(c.median),
-                  escape(c.interval), f"[{style}]{mark}[/]", escape(c.figure.source))
+        t.add_row(
+            escape(c.figure.description),
+            escape(c.historical),
+            escape(c.median),
+            escape(c.interval),
+            f"[{style}]{mark}[/]",
+            escape(c.figure.source),
+        )
     return t
 
 
 def markdown_table(rows: list[Comparison]) -> str:
     """The comparison as a Markdown table with the sources listed under it."""
+
     def esc(s: str) -> str:
         return s.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| figure | historical | simulated median | simulated 5–95 % | | note |",
-             "|---|---:|---:|---:|---|---|"]
+    lines = [
+        "| figure | historical | simulated median | simulated 5–95 % | | note |",
+        "|---|---:|---:|---:|---|---|",
+    ]
     for c in rows:
-        lines.append(f"| {esc(c.figure.description)} [{esc(c.figure.id)}] | {esc(c.historical)} "
-                     f"| {esc(c.median)} | {esc(c.interval)} | {c.mark} | {esc(c.note)} |")
+        lines.append(
+            f"| {esc(c.figure.description)} [{esc(c.figure.id)}] | {esc(c.historical)} "
+            f"| {esc(c.median)} | {esc(c.interval)} | {c.mark} | {esc(c.note)} |"
+        )
     sources = [c for c in rows if c.figure.source]
     if sources:
         lines.append("")
@@ -312,5 +329,7 @@ def tally(rows: list[Comparison]) -> str:
     """'k of m simulated figures inside the simulated 90 % interval'."""
     judged = [c for c in rows if c.inside is not None]
     inside = sum(1 for c in judged if c.inside)
-    return (f"{inside} of {len(judged)} compared figures lie inside the simulated 90 % interval "
-            f"({len(rows) - len(judged)} not compared)")
+    return (
+        f"{inside} of {len(judged)} compared figures lie inside the simulated 90 % interval "
+        f"({len(rows) - len(judged)} not compared)"
+    )

@@ -28,12 +28,19 @@ DPI = 100
 JAPANESE, CHINESE = "#b2182b", "#2166ac"
 SIDE_COLOUR = {"japanese": JAPANESE, "chinese": CHINESE}
 ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
-    RoadKind.HIGHWAY: {"color": "#8c510a", "linewidth": 2.2, "linestyle": "-",
-                       "label": "highway"},
-    RoadKind.CART_ROAD: {"color": "#bf812d", "linewidth": 1.3, "linestyle": "--",
-                         "label": "cart road"},
-    RoadKind.MOUNTAIN_TRACK: {"color": "#777777", "linewidth": 1.0, "linestyle": ":",
-                              "label": "mountain track"},
+    RoadKind.HIGHWAY: {"color": "#8c510a", "linewidth": 2.2, "linestyle": "-", "label": "highway"},
+    RoadKind.CART_ROAD: {
+        "color": "#bf812d",
+        "linewidth": 1.3,
+        "linestyle": "--",
+        "label": "cart road",
+    },
+    RoadKind.MOUNTAIN_TRACK: {
+        "color": "#777777",
+        "linewidth": 1.0,
+        "linestyle": ":",
+        "label": "mountain track",
+    },
 }
 PLOT_EXTRA = "plot: needs the optional extra 'plot' (pip install 'wargame[plot]')"
 
@@ -85,8 +92,12 @@ def _held_writes(out: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- campaign map
 
 
-def _position(scenario_xy: dict[str, tuple[float, float]], pos: str,
-              progress: dict[str, float] | None = None, unit: str = "") -> tuple[float, float]:
+def _position(
+    scenario_xy: dict[str, tuple[float, float]],
+    pos: str,
+    progress: dict[str, float] | None = None,
+    unit: str = "",
+) -> tuple[float, float]:
     """(lon, lat) of a unit's logged position: a place, or a point along 'a>b'."""
     if ">" not in pos:
         return scenario_xy[pos]
@@ -96,8 +107,9 @@ def _position(scenario_xy: dict[str, tuple[float, float]], pos: str,
     return (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
 
 
-def campaign_map(scenario: Scenario, days: list[dict[str, Any]], path: Path, *,
-                 title: str, subtitle: str = "") -> Path:
+def campaign_map(
+    scenario: Scenario, days: list[dict[str, Any]], path: Path, *, title: str, subtitle: str = ""
+) -> Path:
     """The map on real longitude/latitude: roads by class, places, airfields, the objective,
     and every unit's track coloured by date (from each day's logged ``positions``)."""
     from matplotlib.colors import Normalize
@@ -113,22 +125,43 @@ def campaign_map(scenario: Scenario, days: list[dict[str, Any]], path: Path, *,
         for r in scenario.roads:
             if r.kind == kind:
                 (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
-                ax.plot([x1, x2], [y1, y2], color=style["color"], lw=style["linewidth"],
-                        ls=style["linestyle"], zorder=1)
+                ax.plot(
+                    [x1, x2],
+                    [y1, y2],
+                    color=style["color"],
+                    lw=style["linewidth"],
+                    ls=style["linestyle"],
+                    zorder=1,
+                )
     objective = scenario.objective.place
     for p in scenario.places:
         feats = set(p.features)
-        marker, size = ("^", 28) if Feature.PASS in feats else ("o", 22 if Feature.TOWN in feats
-                                                                  else 10)
+        marker, size = (
+            ("^", 28) if Feature.PASS in feats else ("o", 22 if Feature.TOWN in feats else 10)
+        )
         if Feature.AIRFIELD in feats and p.id != objective:
             marker, size = "s", 30
         ax.scatter([p.lon], [p.lat], s=size, marker=marker, color="#222222", zorder=3)
-        ax.annotate(p.name, (p.lon, p.lat), xytext=(4, 3), textcoords="offset points",
-                    fontsize=7, color="#222222", zorder=4)
+        ax.annotate(
+            p.name,
+            (p.lon, p.lat),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=7,
+            color="#222222",
+            zorder=4,
+        )
     ox, oy = xy[objective]
     ax.scatter([ox], [oy], s=260, marker="*", color="gold", edgecolors="black", zorder=6)
-    ax.annotate(f"{scenario.place(objective).name} (objective)", (ox, oy), xytext=(6, -12),
-                textcoords="offset points", fontsize=8, fontweight="bold", zorder=6)
+    ax.annotate(
+        f"{scenario.place(objective).name} (objective)",
+        (ox, oy),
+        xytext=(6, -12),
+        textcoords="offset points",
+        fontsize=8,
+        fontweight="bold",
+        zorder=6,
+    )
 
     tracks: dict[str, list[tuple[int, float, float]]] = {}
     for rec in days:
@@ -168,14 +201,26 @@ def campaign_map(scenario: Scenario, days: list[dict[str, Any]], path: Path, *,
         bar.set_ticks(ticks)
         bar.set_ticklabels([(start + dt.timedelta(days=t)).strftime("%d %b") for t in ticks])
         bar.set_label("date of the position")
-    handles = [Line2D([], [], color=s["color"], lw=s["linewidth"], ls=s["linestyle"],
-                      label=s["label"]) for s in ROAD_STYLE.values()]
-    handles += [Line2D([], [], color=JAPANESE, lw=1.2, label="Japanese unit track"),
-                Line2D([], [], color=CHINESE, lw=1.2, label="Chinese unit track"),
-                Line2D([], [], marker="*", color="gold", markeredgecolor="black", ls="",
-                       markersize=12, label="objective"),
-                Line2D([], [], marker="s", color="#222222", ls="", label="airfield"),
-                Line2D([], [], marker="^", color="#222222", ls="", label="pass")]
+    handles = [
+        Line2D([], [], color=s["color"], lw=s["linewidth"], ls=s["linestyle"], label=s["label"])
+        for s in ROAD_STYLE.values()
+    ]
+    handles += [
+        Line2D([], [], color=JAPANESE, lw=1.2, label="Japanese unit track"),
+        Line2D([], [], color=CHINESE, lw=1.2, label="Chinese unit track"),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            color="gold",
+            markeredgecolor="black",
+            ls="",
+            markersize=12,
+            label="objective",
+        ),
+        Line2D([], [], marker="s", color="#222222", ls="", label="airfield"),
+        Line2D([], [], marker="^", color="#222222", ls="", label="pass"),
+    ]
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_xlabel("longitude (° E)")
     ax.set_ylabel("latitude (° N)")
@@ -197,8 +242,12 @@ def outcome_chart(table: RunTable, path: Path, title: str) -> Path:
     fig = _figure(7, 4)
     ax = fig.add_subplot()
     ypos = np.arange(len(names))
-    err = np.array([[s - lo for s, (lo, _hi) in zip(shares, cis, strict=True)],
-                    [hi - s for s, (_lo, hi) in zip(shares, cis, strict=True)]])
+    err = np.array(
+        [
+            [s - lo for s, (lo, _hi) in zip(shares, cis, strict=True)],
+            [hi - s for s, (_lo, hi) in zip(shares, cis, strict=True)],
+        ]
+    )
     ax.barh(ypos, shares, xerr=err, color="#4d4d4d", capsize=4)
     ax.set_yticks(ypos, [o.replace("_", " ") for o in names])
     ax.set_xlim(0, 1)
@@ -209,12 +258,16 @@ def outcome_chart(table: RunTable, path: Path, title: str) -> Path:
     return save_png(fig, path)
 
 
-def histograms(table: RunTable, panels: list[tuple[str, str, str]], path: Path, title: str,
-               reference: dict[str, list[tuple[str, Any]]] | None = None) -> Path | None:
+def histograms(
+    table: RunTable,
+    panels: list[tuple[str, str, str]],
+    path: Path,
+    title: str,
+    reference: dict[str, list[tuple[str, Any]]] | None = None,
+) -> Path | None:
     """One histogram per (column, label, colour) with historical figures as vertical lines
     (ranges shaded)."""
-    present = [p for p in panels if table.has(p[0])
-               and np.isfinite(table.numbers(p[0])).any()]
+    present = [p for p in panels if table.has(p[0]) and np.isfinite(table.numbers(p[0])).any()]
     if not present:
         return None
     fig = _figure(5 * len(present), 4)
@@ -229,11 +282,17 @@ def histograms(table: RunTable, panels: list[tuple[str, str, str]], path: Path, 
         for k, (name, value) in enumerate((reference or {}).get(col, [])):
             style = ["--", "-.", ":", (0, (5, 1))][k % 4]
             if isinstance(value, list):
-                ax.axvspan(float(value[0]), float(value[1]), color="orange", alpha=0.25,
-                           label=f"history: {name}")
+                ax.axvspan(
+                    float(value[0]),
+                    float(value[1]),
+                    color="orange",
+                    alpha=0.25,
+                    label=f"history: {name}",
+                )
             else:
-                ax.axvline(float(value), color="darkorange", ls=style, lw=1.4,
-                           label=f"history: {name}")
+                ax.axvline(
+                    float(value), color="darkorange", ls=style, lw=1.4, label=f"history: {name}"
+                )
         ax.set_xlabel(label)
         ax.set_ylabel("runs")
         ax.legend(fontsize=6)
@@ -253,8 +312,12 @@ def read_daily(path: Path) -> dict[str, list[tuple[dt.date, float, float, float]
     with csv_errors(path), open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             try:
-                point = (dt.date.fromisoformat(row["date"]), float(row["q05"]),
-                         float(row["median"]), float(row["q95"]))
+                point = (
+                    dt.date.fromisoformat(row["date"]),
+                    float(row["q05"]),
+                    float(row["median"]),
+                    float(row["q95"]),
+                )
                 series = row["series"]
             except (KeyError, ValueError, TypeError):
                 continue
@@ -262,8 +325,9 @@ def read_daily(path: Path) -> dict[str, list[tuple[dt.date, float, float, float]
     return out
 
 
-def strength_chart(daily: dict[str, list[tuple[dt.date, float, float, float]]], path: Path,
-                   title: str) -> Path | None:
+def strength_chart(
+    daily: dict[str, list[tuple[dt.date, float, float, float]]], path: Path, title: str
+) -> Path | None:
     """Men present and cumulative casualties per side over time: median and 5–95 % band."""
     if not daily:
         return None
@@ -271,17 +335,19 @@ def strength_chart(daily: dict[str, list[tuple[dt.date, float, float, float]]], 
 
     fig = _figure(11, 4.2)
     axes = fig.subplots(1, 2)
-    for ax, what, label in ((axes[0], "men", "men present"),
-                            (axes[1], "casualties", "cumulative casualties")):
+    for ax, what, label in (
+        (axes[0], "men", "men present"),
+        (axes[1], "casualties", "cumulative casualties"),
+    ):
         for side, colour in SIDE_COLOUR.items():
             pts = daily.get(f"{what}.{side}")
             if not pts:
                 continue
             d = [p[0] for p in pts]
-            ax.fill_between(d, [p[1] for p in pts], [p[3] for p in pts], color=colour,
-                            alpha=0.2, lw=0)
-            ax.plot(d, [p[2] for p in pts], color=colour, lw=1.6,
-                    label=f"{side} (median, 5–95 %)")
+            ax.fill_between(
+                d, [p[1] for p in pts], [p[3] for p in pts], color=colour, alpha=0.2, lw=0
+            )
+            ax.plot(d, [p[2] for p in pts], color=colour, lw=1.6, label=f"{side} (median, 5–95 %)")
         ax.set_ylabel(label)
         ax.xaxis.set_major_locator(DayLocator(bymonthday=(1, 15)))
         ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
@@ -291,8 +357,12 @@ def strength_chart(daily: dict[str, list[tuple[dt.date, float, float, float]]], 
     return save_png(fig, path)
 
 
-WHATIF_PANELS = ("p_zhijiang_captured", "closest_approach_km", "japanese_casualties",
-                 "chinese_casualties")
+WHATIF_PANELS = (
+    "p_zhijiang_captured",
+    "closest_approach_km",
+    "japanese_casualties",
+    "chinese_casualties",
+)
 
 
 def _variant_label(v: dict[str, Any]) -> str:
@@ -324,8 +394,9 @@ def whatif_chart(result: dict[str, Any], path: Path) -> Path:
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
     axes[0].set_yticks(ypos, [_variant_label(v) for v in variants])
     axes[0].invert_yaxis()
-    fig.suptitle(f"What if: change from the baseline, {result['runs']} paired runs "
-                 f"(95 % CI)", fontsize=10)
+    fig.suptitle(
+        f"What if: change from the baseline, {result['runs']} paired runs (95 % CI)", fontsize=10
+    )
     return save_png(fig, path)
 
 
@@ -349,8 +420,11 @@ def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
     axes[0].set_yticks(ypos, [r["key"].removeprefix("params.") for r in rows], fontsize=7)
     axes[0].invert_yaxis()
     axes[-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Sensitivity of {result['scenario']}: one parameter at a time ±{pct}, "
-                 f"{result['runs']} paired runs", fontsize=10)
+    fig.suptitle(
+        f"Sensitivity of {result['scenario']}: one parameter at a time ±{pct}, "
+        f"{result['runs']} paired runs",
+        fontsize=10,
+    )
     return save_png(fig, path)
 
 
@@ -384,28 +458,53 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
         if table.n:
             reference: dict[str, list[tuple[str, Any]]] = {}
             for f in record or []:
-                if f.metric and isinstance(f.value, int | float | list) and not isinstance(
-                        f.value, bool) and not (isinstance(f.value, list) and not all(
-                            isinstance(x, int | float) for x in f.value)):
+                if (
+                    f.metric
+                    and isinstance(f.value, int | float | list)
+                    and not isinstance(f.value, bool)
+                    and not (
+                        isinstance(f.value, list)
+                        and not all(isinstance(x, int | float) for x in f.value)
+                    )
+                ):
                     reference.setdefault(f.metric, []).append((f.id, f.value))
             if table.has("outcome"):
                 written.append(outcome_chart(table, out / "outcomes.png", title))
-            for p in (histograms(table, [
-                    ("casualties.japanese.total", "Japanese casualties", JAPANESE),
-                    ("casualties.chinese.total", "Chinese casualties", CHINESE)],
-                    out / "casualties.png", f"Casualties per campaign: {title}", reference),
-                    histograms(table, [("closest_approach_km",
-                                        "closest approach to the objective, road km", "#555555")],
-                               out / "closest_approach.png", title, reference)):
+            for p in (
+                histograms(
+                    table,
+                    [
+                        ("casualties.japanese.total", "Japanese casualties", JAPANESE),
+                        ("casualties.chinese.total", "Chinese casualties", CHINESE),
+                    ],
+                    out / "casualties.png",
+                    f"Casualties per campaign: {title}",
+                    reference,
+                ),
+                histograms(
+                    table,
+                    [
+                        (
+                            "closest_approach_km",
+                            "closest approach to the objective, road km",
+                            "#555555",
+                        )
+                    ],
+                    out / "closest_approach.png",
+                    title,
+                    reference,
+                ),
+            ):
                 if p is not None:
                     written.append(p)
     if (src / "daily.csv").is_file():
         p = strength_chart(read_daily(src / "daily.csv"), out / "strength.png", title)
         if p is not None:
             written.append(p)
-    for name, what, draw, png in (("whatif.json", "a what-if", whatif_chart, "whatif.png"),
-                                  ("sensitivity.json", "a sensitivity", tornado_chart,
-                                   "tornado.png")):
+    for name, what, draw, png in (
+        ("whatif.json", "a what-if", whatif_chart, "whatif.png"),
+        ("sensitivity.json", "a sensitivity", tornado_chart, "tornado.png"),
+    ):
         if (src / name).is_file():
             written.append(_chart(src / name, what, draw, _read_json(src / name), out / png))
     return written

@@ -64,13 +64,27 @@ def describe(values: np.ndarray) -> dict[str, float | int | None]:
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:
-        return {"n": 0, "mean": None, "sd": None, "median": None, "q05": None, "q95": None,
-                "min": None, "max": None}
+        return {
+            "n": 0,
+            "mean": None,
+            "sd": None,
+            "median": None,
+            "q05": None,
+            "q95": None,
+            "min": None,
+            "max": None,
+        }
     q05, med, q95 = np.quantile(v, QUANTILES)
-    return {"n": int(v.size), "mean": _r(v.mean()),
-            "sd": _r(v.std(ddof=1)) if v.size > 1 else 0.0,
-            "median": _r(med), "q05": _r(q05), "q95": _r(q95),
-            "min": _r(v.min()), "max": _r(v.max())}
+    return {
+        "n": int(v.size),
+        "mean": _r(v.mean()),
+        "sd": _r(v.std(ddof=1)) if v.size > 1 else 0.0,
+        "median": _r(med),
+        "q05": _r(q05),
+        "q95": _r(q95),
+        "min": _r(v.min()),
+        "max": _r(v.max()),
+    }
 
 
 def paired(diff: np.ndarray, z: float = Z95) -> dict[str, float | int | None]:
@@ -85,8 +99,13 @@ def paired(diff: np.ndarray, z: float = Z95) -> dict[str, float | int | None]:
     mean = float(d.mean())
     sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
     half = z * sd / math.sqrt(d.size)
-    return {"n": int(d.size), "mean": _r(mean), "lo": _r(mean - half), "hi": _r(mean + half),
-            "sd": _r(sd)}
+    return {
+        "n": int(d.size),
+        "mean": _r(mean),
+        "lo": _r(mean - half),
+        "hi": _r(mean + half),
+        "sd": _r(sd),
+    }
 
 
 def _r(x: float, digits: int = 6) -> float:
@@ -198,8 +217,9 @@ def read_runs(path: str | Path) -> RunTable:
                 if not row:
                     continue
                 if len(row) != len(header):
-                    raise UserError(f"{p}: line {lineno}: {len(row)} cells, the header has "
-                                    f"{len(header)}")
+                    raise UserError(
+                        f"{p}: line {lineno}: {len(row)} cells, the header has {len(header)}"
+                    )
                 for h, c in zip(header, row, strict=True):
                     cols[h].append(c.strip())
     return RunTable(str(p), cols)
@@ -257,8 +277,10 @@ def summarise(table: RunTable, *, outcomes: Sequence[str] = ()) -> dict[str, Any
             events[name] = proportion(k, m)
         elif kind == "date":
             d = describe(table.numbers(name))
-            dates[name] = {"n": d["n"], **{key: ordinal_to_iso(d[key])
-                                           for key in ("median", "q05", "q95", "min", "max")}}
+            dates[name] = {
+                "n": d["n"],
+                **{key: ordinal_to_iso(d[key]) for key in ("median", "q05", "q95", "min", "max")},
+            }
     result: dict[str, Any] = {"runs": n}
     if table.has("outcome"):
         seen = table.texts("outcome")
@@ -273,8 +295,12 @@ def summarise(table: RunTable, *, outcomes: Sequence[str] = ()) -> dict[str, Any
 def proportion(k: int, n: int) -> dict[str, Any]:
     """``{"count", "n", "p", "ci95": [lo, hi]}`` with a Wilson interval."""
     lo, hi = wilson(k, n)
-    return {"count": k, "n": n, "p": _r(k / n) if n else None,
-            "ci95": [_r(lo), _r(hi)] if n else [None, None]}
+    return {
+        "count": k,
+        "n": n,
+        "p": _r(k / n) if n else None,
+        "ci95": [_r(lo), _r(hi)] if n else [None, None],
+    }
 
 
 def ordinal_to_iso(x: float | int | None) -> str | None:

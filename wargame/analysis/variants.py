@@ -51,11 +51,15 @@ def load_variants(path: str | Path = VARIANTS_FILE) -> VariantSet:
         if not isinstance(rec, dict):
             raise UserError(f"{where}: not a table")
         sets = rec.get("set")
-        if not isinstance(sets, list) or not sets or not all(
-                isinstance(s, str) and "=" in s for s in sets):
+        if (
+            not isinstance(sets, list)
+            or not sets
+            or not all(isinstance(s, str) and "=" in s for s in sets)
+        ):
             raise UserError(f"{where}.set: needs a list of 'key.path=value' overrides")
-        variants[name] = Variant(name, str(rec.get("description", "")),
-                                 str(rec.get("source", "")), tuple(sets))
+        variants[name] = Variant(
+            name, str(rec.get("description", "")), str(rec.get("source", "")), tuple(sets)
+        )
     meta = data.get("meta")
     if not isinstance(meta, dict):
         meta = {}
@@ -81,19 +85,24 @@ def select(vset: VariantSet, names: str | None) -> list[Variant]:
     return [vset.variants[n] for n in wanted]
 
 
-def apply_variant(path: Path, base_overrides: list[str], variant: Variant,
-                  vset: VariantSet) -> Scenario:
+def apply_variant(
+    path: Path, base_overrides: list[str], variant: Variant, vset: VariantSet
+) -> Scenario:
     """The scenario with the base overrides and then the variant's; a clear UserError if the
     variant does not fit the scenario (a unit, air group or key it lacks)."""
     try:
         scenario, _ = load_with_digest(path, [*base_overrides, *variant.overrides])
     except ScenarioError as exc:
-        hint = (f" (the variants in {vset.path.name} are written for {vset.scenario}; "
-                f"choose others with --variants or give --variants-file)"
-                if vset.scenario and Path(path).stem != vset.scenario else "")
+        hint = (
+            f" (the variants in {vset.path.name} are written for {vset.scenario}; "
+            f"choose others with --variants or give --variants-file)"
+            if vset.scenario and Path(path).stem != vset.scenario
+            else ""
+        )
         first = exc.problems[0] if exc.problems else str(exc)
-        raise UserError(f"variant {variant.name!r} does not fit {path}: "
-                        f"{first.removeprefix(f'{path}: ')}{hint}") from None
+        raise UserError(
+            f"variant {variant.name!r} does not fit {path}: {first.removeprefix(f'{path}: ')}{hint}"
+        ) from None
     return scenario
 
 

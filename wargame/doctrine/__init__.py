@@ -21,11 +21,14 @@ class Order:
     unit_id: str
     mission: Mission
     target: str | None = None
-    days: int = 0           # for CONSOLIDATE: days to halt and regroup (0: just today)
+    days: int = 0  # for CONSOLIDATE: days to halt and regroup (0: just today)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"unit": self.unit_id, "mission": str(self.mission),
-                             "target": self.target}
+        d: dict[str, Any] = {
+            "unit": self.unit_id,
+            "mission": str(self.mission),
+            "target": self.target,
+        }
         if self.days:
             d["days"] = self.days
         return d
@@ -38,8 +41,9 @@ class Order:
         try:
             mission = Mission(str(d.get("mission")))
         except ValueError:
-            raise ValueError(f"order for {d['unit']}: unknown mission "
-                             f"{d.get('mission')!r}") from None
+            raise ValueError(
+                f"order for {d['unit']}: unknown mission {d.get('mission')!r}"
+            ) from None
         target, days = d.get("target"), d.get("days", 0)
         if target is not None and not isinstance(target, str):
             raise ValueError(f"order for {d['unit']}: target must be a place id")
@@ -57,17 +61,22 @@ class Decision:
     phase: str
     orders: list[Order] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
-    commit: list[str] = field(default_factory=list)    # reserves committed today
-    release: list[str] = field(default_factory=list)   # uncommitted formations released
-    culminated: bool = False          # the attacker's offensive ends today
-    counteroffensive: bool = False    # the defender's counteroffensive begins today
+    commit: list[str] = field(default_factory=list)  # reserves committed today
+    release: list[str] = field(default_factory=list)  # uncommitted formations released
+    culminated: bool = False  # the attacker's offensive ends today
+    counteroffensive: bool = False  # the defender's counteroffensive begins today
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as the turn log records it, every order included."""
-        return {"phase": self.phase, "orders": [o.to_dict() for o in self.orders],
-                "commit": list(self.commit), "release": list(self.release),
-                "events": list(self.events), "culminated": self.culminated,
-                "counteroffensive": self.counteroffensive}
+        return {
+            "phase": self.phase,
+            "orders": [o.to_dict() for o in self.orders],
+            "commit": list(self.commit),
+            "release": list(self.release),
+            "events": list(self.events),
+            "culminated": self.culminated,
+            "counteroffensive": self.counteroffensive,
+        }
 
     @classmethod
     def from_dict(cls, d: Any) -> Decision:
@@ -78,7 +87,12 @@ class Decision:
         for k, v in lists.items():
             if not isinstance(v, list):
                 raise ValueError(f"decision {k} must be a list")
-        return cls(d["phase"], [Order.from_dict(o) for o in lists["orders"]],
-                   [str(e) for e in lists["events"]], [str(u) for u in lists["commit"]],
-                   [str(u) for u in lists["release"]], bool(d.get("culminated", False)),
-                   bool(d.get("counteroffensive", False)))
+        return cls(
+            d["phase"],
+            [Order.from_dict(o) for o in lists["orders"]],
+            [str(e) for e in lists["events"]],
+            [str(u) for u in lists["commit"]],
+            [str(u) for u in lists["release"]],
+            bool(d.get("culminated", False)),
+            bool(d.get("counteroffensive", False)),
+        )

@@ -41,8 +41,9 @@ def enemy_spent(world: World, state: CampaignState) -> bool:
     if men == 0:
         return True
     supply = sum(u.supply_state * u.present for u in theirs) / men
-    return (ours >= p.doctrine.counteroffensive_ratio * men
-            and supply < p.doctrine.culmination_supply)
+    return (
+        ours >= p.doctrine.counteroffensive_ratio * men and supply < p.doctrine.culmination_supply
+    )
 
 
 def decide(world: World, state: CampaignState) -> Decision:
@@ -58,11 +59,13 @@ def decide(world: World, state: CampaignState) -> Decision:
         if u.side == side and u.status == Status.UNCOMMITTED and closest <= p.reserve_release_km:
             decision.release.append(u.id)
     if decision.release:
-        decision.events.append(f"Uncommitted formations released to the reserve: "
-                               f"{', '.join(decision.release)}")
+        decision.events.append(
+            f"Uncommitted formations released to the reserve: {', '.join(decision.release)}"
+        )
 
-    if phase == DEFEND and (state.phase.get(Side.JAPANESE) == "withdraw"
-                            or enemy_spent(world, state)):
+    if phase == DEFEND and (
+        state.phase.get(Side.JAPANESE) == "withdraw" or enemy_spent(world, state)
+    ):
         decision.phase = phase = COUNTEROFFENSIVE
         decision.counteroffensive = True
         decision.events.append("Chinese counteroffensive begins")
@@ -86,14 +89,16 @@ def decide(world: World, state: CampaignState) -> Decision:
     return decision
 
 
-def _counteroffensive(world: World, state: CampaignState, ours: list[UnitState],
-                      decision: Decision) -> list[Order]:
+def _counteroffensive(
+    world: World, state: CampaignState, ours: list[UnitState], decision: Decision
+) -> list[Order]:
     """Attack, envelop and pursue up to the original front."""
     start_ours = {p for p, s in world.start_control.items() if s == Side.CHINESE}
     enemy_places = {u.location for u in state.units_of(Side.JAPANESE) if u.location}
     # what to retake: enemy-held or enemy-controlled places that were ours at the start
-    targets = sorted(p for p in start_ours
-                     if p in enemy_places or state.control.get(p) == Side.JAPANESE)
+    targets = sorted(
+        p for p in start_ours if p in enemy_places or state.control.get(p) == Side.JAPANESE
+    )
     enemy_depots = world.side_config(Side.JAPANESE).depots
     orders: list[Order] = []
     assigned: dict[str, int] = {}

@@ -23,8 +23,9 @@ ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
 def culminated(world: World, state: CampaignState) -> str | None:
     """Why the offensive has culminated, or None while it can go on."""
     p = world.params.doctrine
-    units = [u for u in state.units.values()
-             if u.side == Side.JAPANESE and u.status != Status.PENDING]
+    units = [
+        u for u in state.units.values() if u.side == Side.JAPANESE and u.status != Status.PENDING
+    ]
     initial = sum(u.initial_men + u.returned for u in units)
     if initial > 0:
         lost = sum(u.losses for u in units) / initial
@@ -86,14 +87,16 @@ def decide(world: World, state: CampaignState) -> Decision:
                 origin = u.location or u.road_from or u.road_to
                 assert origin is not None, u.id
                 decision.orders.append(
-                    Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line)))
+                    Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line))
+                )
         elif phase == HOLD or world.column_path(u) is None:
             decision.orders.append(Order(u.id, Mission.HOLD, u.location))
         elif u.hold_days > 0:
             decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location))
         elif u.present > 0 and u.last_battle_loss / max(1, u.present) > p.attack_loss_limit:
-            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location,
-                                         days=p.consolidate_days))
+            decision.orders.append(
+                Order(u.id, Mission.CONSOLIDATE, u.location, days=p.consolidate_days)
+            )
         elif waiting_for_main_body(world, state, u):
             decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.road_to))
         else:
