@@ -180,8 +180,11 @@ def test_resume_continues_a_saved_game_to_the_same_bytes(
     assert code == 0 and "--resume" in err
     assert json.loads(saved.read_text().splitlines()[-1])["reason"] == "saved"
     assert main(["verify", str(saved)]) == 0  # the saved days verify
-    assert play(["--resume", str(saved), "--quiet"], later + ENDS, monkeypatch, capsys)[0] == 0
+    code, out, _ = play(["--resume", str(saved), "--quiet"], later + ENDS, monkeypatch, capsys)
+    assert code == 0
     assert saved.read_bytes() == straight.read_bytes()
+    assert "D+0 (1945-04-06) chinese: 1 order differed" in out  # a day played before
+    assert "orders differed from the staff's: 1\n" in out  # the later order is the staff's
 
 
 def test_play_by_email_stops_at_the_other_sides_turn(

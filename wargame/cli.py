@@ -789,7 +789,8 @@ def cmd_play(args: argparse.Namespace) -> int:
     for side, fo in orders.items():  # a person's staff proposes the file's orders
         cmd = campaign.commanders[side]
         if side in here:
-            inner = cmd.fallback if isinstance(cmd, Logged) else cmd
+            inner = cmd.inner if isinstance(cmd, play.Recounted) else cmd
+            inner = inner.fallback if isinstance(inner, Logged) else inner
             inner.staff = fo  # type: ignore[attr-defined]
     assert header is not None
     writer = LogWriter(log_path, header) if log_path else None

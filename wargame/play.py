@@ -509,8 +509,29 @@ def commanders_for(
             now = orders[side]
         else:
             now = Staff(side)
-        out[side] = Logged(side, played[side], now) if played.get(side) else now
+        if played.get(side):
+            now = Logged(side, played[side], now)
+            if side in session.people:
+                now = Recounted(side, now, Staff(side), session)
+        out[side] = now
     return out
+
+
+@dataclass
+class Recounted:
+    """A person's side of a resumed game: on the days already played, the end report still
+    counts where the person's recorded orders differed from the staff's."""
+
+    side: Side
+    inner: Commander
+    staff: Commander
+    session: Session
+
+    def decide(self, view: SideView) -> Decision:
+        decision = self.inner.decide(view)
+        if isinstance(self.inner, Logged) and view.day < len(self.inner.decisions):
+            self.session.decided(self.side, view.day, decision, self.staff.decide(view))
+        return decision
 
 
 def resume_record(log: Any) -> tuple[set[Side], Side | None, dict[str, Decision]]:
