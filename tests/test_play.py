@@ -30,6 +30,21 @@ def play(
     return code, out, err
 
 
+def with_file(orders: Path, log: Path) -> list[str]:
+    """Play the Japanese with the Chinese orders of an order file, seed 4, quietly."""
+    return [
+        "--side",
+        "japanese",
+        "--orders",
+        str(orders),
+        "--seed",
+        "4",
+        "--log",
+        str(log),
+        "--quiet",
+    ]
+
+
 def days_of(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()[1:-1]]
 
@@ -229,25 +244,7 @@ def test_an_order_file_is_obeyed_and_the_days_it_leaves_out_go_to_the_staff(
         'mission = "withdraw", target = "wugang" }]\n'
     )
     log = tmp_path / "p.jsonl"
-    assert (
-        play(
-            [
-                "--side",
-                "japanese",
-                "--orders",
-                str(orders),
-                "--seed",
-                "4",
-                "--log",
-                str(log),
-                "--quiet",
-            ],
-            ENDS,
-            monkeypatch,
-            capsys,
-        )[0]
-        == 0
-    )
+    assert play(with_file(orders, log), ENDS, monkeypatch, capsys)[0] == 0
     days, staff = days_of(log), days_of(run_log)
     assert days[0]["positions"]["cn_74c_57div"] == "dongkou>wugang"
     assert {"unit": "cn_74c_57div", "mission": "withdraw", "target": "wugang"} in days[0][
@@ -285,22 +282,7 @@ def test_an_illegal_order_in_a_file_exits_2_and_leaves_no_log(
     orders = tmp_path / "orders.toml"
     orders.write_text(f"[[day]]\ndate = 1945-04-06\norders = [{line}]\n")
     log = tmp_path / "p.jsonl"
-    code, _, err = play(
-        [
-            "--side",
-            "japanese",
-            "--orders",
-            str(orders),
-            "--seed",
-            "4",
-            "--log",
-            str(log),
-            "--quiet",
-        ],
-        ENDS,
-        monkeypatch,
-        capsys,
-    )
+    code, _, err = play(with_file(orders, log), ENDS, monkeypatch, capsys)
     assert code == 2
     assert len(err.splitlines()) == 1 and str(orders) in err and says in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.toml"]

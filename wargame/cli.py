@@ -47,7 +47,6 @@ from wargame.turnlog import (
     first_difference,
     footer_record,
     iter_lines,
-    line_of,
     read_log,
 )
 
@@ -55,11 +54,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from wargame.commanders import Commander
-    from wargame.doctrine import Order
     from wargame.engine import Campaign
     from wargame.report import ColumnReach
     from wargame.scenario import Scenario, Side
-    from wargame.world import World
 
 PROGRAM = f"wargame {__version__}"
 LIVE_DELAY_S = 0.08
@@ -474,7 +471,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     records: list[dict[str, Any]] = []
     campaign.callbacks.append(lambda c, r: records.append(r))
     if plan.parent is not None and plan.branch is not None:
-        campaign.callbacks.append(_parent_check(plan.parent, plan.branch[0]))
+        campaign.callbacks.append(_replay_check(plan.parent, plan.branch[0], "branch from"))
     writer = None
     if args.log:
         writer = LogWriter(
@@ -589,17 +586,20 @@ def _play(
     return None
 
 
-def _parent_check(parent: TurnLog, bday: int) -> Callable[[Campaign, dict[str, Any]], None]:
-    """A day callback: before the branch point a branch must repeat its parent exactly."""
+def _replay_check(
+    log: TurnLog, until: int, action: str
+) -> Callable[[Campaign, dict[str, Any]], None]:
+    """A day callback: before day ``until`` a branch or a resumed game must repeat the
+    log's days exactly (``action`` names what fails otherwise: "branch from", "resume")."""
 
     def check(c: Campaign, record: dict[str, Any]) -> None:
         d = record["day"]
-        if d < bday and record["hash"] != parent.days[d]["hash"]:
+        if d < until and record["hash"] != log.days[d]["hash"]:
             what = first_difference(
-                parent.days[d], {"type": "day", **record}, labels=("log ", "re-run ")
+                log.days[d], {"type": "day", **record}, labels=("log ", "re-run ")
             )
             raise VerificationError(
-                f"{parent.path}: day {d} does not replay as logged ({what}); cannot branch from it"
+                f"{log.path}: day {d} does not replay as logged ({what}); cannot {action} it"
             )
 
     return check
@@ -783,7 +783,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             err.print(f"seed: {seed}")
     orders: dict[Side, Any] = {}
     for file in args.orders or []:
-        side, by_day = _order_file(Path(file), campaign.world)
+        side, by_day = play.load_orders(Path(file), campaign.world)
         orders[side] = play.FileOrders(side, Path(file), by_day, Staff(side))
     campaign.commanders.update(play.commanders_for(session, campaign.world, orders, played))
     for side, fo in orders.items():  # a person's staff proposes the file's orders
@@ -797,7 +797,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     records: list[dict[str, Any]] = []
     campaign.callbacks.append(lambda c, r: records.append(r))
     if resumed is not None:
-        campaign.callbacks.append(_resume_check(resumed))
+        campaign.callbacks.append(_replay_check(resumed, len(resumed.days), "resume"))
     if writer is not None:
         campaign.callbacks.append(lambda c, r: writer.day(r))
     campaign.callbacks.append(lambda c, r: session.day_done(r))
@@ -818,15 +818,10 @@ def cmd_play(args: argparse.Namespace) -> int:
             return
         if stop is None:
             to_move = next(iter(sorted(here)))
-            lines = [
-                line_of(header.to_dict()),
-                *(line_of(d) for d in writer.days),
-                line_of(
-                    footer_record(
-                        writer.days, None, complete=False, reason="saved", play=play_record(to_move)
-                    )
-                ),
-            ]
+            footer = footer_record(
+                writer.days, None, complete=False, reason="saved", play=play_record(to_move)
+            )
+            lines = iter_lines(header, writer.days, footer)
             atomic_write_text(Path(writer.path), "\n".join(lines) + "\n")
             err.print(f"saved: {writer.path} ({len(writer.days)} days)", markup=False)
             return
@@ -891,46 +886,6 @@ def _sides_arg(text: str) -> set[Side]:
     from wargame.play import sides_arg
 
     return sides_arg(text)
-
-
-def _order_file(path: Path, world: World) -> tuple[Side, dict[int, list[Order]]]:
-    """An order file's side (that of its units) and its orders by day."""
-    from wargame import play
-    from wargame.scenario import Side
-
-    units = {u.id: u for u in world.oob.manoeuvre_units()}
-    sides = set()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for d in data.get("day", []):
-            for o in d.get("orders", []):
-                unit = o.get("unit") if isinstance(o, dict) else None
-                if isinstance(unit, str) and unit in units:
-                    sides.add(units[unit].side)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        pass  # load_orders names the problem
-    side = next(iter(sides)) if len(sides) == 1 else Side.CHINESE
-    if len(sides) > 1:
-        raise UserError(
-            f"{path}: an order file gives the orders of one side; it names units of both"
-        )
-    return side, play.load_orders(path, world, side)
-
-
-def _resume_check(log: TurnLog) -> Callable[[Campaign, dict[str, Any]], None]:
-    """A day callback: a resumed game must replay its saved days exactly."""
-
-    def check(c: Campaign, record: dict[str, Any]) -> None:
-        d = record["day"]
-        if d < len(log.days) and record["hash"] != log.days[d]["hash"]:
-            what = first_difference(
-                log.days[d], {"type": "day", **record}, labels=("log ", "re-run ")
-            )
-            raise VerificationError(
-                f"{log.path}: day {d} does not replay as saved ({what}); cannot resume it"
-            )
-
-    return check
 
 
 # --------------------------------------------------------------------------- logs

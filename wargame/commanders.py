@@ -10,7 +10,7 @@ Each day the engine hands each side's :class:`Commander` a :class:`SideView` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from wargame.doctrine import Decision, Order, chinese, japanese
@@ -125,26 +125,6 @@ class Logged:
         if day < len(self.decisions) and (self.until is None or day < self.until):
             return self.decisions[day]
         return self.fallback.decide(view)
-
-
-@dataclass
-class Scripted:
-    """Orders given in advance for some days (an order file); on those days they replace the
-    staff's orders for the units they name, and the staff decides the rest."""
-
-    side: Side
-    orders_by_day: dict[int, list[Order]]
-    staff: Commander
-    changed: dict[int, int] = field(default_factory=dict)
-    """Per day, how many of the staff's orders the script replaced."""
-
-    def decide(self, view: SideView) -> Decision:
-        decision = self.staff.decide(view)
-        given = self.orders_by_day.get(view.day)
-        if given:
-            decision = with_orders(decision, given)
-            self.changed[view.day] = len(given)
-        return decision
 
 
 def with_orders(decision: Decision, orders: list[Order]) -> Decision:

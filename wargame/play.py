@@ -87,9 +87,10 @@ class _OrderFile(BaseModel):
     day: list[_DaySpec]
 
 
-def load_orders(path: Path, world: World, side: Side) -> dict[int, list[Order]]:
-    """One side's orders given in advance, by day (D+N); every problem is a one-line
-    :class:`UserError` naming the file, the day and the order (exit 2)."""
+def load_orders(path: Path, world: World) -> tuple[Side, dict[int, list[Order]]]:
+    """One side's orders given in advance: the side (that of the file's units) and its
+    orders by day (D+N); every problem is a one-line :class:`UserError` naming the file, the
+    day and the order (exit 2)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -106,6 +107,12 @@ def load_orders(path: Path, world: World, side: Side) -> dict[int, list[Order]]:
         raise UserError(f"{path}: {where}: {err['msg']}") from None
     start, days = world.scenario.meta.start_date, world.scenario.days
     units = {u.id: u for u in world.oob.manoeuvre_units()}
+    sides = {units[o.unit].side for d in spec.day for o in d.orders if o.unit in units}
+    if len(sides) > 1:
+        raise UserError(
+            f"{path}: an order file gives the orders of one side; it names units of both"
+        )
+    side = next(iter(sides), Side.CHINESE)
     out: dict[int, list[Order]] = {}
     for i, d in enumerate(spec.day):
         n = (d.date - start).days
@@ -134,7 +141,7 @@ def load_orders(path: Path, world: World, side: Side) -> dict[int, list[Order]]:
                 raise UserError(f"{what}: no place {o.target!r}{did_you_mean(o.target, g.nodes)}")
             orders.append(Order(o.unit, Mission(o.mission), o.target, o.days))
         out[n] = orders
-    return out
+    return side, out
 
 
 @dataclass
