@@ -45,6 +45,7 @@ from wargame import movement
 from wargame.analysis.batch import COLUMNS
 from wargame.cli import main
 from wargame.engine import Campaign
+from wargame.formats import canonical_json
 from wargame.params import Params
 from wargame.scenario import (
     MAX_AIRCRAFT,
@@ -58,7 +59,6 @@ from wargame.scenario import (
     Scenario,
     Side,
     apply_overrides,
-    canonical_json,
     read_toml,
     validate_data,
 )

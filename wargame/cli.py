@@ -32,17 +32,23 @@ from wargame.errors import (
     EXIT_OK,
     UserError,
     VerificationError,
-    did_you_mean,
 )
 from wargame.formats import FORMATS, printable
+from wargame.outputs import atomic_write, check_output_path
 from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
+from wargame.session import (
+    bundled_scenarios,
+    content_of,
+    load,
+    log_scenario_path,
+    resolve_scenario,
+    scenario_ref,
+)
 from wargame.turnlog import (
     LogHeader,
     LogWriter,
     TurnLog,
-    atomic_write_text,
-    check_output_path,
     file_sha256,
     first_difference,
     footer_record,
@@ -72,76 +78,6 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def bundled_scenarios() -> list[Path]:
-    """The scenario files shipped in ``scenarios/``."""
-    return sorted(p for p in SCENARIO_DIR.glob("*.toml") if p.name != "variants.toml")
-
-
-def resolve_scenario(name: str | None) -> Path:
-    """A path as given, or the name of a bundled scenario (``tutorial``)."""
-    if name is None:
-        name = DEFAULT_SCENARIO
-    p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
-        return p
-    bundled = SCENARIO_DIR / f"{name}.toml"
-    if bundled.exists():
-        return bundled
-    names = [b.stem for b in bundled_scenarios()]
-    raise UserError(
-        f"{name}: no such file, and no bundled scenario of that name"
-        f"{did_you_mean(name, names) or ' (bundled: ' + ', '.join(names) + ')'}"
-    )
-
-
-def scenario_ref(path: Path, log_path: str | Path) -> str:
-    """How a log names its scenario: a bundled scenario by name, any other file by its path
-    relative to the log's folder (absolute if it lies elsewhere), so logs can be shared."""
-    real = path.resolve()
-    if real.parent == SCENARIO_DIR and real.suffix == ".toml":
-        return real.stem
-    rel = os.path.relpath(real, Path(log_path).resolve().parent)
-    return str(real) if rel.startswith("..") else Path(rel).as_posix()
-
-
-def log_scenario_path(log: TurnLog) -> Path:
-    """The scenario file a log was recorded with (see :func:`scenario_ref`)."""
-    ref = log.header.scenario_path
-    if "/" not in ref and "\\" not in ref and not ref.endswith(".toml"):
-        path = SCENARIO_DIR / f"{ref}.toml"
-    elif Path(ref).is_absolute():
-        path = Path(ref)
-    else:
-        path = Path(log.path).parent / ref
-        if not path.exists() and Path(ref).exists():
-            path = Path(ref)
-    if not path.exists():
-        raise UserError(f"{log.path}: its scenario {ref} is not found")
-    return path
-
-
-def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
-    """Scenario and content digest; every problem becomes a UserError (exit 2)."""
-    from wargame.scenario import ScenarioError, load_with_digest
-
-    try:
-        return load_with_digest(path, overrides)
-    except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
-
-
-def content_of(path: Path) -> tuple[str, str]:
-    """(meta.name, SHA-256 of the canonical content) of a scenario file, without validating."""
-    from wargame.scenario import ScenarioError, content_digest, read_toml
-
-    try:
-        data = read_toml(path)
-    except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
-    meta = data.get("meta")
-    return str(meta.get("name", "")) if isinstance(meta, dict) else "", content_digest(data)
 
 
 def console_for(args: argparse.Namespace) -> Console:
@@ -495,7 +431,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.finish(summary)
     if args.summary:
-        atomic_write_text(Path(args.summary), json.dumps(summary, indent=2) + "\n")
+        atomic_write(Path(args.summary), json.dumps(summary, indent=2) + "\n")
     final = report.final_report(campaign.world, summary, records, rerun=_rerun_command(args, plan))
     if args.quiet:
         c = summary["casualties"]
@@ -667,7 +603,7 @@ def _export(renderable: Any, path: Path, title: str) -> None:
         if suffix == ".svg"
         else rec.export_text()
     )
-    atomic_write_text(path, text)
+    atomic_write(path, text)
 
 
 def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
@@ -822,7 +758,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 writer.days, None, complete=False, reason="saved", play=play_record(to_move)
             )
             lines = iter_lines(header, writer.days, footer)
-            atomic_write_text(Path(writer.path), "\n".join(lines) + "\n")
+            atomic_write(Path(writer.path), "\n".join(lines) + "\n")
             err.print(f"saved: {writer.path} ({len(writer.days)} days)", markup=False)
             return
         writer.finish(None, complete=False, reason="saved", play=play_record(stop.to_move))

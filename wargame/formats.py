@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json", "markdown")
 
 
+def canonical_json(obj: Any) -> str:
+    """Deterministic compact JSON (sorted keys, no spaces, finite floats only): what state
+    hashes, scenario digests and turn-log lines are made of."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def printable(text: str) -> str:
     """``text`` with control characters (escape, carriage return, newline...) written as
     Python escapes, so a name cannot move the cursor, clear the screen or fake a line."""

@@ -25,6 +25,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wargame.errors import did_you_mean
+from wargame.formats import canonical_json
 from wargame.params import Params
 
 MAX_FILE_BYTES = 5_000_000
@@ -509,11 +510,6 @@ def content_digest(data: dict[str, Any]) -> str:
 def scenario_digest(scenario: Scenario) -> str:
     """SHA-256 of the canonical JSON of the validated scenario (overrides included)."""
     return hashlib.sha256(canonical_json(scenario.model_dump(mode="json")).encode()).hexdigest()
-
-
-def canonical_json(obj: Any) -> str:
-    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 # --------------------------------------------------------------------------- references

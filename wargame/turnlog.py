@@ -24,7 +24,8 @@ from typing import IO, Any
 from wargame import __version__
 from wargame.doctrine import Decision
 from wargame.errors import UserError
-from wargame.formats import printable
+from wargame.formats import canonical_json, printable
+from wargame.outputs import PARTIAL, cannot_write
 from wargame.seeds import valid_seed
 
 SIDES = ("japanese", "chinese")
@@ -32,12 +33,6 @@ LOG_SCHEMA = 3
 """2: the footer counts its days, incomplete logs carry no summary; 3: each day records both
 sides' whole decisions (``"decisions"``), from which replay rebuilds the game."""
 MAX_LOG_BYTES = 50_000_000
-PARTIAL = ".partial"
-
-
-def canonical_json(obj: Any) -> str:
-    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @dataclass
@@ -122,58 +117,6 @@ def line_of(record: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _cannot_write(path: Path, exc: OSError) -> UserError:
-    return UserError(f"{path}: cannot write: {exc.strerror or exc}")
-
-
-def check_output_path(path: str | Path) -> Path:
-    """Fail early (exit 2) if an output file cannot be created; leaves nothing behind.
-
-    Tries to create and remove ``PATH.partial``, so permissions, read-only file systems and
-    special folders are all caught before a campaign is played.
-    """
-    p = Path(path)
-    parent = p.parent
-    if p.is_dir():
-        raise UserError(f"{p}: is a directory, not a file")
-    if not parent.exists():
-        raise UserError(f"{p}: directory {parent} does not exist")
-    if not parent.is_dir():
-        raise UserError(f"{p}: {parent} is not a directory")
-    if p.exists() and not os.access(p, os.W_OK):
-        raise UserError(f"{p}: not writable")
-    tmp = p.with_name(p.name + PARTIAL)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return p  # a stale partial file from a killed run: it will be overwritten
-    except OSError as exc:
-        raise UserError(f"{p}: not writable ({exc.strerror or exc})") from None
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        tmp.unlink()
-    return p
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that it is either complete or absent (temp file + rename)."""
-    tmp = path.with_name(path.name + PARTIAL)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise _cannot_write(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 class LogWriter:
     """Writes a log line by line to ``PATH.partial`` and renames it to ``PATH`` when closed."""
 
@@ -184,7 +127,7 @@ class LogWriter:
         try:
             self._fh: IO[str] | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
-            raise _cannot_write(self.path, exc) from None
+            raise cannot_write(self.path, exc) from None
         self._write(header.to_dict())
 
     def _write(self, record: dict[str, Any]) -> None:
@@ -229,7 +172,7 @@ class LogWriter:
                 os.replace(self.tmp, self.path)
         except OSError as exc:
             keep = False
-            raise _cannot_write(self.path, exc) from None
+            raise cannot_write(self.path, exc) from None
         finally:
             if not keep:
                 with contextlib.suppress(OSError):

@@ -33,6 +33,7 @@ import numpy as np
 
 from wargame import __version__
 from wargame.errors import UserError
+from wargame.outputs import atomic_write
 from wargame.scenario import Scenario
 
 from .stats import fmt_cell
@@ -459,21 +460,6 @@ class CsvStream:
             self._fh = None
         with contextlib.suppress(OSError):
             self.tmp.unlink()
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write a whole file so it is either complete or absent (temp file + ``os.replace``)."""
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def dump_json(obj: Any) -> str:

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wargame.cli import DEFAULT_SCENARIO, load
-from wargame.cli import resolve_scenario as scenario_path
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
 from wargame.seeds import fresh_seed, seed_arg
+from wargame.session import DEFAULT_SCENARIO, load, log_scenario_path
+from wargame.session import resolve_scenario as scenario_path
 
 # Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
 # 'wargame --help' stays quick.
@@ -244,7 +244,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from .batch import CsvStream, OutDir, Runner, atomic_write, dump_json
+    from wargame.outputs import atomic_write
+
+    from .batch import CsvStream, OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
         RUN_COLUMNS,
@@ -332,7 +334,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .batch import OutDir, Runner, atomic_write, dump_json
+    from wargame.outputs import atomic_write
+
+    from .batch import OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
         SENSITIVITY_METRICS,
@@ -424,7 +428,8 @@ def _plot_dir(src: Path, out: Path) -> int:
 
 
 def _plot_log(log_path: Path, out: str | None) -> int:
-    from wargame.turnlog import check_output_path, read_log
+    from wargame.outputs import check_output_path
+    from wargame.turnlog import read_log
 
     from .plots import campaign_map
 
@@ -453,19 +458,8 @@ def _plot_log(log_path: Path, out: str | None) -> int:
 
 
 def log_scenario(log: Any) -> Path:
-    """The scenario file a turn log names: a bundled name, or a path (relative to the log's
-    folder or to the working directory)."""
-    try:
-        from wargame.cli import log_scenario_path
-    except ImportError:  # pragma: no cover - older wargame.cli
-        pass
-    else:
-        return Path(log_scenario_path(log))
-    ref = log.header.scenario_path
-    for cand in (Path(log.path).parent / ref, Path(ref), scenario_path(ref)):
-        if cand.is_file():
-            return cand
-    raise UserError(f"{log.path}: its scenario {ref} is not found")
+    """The scenario file a turn log names (see :func:`wargame.session.log_scenario_path`)."""
+    return log_scenario_path(log)
 
 
 # --------------------------------------------------------------------------- parser
