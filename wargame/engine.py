@@ -575,58 +575,50 @@ class Campaign:
             if not pursuers:
                 continue
             assert b is not None
-            terrain = w.tmap.terrain(b)
-            rain = weather.is_rain(s.weather)
-            att_mult = (cp.rain_attacker if rain else 1.0) * self._air_bonus(
-                u.side.enemy, engagements
+            terrain = str(w.tmap.terrain(b))
+            field = combat.Battlefield(
+                terrain,
+                str(u.posture),
+                rain=weather.is_rain(s.weather),
+                attacker_air=self._air_bonus(u.side.enemy, engagements),
+                defender_air=self._air_bonus(u.side, engagements),
+                on_the_march=True,
             )
-            def_mult = cp.terrain_defender.get(str(terrain), 1.0) * self._air_bonus(
-                u.side, engagements
-            )
-            att_power = combat.power(self._forces(pursuers, False), att_mult)
-            def_power = combat.power(self._forces([u], True), def_mult)
-            ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
-            att_rate, def_rate = combat.casualty_rates(
+            r = combat.resolve_engagement(
                 cp,
-                ratio,
-                str(terrain),
-                defender_holds=False,
-                attacker_men=sum(e.present for e in pursuers),
-                defender_men=u.present,
+                self._forces(pursuers, False),
+                self._forces([u], True),
+                field,
+                combat.Stakes(),
+                self.rng,
             )
-            routed = ratio >= cp.breakthrough_ratio
-            att_losses = {
-                e.id: combat.draw_casualties(e.present, att_rate, self.rng) for e in pursuers
-            }
-            def_loss = combat.draw_casualties(u.present, def_rate, self.rng)
-            self._battle_loss(u, def_loss, routed)
+            self._battle_loss(u, r.defender_losses[u.id], r.routed)
             for e in pursuers:
-                self._battle_loss(e, att_losses[e.id], False)
+                self._battle_loss(e, r.attacker_losses[e.id], False)
                 engaged.add(e.id)
             engaged.add(u.id)
-            outcome = "pursuit_rout" if routed else "pursuit"
             self._day["engagements"].append(
                 {
                     "place": f"{a}>{b}",
                     "attackers": [e.id for e in pursuers],
                     "defenders": [u.id],
-                    "terrain": str(terrain),
+                    "terrain": terrain,
                     "surprise": 1.0,
-                    "att_power": round(att_power, 1),
-                    "def_power": round(def_power, 1),
-                    "ratio": round(ratio, 4),
-                    "att_losses": sum(att_losses.values()),
-                    "def_losses": def_loss,
-                    "outcome": outcome,
+                    "att_power": round(r.att_power, 1),
+                    "def_power": round(r.def_power, 1),
+                    "ratio": round(r.ratio, 4),
+                    "att_losses": sum(r.attacker_losses.values()),
+                    "def_losses": r.defender_losses[u.id],
+                    "outcome": r.outcome,
                 }
             )
-            if routed:
+            if r.routed:
                 self._event(
                     "combat",
                     f"{self._name(u.id)} routed by pursuers on the road to "
-                    f"{self._name(b)} (ratio {ratio:.2f})",
+                    f"{self._name(b)} (ratio {r.ratio:.2f})",
                     place=b,
-                    outcome=outcome,
+                    outcome=r.outcome,
                 )
 
     def _engage(self, place: str, attackers: list[UnitState], engagements: int) -> None:
@@ -671,71 +663,52 @@ class Campaign:
             for a in attackers
         )
 
-        att_forces, def_forces = self._forces(attackers, False), self._forces(defenders, True)
-        att_mult = cp.rain_attacker if rain else 1.0
-        def_mult = defender_env = combat.defender_multiplier(
-            cp, str(terrain), "attack", town=town, river=river
-        )
-        def_mult *= surprise
-        att_mult *= self._air_bonus(att_side, engagements)
-        def_mult *= self._air_bonus(def_side, engagements)
-        att_power = combat.power(att_forces, att_mult)
-        def_power = combat.power(def_forces, def_mult)
-        ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
-        att_men = sum(a.present for a in attackers)
-        def_men = sum(d.present for d in defenders)
-        att_rate, def_rate = combat.casualty_rates(
-            cp,
-            ratio,
+        field = combat.Battlefield(
             str(terrain),
-            defender_holds=ratio < cp.success_ratio,
-            attacker_men=att_men,
-            defender_men=def_men,
+            str(best_posture),
+            town=town,
+            river=river,
+            rain=rain,
+            surprise=surprise,
+            attacker_air=self._air_bonus(att_side, engagements),
+            defender_air=self._air_bonus(def_side, engagements),
         )
-
-        can_retreat = self._retreat_place(defenders[0], place, attackers) is not None
-        def_initial = sum(d.initial_men + d.returned for d in defenders)
-        def_losses = {
-            d.id: combat.draw_casualties(d.present, def_rate, self.rng) for d in defenders
-        }
-        att_losses = {
-            a.id: combat.draw_casualties(a.present, att_rate, self.rng) for a in attackers
-        }
-        daily = sum(def_losses.values()) / max(1, def_men)
-        cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(
-            1, def_initial
+        stakes = combat.Stakes(
+            can_retreat=self._retreat_place(defenders[0], place, attackers) is not None,
+            defender_initial_men=sum(d.initial_men + d.returned for d in defenders),
+            defender_prior_losses=sum(d.losses for d in defenders),
+            assault_km=max(a.assault_km for a in attackers),
         )
-        gained = (
-            combat.advance_km(cp, str(best_posture), str(terrain), rain=rain)
-            if ratio >= cp.success_ratio
-            else 0.0
+        r = combat.resolve_engagement(
+            cp,
+            self._forces(attackers, False),
+            self._forces(defenders, True),
+            field,
+            stakes,
+            self.rng,
         )
+        outcome, ratio = r.outcome, r.ratio
         for a in attackers:
-            a.assault_km += gained
-        pushed = max(a.assault_km for a in attackers)
-        outcome = combat.decide_outcome(
-            cp, ratio, daily, cumulative, can_retreat, zone_cleared=pushed >= cp.defence_zone_km
-        )
-        routed = outcome in (combat.Outcome.BREAKTHROUGH, combat.Outcome.ENCIRCLED)
+            a.assault_km += r.gained_km
         for d in defenders:
-            self._battle_loss(d, def_losses[d.id], routed)
+            self._battle_loss(d, r.defender_losses[d.id], r.routed)
         for a in attackers:
-            self._battle_loss(a, att_losses[a.id], False)
+            self._battle_loss(a, r.attacker_losses[a.id], False)
             a.contact_days += 1
         record = {
             "place": place,
             "attackers": [a.id for a in attackers],
             "defenders": [d.id for d in defenders],
             "terrain": str(terrain),
-            "defender_env": round(defender_env, 4),
+            "defender_env": round(r.defender_env, 4),
             "surprise": round(surprise, 4),
-            "att_power": round(att_power, 1),
-            "def_power": round(def_power, 1),
+            "att_power": round(r.att_power, 1),
+            "def_power": round(r.def_power, 1),
             "ratio": round(ratio, 4),
-            "assault_km": round(pushed, 3),
-            "att_losses": sum(att_losses.values()),
-            "def_losses": sum(def_losses.values()),
-            "outcome": str(outcome),
+            "assault_km": round(r.assault_km, 3),
+            "att_losses": sum(r.attacker_losses.values()),
+            "def_losses": sum(r.defender_losses.values()),
+            "outcome": outcome,
         }
         self._day["engagements"].append(record)
         if outcome in (combat.Outcome.WITHDRAWS, combat.Outcome.BREAKTHROUGH):
