@@ -285,31 +285,31 @@ def resolve_engagement(
     def_losses = {f.unit_id: draw_casualties(f.men, def_rate, rng) for f in defenders}
     att_losses = {f.unit_id: draw_casualties(f.men, att_rate, rng) for f in attackers}
     if field.on_the_march:
+        gained, pushed = 0.0, stakes.assault_km
         routed = ratio >= p.breakthrough_ratio
-        return Result(
-            att_power,
-            def_power,
-            defender_env,
-            ratio,
-            att_losses,
-            def_losses,
-            0.0,
-            stakes.assault_km,
-            PURSUIT_ROUT if routed else PURSUIT,
-            routed,
+        outcome = PURSUIT_ROUT if routed else PURSUIT
+    else:
+        lost_today = sum(def_losses.values())
+        daily = lost_today / max(1, def_men)
+        cumulative = (stakes.defender_prior_losses + lost_today) / max(
+            1, stakes.defender_initial_men
         )
-    lost_today = sum(def_losses.values())
-    daily = lost_today / max(1, def_men)
-    cumulative = (stakes.defender_prior_losses + lost_today) / max(1, stakes.defender_initial_men)
-    gained = (
-        advance_km(p, field.defender_posture, field.terrain, rain=field.rain)
-        if ratio >= p.success_ratio
-        else 0.0
-    )
-    pushed = stakes.assault_km + gained
-    outcome = decide_outcome(
-        p, ratio, daily, cumulative, stakes.can_retreat, zone_cleared=pushed >= p.defence_zone_km
-    )
+        gained = (
+            advance_km(p, field.defender_posture, field.terrain, rain=field.rain)
+            if ratio >= p.success_ratio
+            else 0.0
+        )
+        pushed = stakes.assault_km + gained
+        decided = decide_outcome(
+            p,
+            ratio,
+            daily,
+            cumulative,
+            stakes.can_retreat,
+            zone_cleared=pushed >= p.defence_zone_km,
+        )
+        outcome = str(decided)
+        routed = decided in (Outcome.BREAKTHROUGH, Outcome.ENCIRCLED)
     return Result(
         att_power,
         def_power,
@@ -319,6 +319,6 @@ def resolve_engagement(
         def_losses,
         gained,
         pushed,
-        str(outcome),
-        outcome in (Outcome.BREAKTHROUGH, Outcome.ENCIRCLED),
+        outcome,
+        routed,
     )
