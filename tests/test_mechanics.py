@@ -371,3 +371,34 @@ def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> N
     assert (
         s.params.weather.rain_probability_by_month["5"] == P.weather.rain_probability_by_month["5"]
     )
+
+
+def test_a_guerrilla_raid_hits_the_column_supplied_over_that_road_and_no_other() -> None:
+    from wargame import guerrilla
+    from wargame.scenario import Side
+    from wargame.state import UnitState
+
+    gp = P.guerrilla.model_copy(update={"raid_losses_men": 40.0})
+    near = UnitState("near", Side.JAPANESE, 5000, present=5000, location="b")
+    far = UnitState("far", Side.JAPANESE, 5000, present=5000, location="x")
+    paths = {"b": ["depot", "a", "b"], "x": ["depot", "x"]}
+    ends = {"a-b": {"a", "b"}, "depot-x": {"depot", "x"}, "q-r": {"q", "r"}}
+    rng = np.random.default_rng(1)
+    hits = list(guerrilla.raid_losses(gp, ["a-b", "depot-x", "q-r"], ends, paths, [far, near], rng))
+    assert [(rid, v.id if v else None) for rid, v, _ in hits] == [
+        ("a-b", "near"),
+        ("depot-x", "far"),
+        ("q-r", None),
+    ]
+    assert all(men > 0 for _, _, men in hits)
+
+
+def test_guerrillas_raid_about_the_sourced_share_of_roads_behind_the_front() -> None:
+    from wargame import guerrilla
+
+    gp = P.guerrilla
+    exposed = [(f"r{i}", (f"a{i}", f"b{i}")) for i in range(20_000)]
+    raided = guerrilla.raided_roads(gp, exposed, np.random.default_rng(2))
+    share = len(raided) / len(exposed)
+    assert abs(share - gp.raid_chance_per_road) < 4 * (gp.raid_chance_per_road / 20_000) ** 0.5
+    assert guerrilla.raided_roads(gp, [], np.random.default_rng(2)) == []

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from wargame import air, ambush, attrition, combat, movement, rules, supply, weather
+from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
 from wargame.commanders import Commander, SideView, Staff
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
@@ -811,13 +811,10 @@ class Campaign:
                     for rid, key, _kind in w.roads_by_id
                     if ctl.get(key[0]) == side == ctl.get(key[1])
                 ]
-                if exposed:
-                    draws = self.rng.random(len(exposed))
-                    left = 1.0 - p.guerrilla.raid_capacity_cut
-                    for (rid, key), x in zip(exposed, draws, strict=True):
-                        if x < p.guerrilla.raid_chance_per_road:
-                            capacity[key] *= left
-                            raided.append(rid)
+                left = 1.0 - p.guerrilla.raid_capacity_cut
+                for rid, key in guerrilla.raided_roads(p.guerrilla, exposed, self.rng):
+                    capacity[key] *= left
+                    raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
@@ -834,7 +831,7 @@ class Campaign:
                 u.supply_stock_days, u.supply_state = supply.consume(
                     p.supply, u.supply_stock_days, delivered[u.id]
                 )
-            self._guerrilla_losses(side, raided, routes, units)
+            self._guerrilla_losses(raided, routes, units)
             tons = sum(d.tons * delivered[d.unit_id] for d in demands)
             report[str(side)] = {
                 "tons": round(tons, 1),
@@ -849,22 +846,17 @@ class Campaign:
         below = mean < p.doctrine.culmination_supply
         s.low_supply_days = s.low_supply_days + 1 if below else 0
 
-    def _guerrilla_losses(self, side: Side, raided: list[str], routes, units) -> None:
+    def _guerrilla_losses(self, raided: list[str], routes, units) -> None:
+        """Apply today's raids: the men each raid costs the first unit supplied over it."""
         if not raided:
             return
-        _, paths = routes
         ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
-        for rid in raided:
-            victims = [
-                u
-                for u in units
-                if u.present > 0
-                and (u.location or u.road_from) in paths
-                and ends[rid] <= set(paths[u.location or u.road_from])
-            ]
-            n = int(self.rng.poisson(self.params.guerrilla.raid_losses_men))
-            if victims and n > 0:
-                self._battle_loss(victims[0], n, False)
+        hits = guerrilla.raid_losses(
+            self.params.guerrilla, raided, ends, routes[1], units, self.rng
+        )
+        for rid, victim, men in hits:
+            if victim is not None and men > 0:
+                self._battle_loss(victim, men, False)
                 self._event("guerrilla", f"guerrillas raid the road {rid}", road=rid)
 
     # ------------------------------------------------------------------ attrition
