@@ -402,3 +402,21 @@ def test_guerrillas_raid_about_the_sourced_share_of_roads_behind_the_front() -> 
     share = len(raided) / len(exposed)
     assert abs(share - gp.raid_chance_per_road) < 4 * (gp.raid_chance_per_road / 20_000) ** 0.5
     assert guerrilla.raided_roads(gp, [], np.random.default_rng(2)) == []
+
+
+def test_aircraft_under_repair_fly_no_sorties_and_the_bigger_air_force_holds_superiority() -> None:
+    ap = P.air
+
+    def day(damaged_chinese: int) -> air.AirDay:
+        groups = {
+            "japanese": [air.AirGroupState("j", 40, "fighter", True)],
+            "chinese": [air.AirGroupState("c", 400, "fighter", True)],
+        }
+        damaged = {"japanese": 0, "chinese": damaged_chinese}
+        return air.fly_day(ap, groups, damaged, "clear", np.random.default_rng(4))
+
+    whole, crippled = day(0), day(360)
+    assert whole.superiority == "chinese"
+    assert crippled.sorties["chinese"] < 0.25 * whole.sorties["chinese"]
+    assert crippled.damaged_aircraft["chinese"] >= 360
+    assert air.repaired(ap, 100) == 100 - int(100 * ap.repair_rate)

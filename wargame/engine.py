@@ -255,49 +255,23 @@ class Campaign:
         u.mission, u.target = order.mission, order.target
 
     def _air(self) -> None:
+        """The day's air war (:func:`air.fly_day`), applied to the state."""
         s, p = self.state, self.params.air
-        flown: dict[str, int] = {}
-        groups_by_side: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
+        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
         for g in self.world.scenario.air_groups:
-            damaged = s.air[g.side].damaged_aircraft
-            gs = air.AirGroupState(
-                g.id, max(0, g.aircraft), g.role, self._airfield_active(g.base, g.side)
-            )
-            groups_by_side[g.side].append(gs)
+            active = self._airfield_active(g.base, g.side)
+            groups[g.side].append(air.AirGroupState(g.id, max(0, g.aircraft), g.role, active))
+        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
+        day = air.fly_day(p, groups, damaged, s.weather, self.rng)
+        s.air_superiority = None if day.superiority is None else Side(day.superiority)
         for side in Side:
-            total_aircraft = sum(g.aircraft for g in groups_by_side[side])
-            damaged = min(s.air[side].damaged_aircraft, total_aircraft)
-            n = 0
-            for gs in groups_by_side[side]:
-                share = gs.aircraft / total_aircraft if total_aircraft else 0
-                avail = gs.aircraft - round(damaged * share)
-                n += air.sorties(
-                    p,
-                    air.AirGroupState(gs.group_id, avail, gs.role, gs.base_active),
-                    s.weather,
-                    self.rng,
-                )
-            flown[side] = n
-        superior = air.superiority(p, flown)
-        s.air_superiority = None if superior is None else Side(superior)
-        for side in Side:
-            a = s.air[side]
-            missions = air.allocate(p, flown[side], s.air_superiority == side)
-            a.sorties = flown[side]
+            a, missions = s.air[side], day.missions[side]
+            a.sorties = day.sorties[side]
             a.interdiction = missions["interdiction"]
             a.close_support = missions["close_support"]
             a.airfield_attack = missions["airfield_attack"]
-            s.sorties_total[side] += flown[side]
-        for side in Side:
-            enemy_aircraft = sum(g.aircraft for g in groups_by_side[side.enemy])
-            hit = air.airfield_damage(
-                p,
-                s.air[side].airfield_attack,
-                enemy_aircraft - s.air[side.enemy].damaged_aircraft,
-                self.rng,
-            )
-            ea = s.air[side.enemy]
-            ea.damaged_aircraft = ea.damaged_aircraft + hit
+            a.damaged_aircraft = day.damaged_aircraft[side]
+            s.sorties_total[side] += day.sorties[side]
         self._day["air"] = {
             str(side): {
                 "sorties": s.air[side].sorties,
@@ -906,7 +880,7 @@ class Campaign:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
         for side in Side:
             a = s.air[side]
-            a.damaged_aircraft -= int(a.damaged_aircraft * p.air.repair_rate)
+            a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
         self._day["positions"] = {
             u.id: u.location or f"{u.road_from}>{u.road_to}" for u in s.units.values() if u.on_map
         }
