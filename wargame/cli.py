@@ -11,6 +11,7 @@ need them, so ``--help``, ``--version`` and ``list`` start quickly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
@@ -24,17 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wargame import __version__
+from wargame import __version__, interrupts
 from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     UserError,
     VerificationError,
 )
 from wargame.formats import FORMATS, printable
-from wargame.outputs import atomic_write, check_output_path
+from wargame.outputs import atomic_write, check_outputs, release_locks
 from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.session import (
@@ -42,6 +44,7 @@ from wargame.session import (
     content_of,
     load,
     log_scenario_path,
+    program_files,
     resolve_scenario,
     scenario_ref,
 )
@@ -328,24 +331,28 @@ def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
     return path, log, day
 
 
-def _check_outputs(args: argparse.Namespace) -> list[str]:
-    """The output paths of ``run``, checked before anything is played or written."""
+def _check_outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The output options of ``run`` (checked against the inputs by :func:`_claim_outputs`
+    once the plan is known)."""
     outputs = [
         (opt, p)
         for opt, p in (("--log", args.log), ("--summary", args.summary), ("--export", args.export))
         if p
     ]
-    seen: dict[Path, str] = {}
-    for opt, p in outputs:
-        key = Path(p).resolve()
-        if key in seen:
-            raise UserError(f"{p}: given to both {seen[key]} and {opt}")
-        seen[key] = opt
     if args.export and Path(args.export).suffix.lower() not in (".html", ".svg", ".txt"):
         raise UserError(f"{args.export}: --export must end in .html, .svg or .txt")
     if args.delay is not None and not 0 <= args.delay <= 60:
         raise UserError(f"run: --delay {args.delay}: must be between 0 and 60 seconds")
-    return [p for _, p in outputs]
+    return outputs
+
+
+def _claim_outputs(
+    outputs: list[tuple[str, str]], inputs: list[tuple[str, str | Path | None]]
+) -> None:
+    """One policy for every command's outputs (see :mod:`wargame.outputs`): none may be an
+    input, a bundled file or another output, nor a special file; each is locked."""
+    given = [(what, p) for what, p in inputs if p]
+    check_outputs(outputs, [*given, *program_files()])
 
 
 @dataclass
@@ -394,8 +401,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     outputs = _check_outputs(args)
     plan = _plan(args)
-    for p in outputs:
-        check_output_path(p)
+    _claim_outputs(outputs, [("scenario", plan.path), ("log given to --from", args.from_log)])
     commanders = None
     if plan.parent is not None and plan.branch is not None:
         commanders = logged_commanders(plan.parent, until=plan.branch[0])
@@ -701,7 +707,16 @@ def cmd_play(args: argparse.Namespace) -> int:
         log_path = args.log
         header = None
     if log_path:
-        check_output_path(log_path)
+        inputs: list[tuple[str, str | Path | None]] = [
+            ("orders file", o) for o in args.orders or []
+        ]
+        if resumed is None:
+            inputs.append(("scenario", path))
+        else:
+            inputs.append(("scenario", log_scenario_path(resumed)))
+            if log_path != args.resume:  # --resume LOG alone saves into LOG: meant
+                inputs.append(("log given to --resume", args.resume))
+        _claim_outputs([("--log", log_path)], inputs)
     session = play.Session(people, set(here), source, con, err)
     campaign: Campaign
     if resumed is not None:
@@ -1370,6 +1385,24 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         argv = ["run"]
     argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in argv
+    _encodable_streams()
+    previous = interrupts.install()
+    try:
+        return _main(argv, debug)
+    finally:
+        release_locks()
+        interrupts.restore(previous)
+
+
+def _encodable_streams() -> None:
+    """Print in whatever encoding the streams have (PYTHONIOENCODING=ascii): characters it
+    cannot encode become escapes rather than an error."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         parser = build_parser()
         try:
@@ -1395,9 +1428,22 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.filename is None:
+            return _internal_error(exc)
+        # the environment or the input is at fault: a too-long name, a loop of links, a
+        # full disk, a file that vanished
+        print(printable(f"{exc.filename}: {exc.strerror or exc}"), file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
         if debug:
             raise
-        msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
-        print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
-        return EXIT_FAILED
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
+    print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
+    return EXIT_FAILED

@@ -23,9 +23,18 @@ __all__ = [
     "content_of",
     "load",
     "log_scenario_path",
+    "program_files",
     "resolve_scenario",
     "scenario_ref",
 ]
+
+
+def program_files() -> list[tuple[str, Path]]:
+    """The files shipped with the program (scenarios, variants, the historical record):
+    inputs of every command, so no output may overwrite them."""
+    data = Path(__file__).resolve().parent / "data"
+    files = sorted(SCENARIO_DIR.glob("*.toml")) + sorted(data.glob("*.toml"))
+    return [("bundled file", p) for p in files]
 
 
 def bundled_scenarios() -> list[Path]:
