@@ -32,6 +32,7 @@ from wargame.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    RunFailed,
     UserError,
     VerificationError,
 )
@@ -1412,7 +1413,7 @@ def _main(argv: list[str], debug: bool) -> int:
         if getattr(args, "func", None) is None:
             raise UserError("wargame: no command given (try 'wargame --help' or 'wargame run')")
         return int(args.func(args))
-    except (UserError, VerificationError) as exc:
+    except (UserError, VerificationError, RunFailed) as exc:
         if debug:
             raise
         for line in str(exc).splitlines() or [type(exc).__name__]:

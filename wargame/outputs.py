@@ -27,6 +27,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -183,6 +184,8 @@ def _probe(real: Path, given: str | Path) -> None:
 # --------------------------------------------------------------------------- the writer
 
 _UMASK: int | None = None
+_LIVE: set[Path] = set()
+"""The temporaries this process has open (never taken for a killed run's)."""
 
 
 def _file_mode() -> int:
@@ -224,6 +227,7 @@ class AtomicFile:
                 raise UserError(f"{self.given}: the file name is too long") from None
             raise cannot_write(self.given, exc) from None
         self.tmp = Path(tmp)
+        _LIVE.add(self.tmp)
         st = os.fstat(fd)
         self._ident = (st.st_dev, st.st_ino)
         with contextlib.suppress(OSError):
@@ -267,10 +271,12 @@ class AtomicFile:
                 if not self._ours():
                     raise OSError(errno.ESTALE, "its temporary file was replaced")
                 os.replace(self.tmp, self.path)
+                _LIVE.discard(self.tmp)
             except OSError as exc:
                 self.discard()
                 raise cannot_write(self.given, exc) from None
         _fsync_dir(self.path.parent)
+        remove_stale_temporaries(self.path)
         return self.path
 
     def _ours(self) -> bool:
@@ -289,6 +295,7 @@ class AtomicFile:
         if self._ours():
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)
+        _LIVE.discard(self.tmp)
 
     def __enter__(self) -> AtomicFile:
         return self
@@ -347,6 +354,26 @@ def lock_output(path: str | Path, given: str | Path | None = None) -> None:
             return
         os.close(fd)  # removed by its last holder between our open and flock: try again
     raise UserError(f"{shown}: cannot take the lock {lp}")
+
+
+def remove_stale_temporaries(real: Path) -> list[Path]:
+    """Remove the temporaries ``NAME.XXXXXXXX.partial`` that killed runs left beside
+    ``real`` — only while this process holds the lock of the file or of its folder (so no
+    other writer is alive), and only regular files of this user with one link."""
+    if real not in _LOCKS and real.parent not in _LOCKS:
+        return []
+    removed = []
+    pattern = re.compile(re.escape(real.name) + r"\.[A-Za-z0-9_]{8}" + re.escape(PARTIAL))
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(real.parent):
+            if not pattern.fullmatch(entry.name) or Path(entry.path) in _LIVE:
+                continue
+            with contextlib.suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_nlink == 1:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def release_locks() -> None:

@@ -244,8 +244,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from wargame.outputs import atomic_write
-
     from .batch import CsvStream, OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
@@ -289,7 +287,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         try:
             if out is not None:
                 out.create()
-                rows = CsvStream(out.file("whatif_runs.csv"), RUN_COLUMNS)
+                rows = CsvStream(out.file("whatif_runs.csv"), RUN_COLUMNS, out=out)
             runs = run_arms(
                 arms,
                 args.n,
@@ -303,15 +301,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             )
             if rows is not None:
                 rows.close()
+            result = whatif_result(
+                header(base, str(path), list(args.set), args.n, seed),
+                chosen,
+                runs,
+                WHATIF_METRICS,
+                units,
+            )
+            if out is not None:
+                out.put("whatif.json", dump_json(result))
+                out.put("whatif.md", whatif_markdown(result))
+                out.commit(marker="whatif.json")
         except BaseException:
-            if rows is not None:
-                rows.abort()
             if out is not None:
                 out.rollback()
             raise
-    result = whatif_result(
-        header(base, str(path), list(args.set), args.n, seed), chosen, runs, WHATIF_METRICS, units
-    )
     con = console()
     for t in whatif_tables(result):
         con.print(t)
@@ -321,8 +325,6 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     )
     con.print(f"[dim]{engaged_note()}[/]")
     if out is not None:
-        atomic_write(out.file("whatif.json"), dump_json(result))
-        atomic_write(out.file("whatif.md"), whatif_markdown(result))
         print(
             f"wrote {out.file('whatif_runs.csv')}, {out.file('whatif.json')}, "
             f"{out.file('whatif.md')}"
@@ -334,8 +336,6 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from wargame.outputs import atomic_write
-
     from .batch import OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
@@ -382,9 +382,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     console().print(sensitivity_table(result, args.top or None))
     if out is not None:
         out.create()
-        atomic_write(out.file("sensitivity.json"), dump_json(result))
-        atomic_write(out.file("sensitivity.md"), sensitivity_markdown(result))
-        written = [out.file("sensitivity.json"), out.file("sensitivity.md")]
+        try:
+            out.put("sensitivity.json", dump_json(result))
+            out.put("sensitivity.md", sensitivity_markdown(result))
+            written = out.commit(marker="sensitivity.json")
+        except BaseException:
+            out.rollback()
+            raise
         try:
             from .plots import require_matplotlib, tornado_chart
 
