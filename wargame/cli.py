@@ -36,7 +36,7 @@ from wargame.errors import (
     UserError,
     VerificationError,
 )
-from wargame.formats import FORMATS, printable
+from wargame.formats import FORMATS, canonical_json, printable
 from wargame.outputs import atomic_write, check_outputs, release_locks
 from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
@@ -934,6 +934,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from wargame import report
 
     log = read_log(args.log)
+    log.scenario_file = args.scenario_file
     if args.step and not _interactive():
         raise UserError(
             f"{args.log}: replay --step needs an interactive terminal "
@@ -1026,9 +1027,100 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
                 break
 
 
+BRANCH_KEYS = frozenset({"day", "date", "overrides", "from_log", "from_log_sha256"})
+FOOTER_REASONS = ("interrupted", "saved")
+
+
+def _expected_header(log: TurnLog) -> dict[str, Any]:
+    """The header this program writes for the log's campaign: every field recomputed from
+    the scenario file, or checked against the strict form of a branch record."""
+    h = log.header
+    path = log_scenario_path(log)
+    ref = scenario_ref(path, log.path) if log.scenario_file is None else h.scenario_path
+    base, _ = load(path, h.overrides)
+    branch = h.branch
+    if branch is not None:
+        day = branch["day"]
+        problem = None
+        if set(branch) != BRANCH_KEYS:
+            problem = f"its keys are {sorted(branch)}, not {sorted(BRANCH_KEYS)}"
+        elif not (
+            isinstance(branch["overrides"], list)
+            and all(isinstance(o, str) for o in branch["overrides"])
+        ):
+            problem = "'overrides' is not a list of strings"
+        elif not isinstance(branch["from_log"], str) or not branch["from_log"]:
+            problem = "'from_log' is not a file name"
+        elif not (
+            isinstance(branch["from_log_sha256"], str)
+            and len(branch["from_log_sha256"]) == 64
+            and all(c in "0123456789abcdef" for c in branch["from_log_sha256"])
+        ):
+            problem = "'from_log_sha256' is not a SHA-256"
+        elif not (day < len(log.days) and branch["date"] == log.days[day]["date"]):
+            problem = f"its date {branch['date']!r} is not the date of day {day} in the log"
+        if problem:
+            raise VerificationError(f"{log.path}: line 1: the branch record: {problem}")
+    expected = LogHeader(
+        scenario_path=ref,
+        scenario_name=base.meta.name,
+        scenario_sha256=h.scenario_sha256,
+        seed=h.seed,
+        overrides=h.overrides,
+        branch=branch,
+        program=PROGRAM,
+    )
+    return expected.to_dict()
+
+
+def _check_footer_fields(log: TurnLog) -> None:
+    """What a footer holds beyond the recomputed fields: its reason and a saved game."""
+    footer = log.footer
+    if footer is None:
+        return
+    reason = footer.get("reason")
+    if log.complete and "reason" in footer:
+        raise VerificationError(f"{log.path}: the footer of a complete log has a reason")
+    if not log.complete and not (
+        reason in FOOTER_REASONS
+        or (isinstance(reason, str) and reason.startswith("failed: ") and len(reason) <= 200)
+    ):
+        raise VerificationError(
+            f"{log.path}: the footer's reason {_short_value(reason)} is not one this program "
+            f"writes ({', '.join(FOOTER_REASONS)}, or failed: ...)"
+        )
+    play = footer.get("play")
+    if play is not None and not (
+        reason == "saved"
+        and isinstance(play, dict)
+        and set(play) == {"people", "pbem", "to_move", "pending"}
+        and isinstance(play["people"], list)
+        and all(p in ("japanese", "chinese") for p in play["people"])
+        and isinstance(play["pbem"], bool)
+        and play["to_move"] in ("japanese", "chinese")
+        and isinstance(play["pending"], dict)
+        and set(play["pending"]) <= {"japanese", "chinese"}
+    ):
+        raise VerificationError(f"{log.path}: the footer's saved game ('play') is malformed")
+
+
+def _short_value(v: Any) -> str:
+    text = printable(json.dumps(v, ensure_ascii=False))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     log = read_log(args.log)
+    log.scenario_file = args.scenario_file
     campaign = _replay_campaign(log)
+    head = _expected_header(log)
+    if log.lines[0] != canonical_json(head):
+        what = first_difference(json.loads(log.lines[0]), head, labels=("log ", "expected "))
+        raise VerificationError(
+            f"{args.log}: line 1: the header is not what this program writes for the "
+            f"campaign: {what}"
+        )
+    _check_footer_fields(log)
     produced: list[dict[str, Any]] = []
     campaign.callbacks.append(lambda c, r: produced.append({"type": "day", **r}))
     n = len(log.days)
@@ -1070,13 +1162,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if log.footer is not None and log.lines[-1] != expected[-1]:
         what = first_difference(log.footer, footer or {}, labels=("log ", "re-run "))
         raise VerificationError(f"{args.log}: the footer differs from the re-run: {what}")
-    status = (
-        ""
-        if log.complete
-        else " (log marked incomplete)"
-        if log.footer is not None
-        else " (log has no footer: incomplete)"
-    )
+    if log.footer is None:
+        print(
+            f"{args.log}: the log has no footer: incomplete (its {n} days verified; it ends "
+            f"without the line a finished or interrupted run writes)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    status = "" if log.complete else " (log marked incomplete)"
     print(f"verified {n} days{status}")
     return EXIT_OK
 
@@ -1320,6 +1413,7 @@ def build_parser() -> ArgumentParser:
 
     p = add("replay", cmd_replay, "rebuild and show the situation on a day of a turn log")
     p.add_argument("log", help="turn log (JSON Lines)")
+    _scenario_file_arg(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", type=int, help="day to show (0 = start date; default: the last)")
     g.add_argument("--date", help="date to show (YYYY-MM-DD)")
@@ -1357,6 +1451,7 @@ def build_parser() -> ArgumentParser:
 
     p = add("verify", cmd_verify, "re-run a logged campaign and check every day's state hash")
     p.add_argument("log", help="turn log (JSON Lines)")
+    _scenario_file_arg(p)
     p = add("diff", cmd_diff, "compare two turn logs: first differing day and the outcomes")
     p.add_argument("log_a", help="turn log A")
     p.add_argument("log_b", help="turn log B")
@@ -1368,6 +1463,16 @@ def build_parser() -> ArgumentParser:
     else:
         register(sub)
     return parser
+
+
+def _scenario_file_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="the log's scenario file, where the log names one outside its folder "
+        "(only bundled scenarios and files beside the log are followed by default)",
+    )
 
 
 def with_default_command(argv: list[str]) -> list[str]:

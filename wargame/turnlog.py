@@ -71,6 +71,8 @@ class TurnLog:
     days: list[dict[str, Any]]
     footer: dict[str, Any] | None
     lines: list[str]
+    scenario_file: str | None = None
+    """The scenario given on the command line (``--scenario``) in place of the header's."""
 
     @property
     def complete(self) -> bool:
