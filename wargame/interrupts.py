@@ -61,11 +61,24 @@ def restore(previous: dict[int, Any]) -> None:
 
 
 def restore_defaults_in_worker() -> None:
-    """In a worker process: ignore Ctrl-C (the parent's business), die quietly on the rest."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """In a worker process: SIGINT, SIGTERM and SIGHUP are the parent's business (a Ctrl-C
+    or a kill of the process group must not race the parent's orderly stop); the parent
+    stops its workers with SIGKILL, and on Linux a worker dies with its parent."""
     for s in SIGNALS:
-        if s != signal.SIGINT:
-            signal.signal(s, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(s, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError, TypeError):  # not Linux: the parent's kill must do
+        pass
 
 
 @contextlib.contextmanager

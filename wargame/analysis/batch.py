@@ -232,6 +232,60 @@ def check_scheduler_address(address: str) -> str:
     return address
 
 
+MAX_HANDSHAKE_BYTES = 1 << 20
+
+
+def probe_scheduler(address: str, timeout_s: float) -> None:
+    """For ``tcp://``: connect and read the greeting a Dask scheduler sends first (a length
+    prefix, a frame count, frame lengths), all within ``timeout_s``. A server that accepts
+    and never speaks, or speaks something else, is a one-line UserError instead of a hang
+    or a huge allocation inside the Dask client. Other schemes are left to the client."""
+    import socket
+    import struct
+
+    parts = urlsplit(address)
+    if parts.scheme != "tcp":
+        return
+    deadline = time.monotonic() + timeout_s
+    where = f"--scheduler {address}"
+
+    def recv(sock: socket.socket, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise UserError(f"{where}: the server closed the connection without a greeting")
+            data += chunk
+        return data
+
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout_s) as sock:
+            (size,) = struct.unpack("<Q", recv(sock, 8))
+            if not 16 <= size <= MAX_HANDSHAKE_BYTES:
+                raise ValueError
+            body = recv(sock, size)
+            (frames,) = struct.unpack_from("<Q", body)
+            if not 1 <= frames <= 64 or 8 * (frames + 1) > size:
+                raise ValueError
+            lengths = struct.unpack_from(f"<{frames}Q", body, 8)
+            if sum(lengths) > MAX_HANDSHAKE_BYTES:
+                raise ValueError
+    except TimeoutError:
+        raise UserError(
+            f"{where}: no answer within {timeout_s:g} s (is it a Dask scheduler?)"
+        ) from None
+    except (ValueError, struct.error):
+        raise UserError(f"{where}: the server does not speak the Dask protocol") from None
+    except OSError as exc:
+        raise UserError(
+            f"{where}: cannot connect within {timeout_s:g} s ({exc.strerror or exc})"
+        ) from None
+
+
 def chunk_size(n_tasks: int, workers: int) -> int:
     """Runs per worker task: big enough to hide messaging, small enough to balance the load."""
     return max(1, min(25, n_tasks // max(1, workers * 16)))
@@ -293,11 +347,11 @@ class Runner:
     def close(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False)
             procs = list((getattr(pool, "_processes", None) or {}).values())
-            for proc in procs:  # stop the runs under way at once, quietly (SIGTERM)
+            for proc in procs:  # stop the runs under way at once (workers ignore SIGTERM)
                 with contextlib.suppress(Exception):
-                    proc.terminate()
+                    proc.kill()
             for proc in procs:
                 with contextlib.suppress(Exception):
                     proc.join(5)
@@ -317,6 +371,8 @@ class Runner:
                 "(pip install 'wargame[distributed]')"
             ) from None
         t = self.connect_timeout_s
+        assert self.scheduler is not None
+        probe_scheduler(self.scheduler, t)
         try:
             client = Client(self.scheduler, timeout=t, set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -327,6 +383,11 @@ class Runner:
             )
             raise UserError(
                 f"--scheduler {self.scheduler}: cannot connect within {t:g} s ({reason})"
+            ) from None
+        except Exception as exc:  # a server that answers with something else
+            raise UserError(
+                f"--scheduler {self.scheduler}: the connection failed "
+                f"({type(exc).__name__}: {str(exc)[:100]})"
             ) from None
         try:
             deadline = time.monotonic() + t
@@ -360,25 +421,23 @@ class Runner:
         window = 4 * self.workers
         queue: deque[Any] = deque()
         chunks = _chunks(tasks, chunk_size(n_tasks, self.workers))
-        try:
-            while True:
-                for chunk in chunks:
-                    queue.append(self._pool.submit(_run_chunk, chunk))
-                    if len(queue) >= window:
-                        break
-                if not queue:
-                    return
-                try:
-                    results = queue.popleft().result()
-                except BrokenProcessPool:
-                    raise RunFailed(
-                        "a worker process died (killed, or out of memory); the batch is "
-                        "stopped and nothing of it is kept"
-                    ) from None
-                yield from results
-        finally:
-            for fut in queue:
-                fut.cancel()
+        # unfinished futures are left to close(), which stops the workers (cancelling them
+        # here races the executor's own clean-up in Python 3.11 and prints a traceback)
+        while True:
+            for chunk in chunks:
+                queue.append(self._pool.submit(_run_chunk, chunk))
+                if len(queue) >= window:
+                    break
+            if not queue:
+                return
+            try:
+                results = queue.popleft().result()
+            except BrokenProcessPool:
+                raise RunFailed(
+                    "a worker process died (killed, or out of memory); the batch is "
+                    "stopped and nothing of it is kept"
+                ) from None
+            yield from results
 
     def _map_dask(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
         n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
