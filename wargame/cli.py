@@ -86,9 +86,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def console_for(args: argparse.Namespace) -> Console:
     """The console for stdout (plain text when stdout is not a terminal)."""
-    from rich.console import Console
+    from wargame.formats import stdout_console
 
-    con = Console(highlight=False, soft_wrap=False)
+    con = stdout_console(highlight=False, soft_wrap=False)
     if not con.is_terminal and "COLUMNS" not in os.environ:
         con.width = PIPE_WIDTH  # a pipe or a file: no wrapping
     return con

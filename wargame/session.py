@@ -49,8 +49,8 @@ def resolve_scenario(name: str | None) -> Path:
     if name is None:
         name = DEFAULT_SCENARIO
     p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
-        return p
+    if p.exists() or p.is_symlink() or p.suffix == ".toml" or "/" in name or os.sep in name:
+        return p  # reading it names its problem (a loop of links, a missing target)
     bundled = SCENARIO_DIR / f"{name}.toml"
     if bundled.exists():
         return bundled
@@ -116,6 +116,19 @@ def log_scenario_path(log: TurnLog) -> Path:
     return path
 
 
+MAX_PROBLEMS_SHOWN = 20
+
+
+def problems_error(problems: list[str]) -> UserError:
+    """One UserError of the first :data:`MAX_PROBLEMS_SHOWN` problems, one a line, and a
+    count of the rest."""
+    shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(problems) - len(shown)
+    if more > 0:
+        shown.append(f"wargame: and {more:,} more problems ({len(problems):,} in all)")
+    return UserError("\n".join(shown))
+
+
 def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
     """Scenario and content digest; every problem becomes a UserError (exit 2)."""
     from wargame.scenario import ScenarioError, load_with_digest
@@ -123,7 +136,7 @@ def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
     try:
         return load_with_digest(path, overrides)
     except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
+        raise problems_error(exc.problems) from None
 
 
 def content_of(path: Path) -> tuple[str, str]:
@@ -133,6 +146,6 @@ def content_of(path: Path) -> tuple[str, str]:
     try:
         data = read_toml(path)
     except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
+        raise problems_error(exc.problems) from None
     meta = data.get("meta")
     return str(meta.get("name", "")) if isinstance(meta, dict) else "", content_digest(data)

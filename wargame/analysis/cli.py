@@ -132,11 +132,11 @@ def announce(args: argparse.Namespace, seed: int) -> None:
 
 def console() -> Any:
     """Standard output as a rich Console; wide tables when not at a terminal."""
-    from rich.console import Console
+    from wargame.formats import stdout_console
 
-    c = Console(highlight=False)
+    c = stdout_console(highlight=False)
     if not c.is_terminal:
-        c = Console(highlight=False, width=140)
+        c = stdout_console(highlight=False, width=140)
     return c
 
 
@@ -403,6 +403,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- plot
 
 
+CHARTS = {
+    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png"),
+    "daily.csv": ("strength.png",),
+    "whatif.json": ("whatif.png",),
+    "sensitivity.json": ("tornado.png",),
+}
+"""The charts ``plot DIR`` may draw from each input file (see :func:`plots.plot_directory`)."""
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from .plots import require_matplotlib
 
@@ -411,27 +420,38 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"{target}: not found (give a turn log or a batch directory)")
     require_matplotlib()
     if target.is_dir():
-        return _plot_dir(target, Path(args.out) if args.out else target)
-    return _plot_log(target, args.out)
+        return _plot_dir(target, Path(args.out) if args.out else target, args.force)
+    return _plot_log(target, args.out, args.force)
 
 
-def _plot_dir(src: Path, out: Path) -> int:
+def _plot_dir(src: Path, out: Path, force: bool) -> int:
     from .batch import OutDir
     from .history import load_record_or_none
     from .plots import plot_directory
 
-    inputs = ("runs.csv", "daily.csv", "whatif.json", "sensitivity.json")
-    if not any((src / f).is_file() for f in inputs):
+    inputs = tuple(CHARTS)
+    present = [f for f in inputs if (src / f).is_file()]
+    if not present:
         raise UserError(f"{src}: nothing to plot (no {', '.join(inputs)})")
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: exists and is not a directory")
-    OutDir.check(out, force=True)  # writable, or its parent is
+    there = [out / c for f in present for c in CHARTS[f] if (out / c).exists()]
+    if there and not force:
+        raise UserError(
+            f"{there[0]}: exists; add --force to draw the charts again over "
+            f"{', '.join(c.name for c in there)}"
+        )
+    OutDir.check(out, force=True)  # writable, or its parent is; locked while drawn
     written = plot_directory(src, out, load_record_or_none())  # creates `out` when all is read
+    if not written:
+        raise UserError(
+            f"{src}: nothing to draw (no finished runs or results in {', '.join(present)})"
+        )
     print(f"wrote {', '.join(str(w) for w in written)}")
     return EXIT_OK
 
 
-def _plot_log(log_path: Path, out: str | None) -> int:
+def _plot_log(log_path: Path, out: str | None, force: bool) -> int:
     from wargame.outputs import check_output_path
     from wargame.turnlog import read_log
 
@@ -439,12 +459,14 @@ def _plot_log(log_path: Path, out: str | None) -> int:
 
     if not out:
         raise UserError("plot LOG: give --out MAP.png")
-    out_path = check_output_path(out)
-    if out_path.suffix.lower() != ".png":
-        raise UserError(f"{out_path}: --out must end in .png")
+    if Path(out).suffix.lower() != ".png":
+        raise UserError(f"{out}: --out must end in .png")
+    if Path(out).exists() and not force:
+        raise UserError(f"{out}: exists; add --force to draw over it")
     log = read_log(log_path)
     h = log.header
     spath = log_scenario(log)
+    out_path = check_output_path(out, [("log", log_path), ("scenario", spath)])
     scenario, _ = load(spath, list(h.overrides))
     summary = (log.footer or {}).get("summary") or {}
     subtitle = ""
@@ -457,7 +479,7 @@ def _plot_log(log_path: Path, out: str | None) -> int:
     elif log.days:
         subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
     campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
-    print(f"wrote {out_path}")
+    print(f"wrote {out}")
     return EXIT_OK
 
 
@@ -594,4 +616,7 @@ def register(sub: Any) -> None:
         "--out",
         metavar="PATH",
         help="map.png for a log; a directory for a batch (default: the same one)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="draw over charts (or a map) that already exist"
     )
