@@ -1487,6 +1487,7 @@ def with_default_command(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     """Entry point of ``wargame``, ``python -m wargame`` and ``run_scenario.py``; returns the
     exit status."""
+    program = argv is None  # the process is ours: it exits with what this returns
     if argv is None and default_run:
         argv = ["run"]
     argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
@@ -1497,7 +1498,10 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         return _main(argv, debug)
     finally:
         release_locks()
-        interrupts.restore(previous)
+        if program:  # the work is done and its files are in place: a late signal changes
+            interrupts.ignore()  # nothing, rather than print a traceback on the way out
+        else:
+            interrupts.restore(previous)
 
 
 def _encodable_streams() -> None:

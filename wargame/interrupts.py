@@ -60,6 +60,13 @@ def restore(previous: dict[int, Any]) -> None:
             signal.signal(s, old)
 
 
+def ignore() -> None:
+    """Ignore SIGINT, SIGTERM and SIGHUP from now on (a program about to exit)."""
+    for s in SIGNALS:
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(s, signal.SIG_IGN)
+
+
 def restore_defaults_in_worker() -> None:
     """In a worker process: SIGINT, SIGTERM and SIGHUP are the parent's business (a Ctrl-C
     or a kill of the process group must not race the parent's orderly stop); the parent

@@ -227,8 +227,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
             meta = read_json_object(summary_path)
             start = dt.date.fromisoformat(meta["start_date"])
             name = f"{meta.get('scenario', name)} ({table.n} runs)"
+            if meta.get("partial"):
+                print(
+                    f"wargame: note: {d} is a partial batch ({meta.get('runs_done')} of "
+                    f"{meta.get('runs_requested')} runs)",
+                    file=sys.stderr,
+                )
         except (UserError, ValueError, KeyError, TypeError):
             start = None  # the runs are what is compared; a broken summary only loses dates
+    elif d.is_dir():
+        print(
+            f"wargame: note: {d} has no summary.json: not a complete batch (killed, or still "
+            f"being written); comparing the {table.n} runs it holds",
+            file=sys.stderr,
+        )
     rows = compare(record, table, start)
     if args.markdown:
         print(markdown_table(rows), end="")
