@@ -875,7 +875,10 @@ def _replay_campaign(log: TurnLog, commanders: dict[Side, Commander] | None = No
         raise problem
     branch = None
     if h.branch is not None:
-        branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
+        try:
+            branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
+        except UserError as exc:
+            raise UserError(f"{log.path}: the branch's --set values: {exc}") from None
         branch = (int(h.branch["day"]), branched)
     return Campaign(base, h.seed, branch=branch, commanders=commanders or logged_commanders(log))
 
@@ -1059,6 +1062,8 @@ def _expected_header(log: TurnLog) -> dict[str, Any]:
             problem = "'from_log_sha256' is not a SHA-256"
         elif not (day < len(log.days) and branch["date"] == log.days[day]["date"]):
             problem = f"its date {branch['date']!r} is not the date of day {day} in the log"
+        else:
+            problem = _check_parent(log, branch["from_log"], branch["from_log_sha256"])
         if problem:
             raise VerificationError(f"{log.path}: line 1: the branch record: {problem}")
     expected = LogHeader(
@@ -1071,6 +1076,23 @@ def _expected_header(log: TurnLog) -> dict[str, Any]:
         program=PROGRAM,
     )
     return expected.to_dict()
+
+
+def _check_parent(log: TurnLog, from_log: str, sha256: str) -> str | None:
+    """A branch's parent log, found as recorded (from the folder the branch was run in) or
+    beside the branch by name, must be the file whose SHA-256 the branch recorded."""
+    for candidate in (Path(from_log), Path(log.path).parent / Path(from_log).name):
+        try:
+            if candidate.is_file():
+                if file_sha256(candidate) == sha256:
+                    return None
+                return f"its parent {from_log} is not the file it was branched from (SHA-256)"
+        except OSError:
+            continue
+    return (
+        f"its parent log {from_log} is not found (verify the branch where its parent is, "
+        f"so the branch record can be checked)"
+    )
 
 
 def _check_footer_fields(log: TurnLog) -> None:

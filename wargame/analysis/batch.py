@@ -424,13 +424,13 @@ class Runner:
         # unfinished futures are left to close(), which stops the workers (cancelling them
         # here races the executor's own clean-up in Python 3.11 and prints a traceback)
         while True:
-            for chunk in chunks:
-                queue.append(self._pool.submit(_run_chunk, chunk))
-                if len(queue) >= window:
-                    break
-            if not queue:
-                return
             try:
+                for chunk in chunks:
+                    queue.append(self._pool.submit(_run_chunk, chunk))
+                    if len(queue) >= window:
+                        break
+                if not queue:
+                    return
                 results = queue.popleft().result()
             except BrokenProcessPool:
                 raise RunFailed(
