@@ -433,7 +433,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     require_matplotlib()
     if target.is_dir():
         return _plot_dir(target, Path(args.out) if args.out else target, args.force)
-    return _plot_log(target, args.out, args.force)
+    return _plot_log(target, args.out, args.force, args.scenario_file)
 
 
 def _plot_dir(src: Path, out: Path, force: bool) -> int:
@@ -463,7 +463,7 @@ def _plot_dir(src: Path, out: Path, force: bool) -> int:
     return EXIT_OK
 
 
-def _plot_log(log_path: Path, out: str | None, force: bool) -> int:
+def _plot_log(log_path: Path, out: str | None, force: bool, scenario_file: str | None) -> int:
     from wargame.outputs import check_output_path
     from wargame.turnlog import read_log
 
@@ -476,6 +476,7 @@ def _plot_log(log_path: Path, out: str | None, force: bool) -> int:
     if Path(out).exists() and not force:
         raise UserError(f"{out}: exists; add --force to draw over it")
     log = read_log(log_path)
+    log.scenario_file = scenario_file
     h = log.header
     spath = log_scenario(log)
     out_path = check_output_path(out, [("log", log_path), ("scenario", spath)])
@@ -631,4 +632,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--force", action="store_true", help="draw over charts (or a map) that already exist"
+    )
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="a log's scenario file, where the log names one outside its folder",
     )
