@@ -12,9 +12,11 @@ Lists of records (``places``, ``roads``, ``units``, ``air_groups``) are addresse
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import math
+import os
 import tomllib
 import types
 from enum import StrEnum
@@ -261,6 +263,17 @@ def read_toml(path: Path, *, kind: str = "scenario", name: str | None = None) ->
     """
     path = Path(path)
     name = str(path) if name is None else name
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError([f"{name}: a loop of symbolic links"]) from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ScenarioError([f"{name}: the file name is too long"]) from None
+        if path.is_symlink():
+            raise ScenarioError([f"{name}: a symbolic link to a missing file"]) from None
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise ScenarioError([f"{name}: cannot read file: {exc.strerror or exc}"]) from None
     if not path.exists():
         raise ScenarioError([f"{name}: file not found"])
     if path.is_dir():
@@ -280,6 +293,10 @@ def read_toml(path: Path, *, kind: str = "scenario", name: str | None = None) ->
         raise ScenarioError([f"{name}: file is over {MAX_FILE_BYTES} bytes, the limit"])
     if not raw.strip():
         raise ScenarioError([f"{name}: file is empty"])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ScenarioError(
+            [f"{name}: starts with a byte-order mark (BOM); save it as UTF-8 without BOM"]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -322,6 +339,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = value_text
     except RecursionError:
         raise ValueError(f"--set {key}: value nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ValueError(f"--set {key}: the value cannot be read ({exc})"[:200]) from None
     if _depth(value) > MAX_NESTING:
         raise ValueError(f"--set {key}: value nested more than {MAX_NESTING} levels deep")
     return key.split("."), value

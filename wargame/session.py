@@ -7,11 +7,13 @@ neither imports the other.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import UserError, did_you_mean
+from wargame.formats import printable
 
 if TYPE_CHECKING:
     from wargame.scenario import Scenario
@@ -23,9 +25,18 @@ __all__ = [
     "content_of",
     "load",
     "log_scenario_path",
+    "program_files",
     "resolve_scenario",
     "scenario_ref",
 ]
+
+
+def program_files() -> list[tuple[str, Path]]:
+    """The files shipped with the program (scenarios, variants, the historical record):
+    inputs of every command, so no output may overwrite them."""
+    data = Path(__file__).resolve().parent / "data"
+    files = sorted(SCENARIO_DIR.glob("*.toml")) + sorted(data.glob("*.toml"))
+    return [("bundled file", p) for p in files]
 
 
 def bundled_scenarios() -> list[Path]:
@@ -38,8 +49,8 @@ def resolve_scenario(name: str | None) -> Path:
     if name is None:
         name = DEFAULT_SCENARIO
     p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
-        return p
+    if p.exists() or p.is_symlink() or p.suffix == ".toml" or "/" in name or os.sep in name:
+        return p  # reading it names its problem (a loop of links, a missing target)
     bundled = SCENARIO_DIR / f"{name}.toml"
     if bundled.exists():
         return bundled
@@ -60,20 +71,62 @@ def scenario_ref(path: Path, log_path: str | Path) -> str:
     return str(real) if rel.startswith("..") else Path(rel).as_posix()
 
 
+BUNDLED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
 def log_scenario_path(log: TurnLog) -> Path:
-    """The scenario file a log was recorded with (see :func:`scenario_ref`)."""
+    """The scenario file a log was recorded with (see :func:`scenario_ref`).
+
+    A header's ``scenario_path`` is followed only to a bundled scenario (a bare name) or to
+    a regular file under the log's own folder; anything else (an absolute path, ``..``, a
+    device, a URL-like string) needs the file given on the command line (``--scenario``,
+    kept in ``log.scenario_file``), so a log from elsewhere cannot make the program read
+    an arbitrary file.
+    """
+    if log.scenario_file is not None:
+        return resolve_scenario(log.scenario_file)
     ref = log.header.scenario_path
+    hint = "; give the scenario file with --scenario FILE"
     if "/" not in ref and "\\" not in ref and not ref.endswith(".toml"):
-        path = SCENARIO_DIR / f"{ref}.toml"
-    elif Path(ref).is_absolute():
-        path = Path(ref)
-    else:
-        path = Path(log.path).parent / ref
-        if not path.exists() and Path(ref).exists():
-            path = Path(ref)
-    if not path.exists():
-        raise UserError(f"{log.path}: its scenario {ref} is not found")
+        if not BUNDLED_NAME.fullmatch(ref) or not (SCENARIO_DIR / f"{ref}.toml").is_file():
+            raise UserError(
+                f"{log.path}: its scenario {printable(ref)!r} is not a bundled scenario{hint}"
+            )
+        return SCENARIO_DIR / f"{ref}.toml"
+    folder = Path(os.path.realpath(Path(log.path).parent))
+    rel = Path(ref)
+    if rel.is_absolute() or ".." in rel.parts or ":" in ref or "\\" in ref:
+        raise UserError(
+            f"{log.path}: its scenario_path {printable(ref)!r} is outside the log's folder"
+            f" (only bundled scenarios and files beside the log are followed){hint}"
+        )
+    path = folder / rel
+    real = Path(os.path.realpath(path))
+    if folder not in real.parents:
+        raise UserError(
+            f"{log.path}: its scenario_path {printable(ref)!r} leads outside the log's folder{hint}"
+        )
+    try:
+        is_file = real.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
+        what = "is not a regular file" if real.exists() else "is not found"
+        raise UserError(f"{log.path}: its scenario {printable(ref)} {what}{hint}")
     return path
+
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def problems_error(problems: list[str]) -> UserError:
+    """One UserError of the first :data:`MAX_PROBLEMS_SHOWN` problems, one a line, and a
+    count of the rest."""
+    shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(problems) - len(shown)
+    if more > 0:
+        shown.append(f"wargame: and {more:,} more problems ({len(problems):,} in all)")
+    return UserError("\n".join(shown))
 
 
 def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
@@ -83,7 +136,7 @@ def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
     try:
         return load_with_digest(path, overrides)
     except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
+        raise problems_error(exc.problems) from None
 
 
 def content_of(path: Path) -> tuple[str, str]:
@@ -93,6 +146,6 @@ def content_of(path: Path) -> tuple[str, str]:
     try:
         data = read_toml(path)
     except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
+        raise problems_error(exc.problems) from None
     meta = data.get("meta")
     return str(meta.get("name", "")) if isinstance(meta, dict) else "", content_digest(data)

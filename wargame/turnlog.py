@@ -5,27 +5,27 @@ campaign again (scenario, SHA-256 of its canonical content, seed, overrides, bra
 each day line holds that day's inputs and results and the SHA-256 of the canonical state
 after the day; the footer holds the summary and the final hash.
 
-A log is written to ``PATH.partial`` line by line and renamed to ``PATH`` only when finished,
-so a killed run never leaves a corrupt ``PATH``; an interrupted or failed run renames its
-partial log with a footer marked ``"complete": false``, which is still readable.
+A log is written to a fresh ``PATH.XXXXXXXX.partial`` line by line and renamed to ``PATH``
+only when finished, so a killed run never leaves a corrupt ``PATH``; an interrupted or
+failed run renames its partial log with a footer marked ``"complete": false``, which is
+still readable.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from wargame import __version__
 from wargame.doctrine import Decision
 from wargame.errors import UserError
 from wargame.formats import canonical_json, printable
-from wargame.outputs import PARTIAL, cannot_write
+from wargame.interrupts import deferred
+from wargame.outputs import AtomicFile
 from wargame.seeds import valid_seed
 
 SIDES = ("japanese", "chinese")
@@ -71,6 +71,8 @@ class TurnLog:
     days: list[dict[str, Any]]
     footer: dict[str, Any] | None
     lines: list[str]
+    scenario_file: str | None = None
+    """The scenario given on the command line (``--scenario``) in place of the header's."""
 
     @property
     def complete(self) -> bool:
@@ -118,29 +120,28 @@ def line_of(record: dict[str, Any]) -> str:
 
 
 class LogWriter:
-    """Writes a log line by line to ``PATH.partial`` and renames it to ``PATH`` when closed."""
+    """Writes a log line by line to a fresh ``PATH.XXXXXXXX.partial`` (see
+    :class:`wargame.outputs.AtomicFile`) and renames it to ``PATH`` when finished."""
 
     def __init__(self, path: str | Path, header: LogHeader) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + PARTIAL)
         self.days: list[dict[str, Any]] = []
-        try:
-            self._fh: IO[str] | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise cannot_write(self.path, exc) from None
+        self._file: AtomicFile | None = AtomicFile(self.path)
+        self.tmp = self._file.tmp
         self._write(header.to_dict())
 
     def _write(self, record: dict[str, Any]) -> None:
-        assert self._fh is not None
+        assert self._file is not None
         # one write per line: an interrupt lands between lines, never inside one
-        self._fh.write(line_of(record) + "\n")
-        self._fh.flush()
+        self._file.write(line_of(record) + "\n")
+        self._file.flush()
 
     def day(self, record: dict[str, Any]) -> None:
         """Append one day (the engine's record; ``"type": "day"`` is added)."""
         line = {"type": "day", **record}
-        self._write(line)
-        self.days.append(line)
+        with deferred():  # the line and the count of days written stay together
+            self._write(line)
+            self.days.append(line)
 
     def finish(
         self,
@@ -151,34 +152,21 @@ class LogWriter:
         play: dict[str, Any] | None = None,
     ) -> None:
         """Write the footer and rename the log into place."""
-        if self._fh is None:
+        if self._file is None:
             return
-        self._write(footer_record(self.days, summary, complete=complete, reason=reason, play=play))
-        self._close(keep=True)
+        f = self._file
+        with deferred():
+            self._write(
+                footer_record(self.days, summary, complete=complete, reason=reason, play=play)
+            )
+            self._file = None
+            f.commit()
 
     def abort(self) -> None:
         """Drop the partial file (nothing worth keeping was written)."""
-        self._close(keep=False)
-
-    def _close(self, keep: bool) -> None:
-        if self._fh is None:
-            return
-        fh, self._fh = self._fh, None
-        try:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            if keep:
-                os.replace(self.tmp, self.path)
-        except OSError as exc:
-            keep = False
-            raise cannot_write(self.path, exc) from None
-        finally:
-            if not keep:
-                with contextlib.suppress(OSError):
-                    fh.close()
-                with contextlib.suppress(OSError):
-                    self.tmp.unlink()
+        f, self._file = self._file, None
+        if f is not None:
+            f.discard()
 
 
 # --------------------------------------------------------------------------- reading
