@@ -247,6 +247,6 @@ def test_small_forces_lose_a_larger_share_each_day() -> None:
     from wargame import combat
 
     cp = load_scenario(TUTORIAL).params.combat
-    big = combat.casualty_rates(cp, 1.0, "plain", attacker_men=30000, defender_men=30000)
-    small = combat.casualty_rates(cp, 1.0, "plain", attacker_men=3000, defender_men=3000)
+    big = combat.casualty_rates(cp, 1.0, attacker_men=30000, defender_men=30000)
+    small = combat.casualty_rates(cp, 1.0, attacker_men=3000, defender_men=3000)
     assert small[0] > big[0] and small[1] > big[1]

@@ -202,19 +202,58 @@ def test_fortified_defender_loses_fewer_men_than_a_hasty_one() -> None:
         for seed in range(50):
             rng = np.random.default_rng(seed)
             att = [combat.Force("a", 15000, 1.3, 1.0)]
-            dfn = [combat.Force("d", 8000, 1.0, cp.posture[posture])]
-            mult = combat.defender_multiplier(cp, "hills", "attack", town=False, river=False)
-            ratio = combat.noisy_ratio(cp, combat.power(att, 1), combat.power(dfn, mult), rng)
-            total += combat.draw_casualties(8000, combat.casualty_rates(cp, ratio, "hills")[1], rng)
+            dfn = [combat.Force("d", 8000, 1.0, 1.0, cp.posture[posture])]
+            field = combat.Battlefield("hills", posture)
+            a, d, env = combat.power_ratio(cp, att, dfn, field)
+            ratio = combat.noisy_ratio(cp, a, d, rng)
+            rate = combat.casualty_rates(cp, ratio, casualty_factor=env.casualty)[1]
+            total += combat.draw_casualties(8000, rate, rng)
         return total
 
     assert defender_losses("fortified") < defender_losses("hasty")
 
 
-def test_mountain_defender_suffers_less_than_on_the_plain() -> None:
-    _, plain = combat.casualty_rates(P.combat, 1.0, "plain")
-    _, mountain = combat.casualty_rates(P.combat, 1.0, "mountain")
-    assert mountain < plain
+def test_difficult_ground_and_rain_lower_both_sides_casualties() -> None:
+    """Dupuy's attrition verities 11-12: terrain and weather casualty factors act on both
+    sides, whether or not the defender holds."""
+    cp = P.combat
+
+    def rates(terrain: str, weather: str) -> tuple[float, float]:
+        env = combat.environment(cp, combat.Battlefield(terrain, weather=weather))
+        return combat.casualty_rates(cp, 1.0, casualty_factor=env.casualty)
+
+    plain, mountain = rates("plain", "clear"), rates("mountain", "clear")
+    assert mountain[0] < plain[0] and mountain[1] < plain[1]
+    assert mountain[1] / plain[1] == pytest.approx(0.3 / 0.8)  # QJM r_c rugged wooded / flat mixed
+    wet = rates("plain", "heavy_rain")
+    assert wet[0] == pytest.approx(plain[0] * 0.5) and wet[1] == pytest.approx(plain[1] * 0.5)
+
+
+def test_a_town_is_its_own_terrain_row_not_an_extra_multiplier() -> None:
+    """QJM: urban ground (1.4) replaces the place's row; a river no longer multiplies the
+    defender, and no row exceeds the table's maximum of 1.55."""
+    cp = P.combat
+    town = combat.environment(cp, combat.Battlefield("river_valley", town=True, river_crossings=1))
+    assert town.defender == pytest.approx(1.4)
+    assert combat.environment(cp, combat.Battlefield("pass", town=True)).defender == 1.55
+    assert max(row["defence"] for row in cp.terrain.values()) == 1.55
+
+
+def test_advance_grows_with_the_power_ratio_and_slows_at_rivers_and_in_mountains() -> None:
+    """QJM advance-rate table: 4 km/day at 1:1 and 12 km/day at 3:1 against a hasty defence,
+    times terrain and weather mobility, times the river factor per crossing; nothing below
+    a ratio of 1."""
+    cp = P.combat
+    assert combat.advance_km(cp, 1.0, "hasty") == pytest.approx(4.0)
+    assert combat.advance_km(cp, 3.01, "hasty") == pytest.approx(12.0)
+    assert combat.advance_km(cp, 0.99, "hasty") == 0.0
+    assert combat.advance_km(cp, 2.0, "prepared") < combat.advance_km(cp, 2.0, "hasty")
+    flat = combat.advance_km(cp, 2.0, "hasty")
+    rugged = combat.environment(cp, combat.Battlefield("mountain")).mobility
+    assert combat.advance_km(cp, 2.0, "hasty", mobility=rugged) == pytest.approx(flat * 0.4)
+    assert combat.advance_km(cp, 2.0, "hasty", river_crossings=2) == pytest.approx(
+        flat * cp.river_advance_factor**2
+    )
 
 
 def test_outcome_follows_the_power_ratio_and_the_line_of_retreat() -> None:
@@ -229,10 +268,20 @@ def test_outcome_follows_the_power_ratio_and_the_line_of_retreat() -> None:
 
 def test_routed_forces_lose_more_men_captured() -> None:
     rng = np.random.default_rng(3)
-    held = combat.split_losses(P.combat, 10000, False, rng)
-    routed = combat.split_losses(P.combat, 10000, True, rng)
+    held = combat.split_losses(P.combat, 10000, False, "chinese", rng)
+    routed = combat.split_losses(P.combat, 10000, True, "chinese", rng)
     assert routed["captured"] > 3 * held["captured"]
     assert sum(held.values()) == sum(routed.values()) == 10000
+
+
+def test_killed_share_is_each_army_s_own() -> None:
+    """Chinese 0.42 and Japanese 0.45 of the men killed or wounded (sourced by army, not
+    taken from West Hunan)."""
+    rng = np.random.default_rng(5)
+    for side, share in (("chinese", 0.42), ("japanese", 0.45)):
+        split = combat.split_losses(P.combat, 100_000, False, side, rng)
+        killed = split["killed"] / (split["killed"] + split["wounded"])
+        assert killed == pytest.approx(share, abs=0.01)
 
 
 def test_supply_shortfall_lowers_combat_power() -> None:
@@ -326,18 +375,6 @@ def test_a_winning_attacker_must_push_through_the_defended_zone_first() -> None:
     )
 
 
-def test_advance_is_slowest_against_prepared_defence_in_the_mountains() -> None:
-    cp = P.combat
-    mountain_prepared = combat.advance_km(cp, "prepared", "mountain", rain=False)
-    mountain_hasty = combat.advance_km(cp, "hasty", "mountain", rain=False)
-    plain_prepared = combat.advance_km(cp, "prepared", "plain", rain=False)
-    assert mountain_prepared < mountain_hasty
-    assert mountain_prepared < plain_prepared
-    assert combat.advance_km(cp, "hasty", "hills", rain=True) < combat.advance_km(
-        cp, "hasty", "hills", rain=False
-    )
-
-
 def test_posture_hardens_with_days_in_place() -> None:
     cp = P.combat
     assert combat.posture_after(cp, 0) == "hasty"
@@ -356,17 +393,16 @@ def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> N
     s = load_scenario(
         Path(__file__).resolve().parent.parent / "scenarios" / "tutorial.toml",
         [
-            "params.combat.terrain_defender.pass=2.0",
-            "params.combat.advance_rate_km.heavy.mountain=0.5",
+            "params.combat.terrain.rugged_mixed.defence=2.0",
+            "params.combat.posture.fortified=1.8",
         ],
     )
-    assert s.params.combat.terrain_defender["pass"] == 2.0
-    assert s.params.combat.terrain_defender["mountain"] == P.combat.terrain_defender["mountain"]
-    assert s.params.combat.advance_rate_km["heavy"]["mountain"] == 0.5
-    assert (
-        s.params.combat.advance_rate_km["heavy"]["pass"]
-        == P.combat.advance_rate_km["heavy"]["pass"]
-    )
+    terrain = s.params.combat.terrain
+    assert terrain["rugged_mixed"]["defence"] == 2.0
+    assert terrain["rugged_mixed"]["casualty"] == P.combat.terrain["rugged_mixed"]["casualty"]
+    assert terrain["rugged_wooded"] == P.combat.terrain["rugged_wooded"]
+    assert s.params.combat.posture["fortified"] == 1.8
+    assert s.params.combat.posture["hasty"] == P.combat.posture["hasty"]
     # the tutorial sets April's rain chance only; May and June keep theirs
     assert (
         s.params.weather.rain_probability_by_month["5"] == P.weather.rain_probability_by_month["5"]

@@ -67,9 +67,9 @@ def test_override_changes_aircraft_and_a_parameter() -> None:
 def test_override_of_a_table_entry_and_a_string() -> None:
     s = load_scenario(
         TUTORIAL,
-        ["params.combat.terrain_defender.pass=2.0", "units.def_20div.commitment=committed"],
+        ["params.combat.terrain.rugged_mixed.defence=2.0", "units.def_20div.commitment=committed"],
     )
-    assert s.params.combat.terrain_defender["pass"] == 2.0
+    assert s.params.combat.terrain["rugged_mixed"]["defence"] == 2.0
     assert s.unit("def_20div").commitment == "committed"
 
 

@@ -145,7 +145,7 @@ def test_heng_shao_and_tan_shao_highways_feed_shaoyang(scenario) -> None:
 
 def test_every_place_and_road_has_a_terrain_or_road_class(scenario) -> None:
     g = build_graph(scenario)
-    terrains = set(scenario.params.combat.terrain_defender)
+    terrains = set(scenario.params.combat.terrain_class)
     assert all(g.nodes[n]["terrain"] in terrains for n in g.nodes)
     assert all(
         r["kind"] in set(scenario.params.movement.road_km_per_day) for _, _, r in g.edges(data=True)

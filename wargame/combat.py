@@ -1,9 +1,13 @@
 """Dupuy-style combat: power, power ratio, daily casualty rates, losses and outcomes.
 
-Combat power P = strength (men) x quality (CEV) x terrain x posture x weather x air x
-surprise x supply (Dupuy, *Numbers, Predictions and War*). The noisy ratio P_att/P_def sets
-both sides' daily casualty rates (TNDM base rates scaled by the ratio to ``ratio_exponent``)
-and the outcome. All functions here are pure; the engine applies their results.
+Combat power P = strength (men) x quality (CEV) x posture x supply, times the environment:
+the defender's terrain row, the attacker's weather factor, each side's air and the
+defender's surprise (Dupuy, *Numbers, Predictions and War*). The noisy ratio P_att/P_def sets
+both sides' daily casualty rates (TNDM base rates scaled by the ratio to ``ratio_exponent``,
+by the terrain and weather casualty factors, which apply to both sides, and by size), the
+attacker's advance rate (the QJM table, growing with the ratio, slowed by terrain, weather
+and rivers) and the outcome. All functions here are pure; the engine and the backtest of
+historical engagements (:mod:`wargame.analysis.engagements`) apply their results.
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ class Force:
     men: int
     quality: float  # CEV
     supply_factor: float  # from :func:`supply_power_factor`
+    posture_factor: float = 1.0  # a defender's QJM posture factor; 1 for an attacker
 
     @property
     def base_power(self) -> float:
-        return self.men * self.quality * self.supply_factor
+        return self.men * self.quality * self.supply_factor * self.posture_factor
 
 
 def supply_power_factor(p: SupplyParams, supply_state: float) -> float:
@@ -64,16 +69,27 @@ def posture_after(p: CombatParams, days_in_place: int) -> Posture:
     return Posture.HASTY
 
 
-def defender_multiplier(
-    p: CombatParams, terrain: str, posture: str, *, town: bool, river: bool
-) -> float:
-    """Terrain x posture (x town, x river obstacle) multiplier on the defender's strength."""
-    m = p.terrain_defender.get(terrain, 1.0) * p.posture.get(posture, 1.0)
+NEUTRAL = "neutral"
+"""The row of the terrain and weather tables used where a record does not say (all 1)."""
+
+
+def terrain_row(p: CombatParams, terrain: str, *, town: bool = False) -> dict[str, float]:
+    """The QJM terrain row (defence, mobility, casualty) of ground given as a scenario terrain
+    class or directly as a row of the table; a town fights as urban ground where that shields
+    the defender more (``terrain_class``)."""
+    rows = p.terrain
+    row = rows.get(p.terrain_class.get(terrain, terrain), rows[NEUTRAL])
     if town:
-        m *= p.town_defender
-    if river:
-        m *= p.river_obstacle
-    return m
+        urban = rows[p.terrain_class["town"]]
+        if urban["defence"] > row["defence"]:
+            row = urban
+    return row
+
+
+def weather_row(p: CombatParams, weather: str) -> dict[str, float]:
+    """The QJM weather row (attack, mobility, casualty) of the campaign's weather or of a row
+    of the table named directly."""
+    return p.weather.get(p.weather_class.get(weather, weather), p.weather[NEUTRAL])
 
 
 def power(forces: list[Force], multiplier: float) -> float:
@@ -93,23 +109,23 @@ def size_effect(p: CombatParams, men: int) -> float:
 def casualty_rates(
     p: CombatParams,
     ratio: float,
-    defender_terrain: str,
     *,
-    defender_holds: bool = True,
+    casualty_factor: float = 1.0,
+    defender_posture: str = "attack",
     attacker_men: int | None = None,
     defender_men: int | None = None,
 ) -> tuple[float, float]:
     """Daily casualty fractions (attacker, defender) at a given power ratio P_att/P_def.
 
-    TNDM shape: each side's rate is its base rate scaled by the opponent's relative power
-    to ``ratio_exponent`` and by the size of its own force engaged; the terrain casualty
-    factor shields a defender only while it holds (models.md §1: "when the defender holds").
+    TNDM shape: each side's rate is its base rate scaled by the opponent's relative power to
+    ``ratio_exponent``, by the terrain x weather casualty factor ``casualty_factor`` (both
+    sides: Dupuy's attrition verities 11-12), by the size of its own force engaged, and for
+    the attacker by the defender's posture (QJM u_ca).
     """
     ratio = min(max(ratio, 1.0 / MAX_RATIO), MAX_RATIO)
-    att = p.attacker_base_rate * (1.0 / ratio) ** p.ratio_exponent
-    dfn = p.defender_base_rate * ratio**p.ratio_exponent
-    if defender_holds:
-        dfn *= p.terrain_defender_casualty.get(defender_terrain, 1.0)
+    att = p.attacker_base_rate * (1.0 / ratio) ** p.ratio_exponent * casualty_factor
+    att *= p.posture_attacker_casualty.get(defender_posture, 1.0)
+    dfn = p.defender_base_rate * ratio**p.ratio_exponent * casualty_factor
     if attacker_men is not None:
         att *= size_effect(p, attacker_men)
     if defender_men is not None:
@@ -117,22 +133,36 @@ def casualty_rates(
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 
-RESISTANCE = {
-    "delay": "light",
-    "withdrawal": "light",
-    "attack": "light",
-    "hasty": "moderate",
-    "prepared": "heavy",
-    "fortified": "heavy",
+ADVANCE_ROW = {
+    "delay": "hasty",
+    "withdrawal": "hasty",
+    "attack": "hasty",
+    "hasty": "hasty",
+    "prepared": "prepared",
+    "fortified": "fortified",
 }
-"""The QJM advance-rate table's resistance class of each defender posture."""
+"""The row of the QJM advance-rate table for each defender posture."""
 
 
-def advance_km(p: CombatParams, posture: str, terrain: str, *, rain: bool) -> float:
-    """km a successful attacker gains today against a defender in ``posture`` on ``terrain``
-    (QJM advance-rate table, slowed by rain)."""
-    rate = p.advance_rate_km.get(RESISTANCE.get(posture, "moderate"), {}).get(terrain, 0.0)
-    return rate * (p.rain_advance_factor if rain else 1.0)
+def advance_km(
+    p: CombatParams,
+    ratio: float,
+    posture: str,
+    *,
+    mobility: float = 1.0,
+    river_crossings: int = 0,
+) -> float:
+    """km a successful attacker gains today at power ratio ``ratio`` against a defender in
+    ``posture``: the QJM advance-rate table interpolated on the ratio (0 below
+    ``success_ratio``), times the terrain and weather mobility factors (``mobility``) and
+    the river factor for each river on the attacker's road."""
+    if ratio < p.success_ratio:
+        return 0.0
+    row = p.advance_km_by_posture.get(ADVANCE_ROW.get(posture, "hasty"))
+    if row is None:
+        return 0.0
+    rate = float(np.interp(ratio, p.advance_ratio_points, row))
+    return rate * mobility * p.river_advance_factor**river_crossings
 
 
 def decide_outcome(
@@ -165,13 +195,15 @@ def decide_outcome(
 
 
 def split_losses(
-    p: CombatParams, casualties: int, routed: bool, rng: np.random.Generator
+    p: CombatParams, casualties: int, routed: bool, side: str, rng: np.random.Generator
 ) -> dict[str, int]:
-    """Split battle casualties into killed, wounded and captured (Dupuy, *Attrition*)."""
+    """Split a side's battle casualties into killed, wounded and captured: the captured share
+    by whether the force was routed (Dupuy, *Attrition*), the rest by the side's killed share
+    (``killed_fraction``)."""
     if casualties <= 0:
         return {"killed": 0, "wounded": 0, "captured": 0}
     captured_share = p.captured_fraction_routed if routed else p.captured_fraction
-    killed_share = min(p.killed_fraction, 1.0 - captured_share)
+    killed_share = (1.0 - captured_share) * p.killed_fraction.get(side, 0.0)
     wounded_share = max(0.0, 1.0 - captured_share - killed_share)
     k, w, c = rng.multinomial(casualties, [killed_share, wounded_share, captured_share])
     return {"killed": int(k), "wounded": int(w), "captured": int(c)}
@@ -207,21 +239,57 @@ breakthrough ratio it is routed (more of its losses are men captured)."""
 class Battlefield:
     """Where and how an engagement is fought: everything about it except the forces.
 
-    ``surprise`` multiplies the defender (an ambush, :func:`wargame.ambush.surprise_factor`);
-    ``attacker_air`` and ``defender_air`` are each side's air superiority x close support
-    multipliers. ``on_the_march`` is a pursuit of a withdrawing column on a road: no town,
-    river or posture shield, and the column never holds.
+    ``terrain`` is a scenario terrain class or a row of the QJM terrain table; ``weather`` the
+    campaign's weather or a row of the QJM weather table. ``surprise`` multiplies the
+    defender (an ambush, :func:`wargame.ambush.surprise_factor`; below 1 when the attacker
+    surprises); ``attacker_air`` and ``defender_air`` are each side's air superiority x close
+    support multipliers. ``river_crossings`` is the number of rivers on the attacker's road.
+    ``on_the_march`` is a pursuit of a withdrawing column on a road: no town shield and no
+    defended zone, and the column never holds.
     """
 
     terrain: str
     defender_posture: str = "hasty"
     town: bool = False
-    river: bool = False
-    rain: bool = False
+    river_crossings: int = 0
+    weather: str = NEUTRAL
     surprise: float = 1.0
     attacker_air: float = 1.0
     defender_air: float = 1.0
     on_the_march: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The table factors of a battlefield: the defender's strength factor (terrain), the
+    attacker's (weather), both sides' casualty factor and the attacker's mobility."""
+
+    defender: float
+    attacker: float
+    casualty: float
+    mobility: float
+
+
+def environment(p: CombatParams, field: Battlefield) -> Environment:
+    """Look a battlefield up in the QJM terrain and weather tables."""
+    ground = terrain_row(p, field.terrain, town=field.town and not field.on_the_march)
+    sky = weather_row(p, field.weather)
+    return Environment(
+        defender=ground["defence"],
+        attacker=sky["attack"],
+        casualty=ground["casualty"] * sky["casualty"],
+        mobility=ground["mobility"] * sky["mobility"],
+    )
+
+
+def power_ratio(
+    p: CombatParams, attackers: list[Force], defenders: list[Force], field: Battlefield
+) -> tuple[float, float, Environment]:
+    """Both sides' combat power (before noise) on a battlefield, and its table factors."""
+    env = environment(p, field)
+    att_power = power(attackers, env.attacker * field.attacker_air)
+    def_power = power(defenders, env.defender * field.surprise * field.defender_air)
+    return att_power, def_power, env
 
 
 @dataclass(frozen=True)
@@ -240,7 +308,7 @@ class Result:
 
     att_power: float
     def_power: float
-    defender_env: float  # terrain x town x river multiplier on the defender
+    defender_env: float  # the defender's terrain (or urban) factor
     ratio: float
     attacker_losses: dict[str, int]
     defender_losses: dict[str, int]
@@ -265,22 +333,18 @@ def resolve_engagement(
     attacker's advance through the defended zone and who gives ground. Draws, in order: the
     ratio noise, then each defender's losses, then each attacker's.
     """
-    if field.on_the_march:
-        defender_env = p.terrain_defender.get(field.terrain, 1.0)
-    else:
-        defender_env = defender_multiplier(
-            p, field.terrain, "attack", town=field.town, river=field.river
-        )
-    att_mult = (p.rain_attacker if field.rain else 1.0) * field.attacker_air
-    def_mult = defender_env * field.surprise * field.defender_air
-    att_power = power(attackers, att_mult)
-    def_power = power(defenders, def_mult)
+    att_power, def_power, env = power_ratio(p, attackers, defenders, field)
     ratio = noisy_ratio(p, att_power, def_power, rng)
     att_men = sum(f.men for f in attackers)
     def_men = sum(f.men for f in defenders)
-    holds = not field.on_the_march and ratio < p.success_ratio
+    posture = "withdrawal" if field.on_the_march else field.defender_posture
     att_rate, def_rate = casualty_rates(
-        p, ratio, field.terrain, defender_holds=holds, attacker_men=att_men, defender_men=def_men
+        p,
+        ratio,
+        casualty_factor=env.casualty,
+        defender_posture=posture,
+        attacker_men=att_men,
+        defender_men=def_men,
     )
     def_losses = {f.unit_id: draw_casualties(f.men, def_rate, rng) for f in defenders}
     att_losses = {f.unit_id: draw_casualties(f.men, att_rate, rng) for f in attackers}
@@ -294,10 +358,12 @@ def resolve_engagement(
         cumulative = (stakes.defender_prior_losses + lost_today) / max(
             1, stakes.defender_initial_men
         )
-        gained = (
-            advance_km(p, field.defender_posture, field.terrain, rain=field.rain)
-            if ratio >= p.success_ratio
-            else 0.0
+        gained = advance_km(
+            p,
+            ratio,
+            field.defender_posture,
+            mobility=env.mobility,
+            river_crossings=field.river_crossings,
         )
         pushed = stakes.assault_km + gained
         decided = decide_outcome(
@@ -313,7 +379,7 @@ def resolve_engagement(
     return Result(
         att_power,
         def_power,
-        defender_env,
+        env.defender,
         ratio,
         att_losses,
         def_losses,

@@ -505,7 +505,8 @@ class Campaign:
                     u.id,
                     u.present,
                     cp.quality.get(w.unit(u.id).quality, 1.0),
-                    combat.supply_power_factor(p.supply, u.supply_state) * posture,
+                    combat.supply_power_factor(p.supply, u.supply_state),
+                    posture,
                 )
             )
         return out
@@ -553,7 +554,7 @@ class Campaign:
             field = combat.Battlefield(
                 terrain,
                 str(u.posture),
-                rain=weather.is_rain(s.weather),
+                weather=s.weather,
                 attacker_air=self._air_bonus(u.side.enemy, engagements),
                 defender_air=self._air_bonus(u.side, engagements),
                 on_the_march=True,
@@ -604,9 +605,8 @@ class Campaign:
         att_side, def_side = attackers[0].side, defenders[0].side
         attackers = [a for a in attackers if a.side == att_side]
         terrain = w.tmap.terrain(place)
-        rain = weather.is_rain(s.weather)
         through_pass = any(w.tmap.road(str(a.road_from), place)["crosses_pass"] for a in attackers)
-        river = any(w.tmap.road(str(a.road_from), place)["river_crossings"] > 0 for a in attackers)
+        rivers = min(w.tmap.road(str(a.road_from), place)["river_crossings"] for a in attackers)
         town = w.tmap.has(place, Feature.TOWN)
         best_posture = max(
             (d.posture for d in defenders), key=lambda x: cp.posture.get(str(x), 1.0)
@@ -641,8 +641,8 @@ class Campaign:
             str(terrain),
             str(best_posture),
             town=town,
-            river=river,
-            rain=rain,
+            river_crossings=int(rivers),
+            weather=s.weather,
             surprise=surprise,
             attacker_air=self._air_bonus(att_side, engagements),
             defender_air=self._air_bonus(def_side, engagements),
@@ -731,7 +731,7 @@ class Campaign:
 
     def _battle_loss(self, u: UnitState, men: int, routed: bool) -> None:
         men = min(men, u.present)
-        split = combat.split_losses(self.params.combat, men, routed, self.rng)
+        split = combat.split_losses(self.params.combat, men, routed, str(u.side), self.rng)
         self._lose(u, split)
         u.last_battle_loss += men
 

@@ -12,6 +12,7 @@ and medical statistics; where a figure is an estimate the description says so.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -43,7 +44,7 @@ class _Table(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _keep_default_entries(cls, data: Any) -> Any:
-        """A scenario that sets one entry of a table (``terrain_defender.pass``) keeps the
+        """A scenario that sets one entry of a table (``posture.fortified``) keeps the
         sourced defaults of the others."""
         if not isinstance(data, dict):
             return data
@@ -100,10 +101,14 @@ class CombatParams(_Table):
         "force-ratio regularities: 3:1 and more (models.md §3).",
         ge=1,
     )
-    killed_fraction: float = _p(
-        0.22,
-        "Share of battle casualties killed, for a force that holds. Dupuy, Attrition: 20-25 %.",
-        le=1,
+    killed_fraction: dict[str, Factor] = Field(
+        default_factory=lambda: {"chinese": 0.42, "japanese": 0.45},
+        description="Share killed of a side's battle casualties that are not captured "
+        "(killed / (killed + wounded)). Chinese: 0.42 from the Nationalist army's 1937-45 "
+        "totals, 1,320,000 killed and 1,797,000 wounded (ROC official history, quoted in the "
+        "Cambridge History of China vol. 13). Japanese: 0.45 from the 106th Division at "
+        "Wanjialing 1938, 3,321 killed and 4,085 wounded (JACAR C11111767300, quoted by Jiang "
+        "Keshi); one battle, the weakest of the two (docs/research/combat-model-sources.md §8).",
     )
     captured_fraction: float = _p(
         0.05,
@@ -117,36 +122,75 @@ class CombatParams(_Table):
         "more captured'; estimate.",
         le=1,
     )
-    terrain_defender: dict[str, Factor] = Field(
+    terrain: dict[str, dict[str, Factor]] = Field(
         default_factory=lambda: {
-            "plain": 1.0,
-            "river_valley": 1.2,
-            "hills": 1.3,
-            "mountain": 1.5,
-            "pass": 1.6,
+            "flat_bare": {"defence": 1.05, "mobility": 1.05, "casualty": 1.0},
+            "flat_mixed": {"defence": 1.2, "mobility": 0.9, "casualty": 0.8},
+            "flat_wooded": {"defence": 1.1, "mobility": 0.7, "casualty": 0.7},
+            "flat_desert": {"defence": 1.18, "mobility": 0.95, "casualty": 0.9},
+            "rolling_bare": {"defence": 1.2, "mobility": 1.0, "casualty": 0.8},
+            "rolling_mixed": {"defence": 1.3, "mobility": 0.8, "casualty": 0.7},
+            "rolling_wooded": {"defence": 1.35, "mobility": 0.6, "casualty": 0.6},
+            "rugged_bare": {"defence": 1.45, "mobility": 0.6, "casualty": 0.5},
+            "rugged_mixed": {"defence": 1.55, "mobility": 0.5, "casualty": 0.4},
+            "rugged_wooded": {"defence": 1.5, "mobility": 0.4, "casualty": 0.3},
+            "urban": {"defence": 1.4, "mobility": 0.7, "casualty": 0.5},
+            "swamp_mixed": {"defence": 1.3, "mobility": 0.4, "casualty": 0.4},
+            "swamp_jungle": {"defence": 1.4, "mobility": 0.3, "casualty": 0.3},
+            "dunes": {"defence": 1.4, "mobility": 0.3, "casualty": 0.5},
+            "neutral": {"defence": 1.0, "mobility": 1.0, "casualty": 1.0},
         },
-        description="Defender strength by terrain. QJM terrain table: flat 1.0, rolling/mixed "
-        "1.2-1.3, rugged/mountain 1.5, very rugged 1.6 (passes).",
+        description="QJM terrain table, rows relief x cover: defence = the defender's strength "
+        "factor r_u, mobility = the attacker's advance-rate factor r_m, casualty = both sides' "
+        "casualty factor r_c (Dupuy, Numbers, Predictions and War, as tabulated in HerrTom/"
+        "OPORD-QJM TerrainFactors.csv and HerrTom/QJM_Wargame; casualties in difficult terrain "
+        "fall for both sides: Dupuy's attrition verities 11-12). 'neutral' (all 1) is the "
+        "value for unknown terrain.",
     )
-    terrain_defender_casualty: dict[str, Factor] = Field(
+    terrain_class: dict[str, str] = Field(
         default_factory=lambda: {
-            "plain": 1.0,
-            "river_valley": 0.8,
-            "hills": 0.6,
-            "mountain": 0.4,
-            "pass": 0.35,
+            "plain": "flat_mixed",
+            "river_valley": "rolling_mixed",
+            "hills": "rolling_wooded",
+            "mountain": "rugged_wooded",
+            "pass": "rugged_mixed",
+            "town": "urban",
         },
-        description="Defender casualty multiplier by terrain. QJM/TNDM terrain casualty factors: "
-        "0.3-0.4 of flat-terrain rates in mountains; intermediate values interpolated (estimate).",
+        description="The scenario's terrain classes as rows of the QJM terrain table "
+        "(geography.md: paddy plains, terraced valleys, wooded hills, the forested Xuefeng "
+        "range; a pass is rugged mixed, the table's highest defence 1.55). A town fights as "
+        "urban ground where that shields the defender more than the ground around it.",
     )
-    town_defender: float = _p(
-        1.3, "Defender multiplier in a town or walled county seat. QJM urban/village 1.3-1.4.", ge=1
+    weather: dict[str, dict[str, Factor]] = Field(
+        default_factory=lambda: {
+            "dry_sunny_hot": {"attack": 1.0, "mobility": 0.9, "casualty": 0.8},
+            "dry_sunny_temperate": {"attack": 1.0, "mobility": 1.0, "casualty": 1.0},
+            "dry_sunny_cold": {"attack": 0.9, "mobility": 0.9, "casualty": 0.7},
+            "dry_overcast_hot": {"attack": 1.0, "mobility": 1.0, "casualty": 0.9},
+            "dry_overcast_temperate": {"attack": 1.0, "mobility": 1.0, "casualty": 1.0},
+            "dry_overcast_cold": {"attack": 0.9, "mobility": 0.9, "casualty": 0.6},
+            "wet_light_hot": {"attack": 0.9, "mobility": 0.9, "casualty": 0.7},
+            "wet_light_temperate": {"attack": 0.9, "mobility": 0.8, "casualty": 0.7},
+            "wet_light_cold": {"attack": 0.9, "mobility": 0.8, "casualty": 0.4},
+            "wet_heavy_hot": {"attack": 0.6, "mobility": 0.5, "casualty": 0.5},
+            "wet_heavy_temperate": {"attack": 0.7, "mobility": 0.6, "casualty": 0.5},
+            "wet_heavy_cold": {"attack": 0.6, "mobility": 0.5, "casualty": 0.3},
+            "neutral": {"attack": 1.0, "mobility": 1.0, "casualty": 1.0},
+        },
+        description="QJM weather table: attack = the attacker's strength factor h_ua, "
+        "mobility = its advance-rate factor h_m, casualty = both sides' casualty factor h_c "
+        "(Dupuy, Numbers, Predictions and War, as tabulated in HerrTom/OPORD-QJM "
+        "WeatherFactors.csv; 'in bad weather casualty rates for both sides decline': attrition "
+        "verity 11). 'neutral' (all 1) is the value for unknown weather.",
     )
-    river_obstacle: float = _p(
-        1.5,
-        "Defender multiplier when the attacker must cross a river on the road. QJM river "
-        "table, minor river 1.5.",
-        ge=1,
+    weather_class: dict[str, str] = Field(
+        default_factory=lambda: {
+            "clear": "dry_sunny_temperate",
+            "light_rain": "wet_light_temperate",
+            "heavy_rain": "wet_heavy_temperate",
+        },
+        description="The campaign's weather as rows of the QJM weather table: West Hunan in "
+        "April-June is temperate to warm (geography.md: spring rains, 15-28 C).",
     )
     posture: dict[str, Factor] = Field(
         default_factory=lambda: {
@@ -174,8 +218,20 @@ class CombatParams(_Table):
         description="Days in place before a defence counts as fortified "
         "(entrenchments, mortar positions). Estimate from QJM's 'fortified' definition.",
     )
-    rain_attacker: float = _p(
-        0.85, "Attacker strength in rain (mobility). QJM weather table: heavy rain 0.8-0.9.", le=1
+    posture_attacker_casualty: dict[str, Factor] = Field(
+        default_factory=lambda: {
+            "attack": 1.0,
+            "withdrawal": 0.9,
+            "delay": 0.8,
+            "hasty": 1.0,
+            "prepared": 1.0,
+            "fortified": 1.0,
+        },
+        description="The attacker's casualty factor u_ca by the defender's posture: a "
+        "delaying or withdrawing defender fights less hard (QJM posture table, as tabulated "
+        "in HerrTom/OPORD-QJM PostureFactors.csv). The table's defender column (0.8 hasty to "
+        "0.9 fortified) runs against Dupuy's verity that defender losses fall as the defence "
+        "is fortified, so it is not used: the defender's posture acts through its strength.",
     )
     air_superiority: float = _p(
         1.10,
@@ -216,37 +272,31 @@ class CombatParams(_Table):
         "(3-4x) are the top of his table; army-level forces lose at about half the divisional "
         "rate (Dupuy, Attrition 1990; estimate).",
     )
-    advance_rate_km: dict[str, dict[str, Factor]] = Field(
-        default_factory=lambda: {
-            "light": {
-                "plain": 16.0,
-                "river_valley": 12.5,
-                "hills": 12.5,
-                "mountain": 6.0,
-                "pass": 6.0,
-            },
-            "moderate": {
-                "plain": 5.0,
-                "river_valley": 3.5,
-                "hills": 3.5,
-                "mountain": 2.25,
-                "pass": 2.25,
-            },
-            "heavy": {
-                "plain": 1.5,
-                "river_valley": 1.0,
-                "hills": 1.0,
-                "mountain": 0.75,
-                "pass": 0.75,
-            },
-        },
-        description="km/day a successful attacker pushes into a defended position, by the "
-        "defender's resistance (light = delay/withdrawal, moderate = hasty, heavy = prepared/"
-        "fortified) and the terrain. QJM advance-rate table for foot infantry at division level, "
-        "midpoints of its ranges (models.md §1; river valleys and hills read as 'rolling').",
+    advance_ratio_points: list[Factor] = Field(
+        default_factory=lambda: [1.0, 1.11, 1.26, 1.46, 1.76, 2.26, 3.01, 4.26, 6.0],
+        min_length=2,
+        description="Power ratios at which the QJM advance-rate table is given (HerrTom/"
+        "OPORD-QJM AdvanceRates.csv); between them the rate is interpolated, beyond the last "
+        "it stays at the last.",
     )
-    rain_advance_factor: float = _p(
-        0.7, "Advance rate in rain: QJM weather factor 0.6-0.8 (models.md §1).", le=1
+    advance_km_by_posture: dict[str, list[Factor]] = Field(
+        default_factory=lambda: {
+            "hasty": [4.0, 4.5, 5.0, 6.5, 8.0, 10.0, 12.0, 18.0, 24.0],
+            "prepared": [2.0, 2.25, 2.5, 3.0, 4.0, 5.0, 6.0, 10.0, 12.0],
+            "fortified": [1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 6.0, 12.0],
+        },
+        description="km/day a successful foot-infantry attacker advances against each "
+        "defence, at the ratios of advance_ratio_points, before the terrain, weather and river "
+        "factors (QJM advance-rate table, OPORD-QJM AdvanceRates.csv, infantry column; the "
+        "table's fortified 1.85 at 1.11 breaks its own order and is read as 1.25, between its "
+        "neighbours). Delay and withdrawal use the hasty row, the table's lightest.",
+    )
+    river_advance_factor: float = _p(
+        0.75,
+        "Advance-rate factor per river the attacker's road crosses: QJM river table, an "
+        "unfordable river 50-100 m wide 0.8-0.7 (OPORD-QJM AdvanceRiver.csv). A river slows "
+        "the attack; it does not multiply the defender (docs/research/combat-model-sources.md).",
+        le=1,
     )
     defence_zone_km: float = _p(
         4.0,
@@ -262,6 +312,22 @@ class CombatParams(_Table):
         lo, hi = self.size_effect_bounds
         if lo > hi:
             raise ValueError(f"size_effect_bounds: lowest {lo} is above highest {hi}")
+        for table, rows, classes in (
+            ("terrain", self.terrain, self.terrain_class),
+            ("weather", self.weather, self.weather_class),
+        ):
+            for name, row in classes.items():
+                if row not in rows:
+                    raise ValueError(f"{table}_class.{name}: no row {row!r} in {table}")
+        points = self.advance_ratio_points
+        if any(b <= a for a, b in itertools.pairwise(points)):
+            raise ValueError("advance_ratio_points: ratios must increase")
+        for posture, km in self.advance_km_by_posture.items():
+            if len(km) != len(points):
+                raise ValueError(
+                    f"advance_km_by_posture.{posture}: {len(km)} rates for {len(points)} "
+                    "advance_ratio_points"
+                )
         return self
 
     withdraw_daily_loss: float = _p(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import sys
 from pathlib import Path
@@ -68,6 +69,18 @@ also draws a tornado chart (needs the extra 'plot').""",
 
 Needs the optional extra 'plot' (pip install 'wargame[plot]'). The same input always gives
 the same PNG bytes.""",
+    "engagements": """examples:
+  wargame engagements                          # the 325 shipped CDB90 engagements
+  wargame engagements --since 1900 --json backtest.json --plot charts
+  wargame engagements my_battles.csv           # a file with exactly the shipped columns
+  wargame engagements --set params.combat.ratio_exponent=0.6
+
+Plays each engagement through the campaign's own combat functions (the scenario's
+parameters: West Hunan's by default) and through numbers only (every factor but strength
+set to 1), and scores both: Brier score, ROC AUC and accuracy of P(attacker wins), and the
+median absolute log error of the daily casualty rates, in sample and five-fold
+cross-validated. --json writes the cross-validated figures. Data: CDB90, US Army Concepts
+Analysis Agency (1990); tidy version by J. B. Arnold, github.com/jrnold/CDB90, ODC-BY 1.0.""",
 }
 
 
@@ -501,11 +514,117 @@ def log_scenario(log: Any) -> Path:
     return log_scenario_path(log)
 
 
+# --------------------------------------------------------------------------- engagements
+
+
+def cmd_engagements(args: argparse.Namespace) -> int:
+    import json
+
+    from wargame.outputs import atomic_write, check_outputs
+
+    from .engagements import read_engagements, run_backtest
+
+    csv_path = Path(args.csv) if args.csv else None
+    spath = scenario_path(args.scenario)
+    scenario, _ = load(spath, args.set)
+    inputs = [("scenario", spath)] + ([("engagements file", csv_path)] if csv_path else [])
+    outputs = [("--json", args.json)] if args.json else []
+    made: Path | None = None
+    if args.plot:
+        from .plots import require_matplotlib
+
+        require_matplotlib()
+        plot_dir = Path(args.plot)
+        if plot_dir.exists() and not plot_dir.is_dir():
+            raise UserError(f"{plot_dir}: --plot must be a folder")
+        for name in ENGAGEMENT_CHARTS:
+            chart = plot_dir / name
+            if chart.exists() and not args.force:
+                raise UserError(f"{chart}: exists; add --force to draw over it")
+            outputs.append(("--plot", chart))
+        if not plot_dir.exists():
+            try:
+                plot_dir.mkdir()
+            except OSError as exc:
+                raise UserError(f"{plot_dir}: cannot make the folder ({exc.strerror})") from None
+            made = plot_dir
+    try:
+        reals = check_outputs(outputs, inputs)
+        bt = run_backtest(scenario.params.combat, read_engagements(csv_path), args.since)
+        written = []
+        if args.plot:
+            from .plots import engagement_charts
+
+            written += engagement_charts(bt, reals[-len(ENGAGEMENT_CHARTS) :])
+    except BaseException:
+        if made is not None and not any(made.iterdir()):
+            made.rmdir()  # a folder this command made, still empty: leave nothing behind
+        raise
+    show_backtest(bt, args.since)
+    if args.json:
+        text = json.dumps(bt.as_json(), indent=2) + "\n"
+        written.append(atomic_write(reals[0], text))
+    if written:
+        print(f"wrote {', '.join(str(w) for w in written)}")
+    return EXIT_OK
+
+
+ENGAGEMENT_CHARTS = ("reliability.png", "casualty_rates.png")
+
+
+def show_backtest(bt: Any, since: int | None) -> None:
+    """The backtest's scores and fitted links as rich tables."""
+    from rich.table import Table
+
+    from .engagements import DUPUY_LINK
+
+    con = console()
+    scope = f"since {since}" if since is not None else "all years"
+    con.print(
+        f"{bt.n} engagements ({scope}; {bt.casualty_rows} with a duration for the casualty "
+        "rates). Neutral values used for: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(bt.neutral.items()) if v) or "none")
+    )
+    t = Table(title="How well the combat model predicts the engagements")
+    for name in ("figure", "model", "model, CV", "numbers only", "numbers only, CV", "better"):
+        t.add_column(name, justify="left" if name == "figure" else "right")
+    lower = {"brier": True, "auc": False, "accuracy": False, "casualty_log_error": True}
+    m_in, m_cv = bt.model.in_sample.as_dict(), bt.model.cross_validated.as_dict()
+    n_in, n_cv = bt.numbers.in_sample.as_dict(), bt.numbers.cross_validated.as_dict()
+    labels = {
+        "brier": "Brier score (lower is better)",
+        "auc": "ROC AUC (higher is better)",
+        "accuracy": "accuracy at 0.5",
+        "casualty_log_error": "casualty log error (median |ln|)",
+    }
+    for key, label in labels.items():
+        better_model = m_cv[key] < n_cv[key] if lower[key] else m_cv[key] > n_cv[key]
+        t.add_row(
+            label,
+            f"{m_in[key]:.3f}",
+            f"{m_cv[key]:.3f}",
+            f"{n_in[key]:.3f}",
+            f"{n_cv[key]:.3f}",
+            "model" if better_model else "numbers only",
+        )
+    con.print(t)
+    f = Table(title="Fitted link P(win) = 1/(1+exp(-(a + b ln ratio))), in sample")
+    for name in ("", "intercept a", "slope b", "even odds at ratio"):
+        f.add_column(name, justify="left" if not name else "right")
+    for arm in (bt.model, bt.numbers):
+        a, b = arm.link
+        f.add_row(arm.name, f"{a:.2f}", f"{b:.2f}", f"{arm.r50:.2f}")
+    a, b = DUPUY_LINK
+    f.add_row("Dupuy Institute, force ratio", f"{a:.2f}", f"{b:.2f}", f"{math.exp(-a / b):.2f}")
+    f.add_row("campaign rule (QJM P/P > 1)", "", "", "1.00")
+    con.print(f)
+
+
 # --------------------------------------------------------------------------- parser
 
 
 def register(sub: Any) -> None:
-    """Add batch, compare, whatif, sensitivity and plot to ``wargame``'s subparsers."""
+    """Add batch, compare, whatif, sensitivity, engagements and plot to ``wargame``'s subparsers."""
 
     def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
@@ -622,6 +741,31 @@ def register(sub: Any) -> None:
         "--top", type=int, default=20, metavar="K", help="rows to print (default 20; 0: all)"
     )
     out_args(p, required=False)
+
+    p = add(
+        "engagements",
+        cmd_engagements,
+        "backtest the combat model on historical engagements (CDB90)",
+    )
+    p.add_argument(
+        "csv", nargs="?", help="engagements file with the shipped columns (default: shipped)"
+    )
+    p.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        help=f"scenario whose combat parameters to use (default: {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, e.g. params.combat.ratio_exponent=0.6 (repeatable)",
+    )
+    p.add_argument("--since", type=int, metavar="YEAR", help="only engagements from YEAR on")
+    p.add_argument("--json", metavar="OUT", help="write the cross-validated scores as JSON")
+    p.add_argument("--plot", metavar="DIR", help="draw the reliability and casualty charts")
+    p.add_argument("--force", action="store_true", help="draw over charts that already exist")
 
     p = add("plot", cmd_plot, "draw the campaign map from a turn log, or a batch's charts")
     p.add_argument("target", help="turn log (JSON Lines) or batch/what-if directory")

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -512,3 +513,69 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
 
 def _read_json(path: Path) -> dict[str, Any]:
     return read_json_object(path)
+
+
+# --------------------------------------------------------------------------- engagements
+
+
+def engagement_charts(bt: Any, paths: list[Path]) -> list[Path]:
+    """The backtest's two charts: a reliability diagram of the cross-validated win
+    probabilities (model and numbers only, ten bins, the share won in each), and each side's
+    predicted against actual daily casualty rates on log axes."""
+    import numpy as np
+
+    reliability, rates = paths
+    fig = _figure(6.0, 5.0)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfectly reliable")
+    edges = np.linspace(0.0, 1.0, 11)
+    for arm, colour in ((bt.model, "tab:red"), (bt.numbers, "tab:grey")):
+        prob = arm.prob_cv
+        xs, ys, ns = [], [], []
+        for lo, hi in itertools.pairwise(edges):
+            inside = (prob >= lo) & ((prob < hi) | (hi == 1.0))
+            if inside.any():
+                xs.append(float(prob[inside].mean()))
+                ys.append(float(bt.won[inside].mean()))
+                ns.append(int(inside.sum()))
+        ax.plot(xs, ys, marker="o", color=colour, label=f"{arm.name} (cross-validated)")
+        for x, y, n in zip(xs, ys, ns, strict=True):
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("predicted P(attacker wins)")
+    ax.set_ylabel("share of engagements the attacker won")
+    ax.set_title(f"Reliability of the win predictions, {bt.n} engagements (CDB90)")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.text(0.01, 0.005, "numbers beside the points: engagements in the bin", fontsize=7)
+    out = [save_png(fig, reliability)]
+
+    fig = _figure(10.0, 5.0)
+    for i, (side, actual) in enumerate(
+        (("attacker", bt.actual_attacker_rates), ("defender", bt.actual_defender_rates))
+    ):
+        ax = fig.add_subplot(1, 2, i + 1)
+        for arm, colour, marker in ((bt.model, "tab:red", "o"), (bt.numbers, "tab:grey", "x")):
+            pred = arm.attacker_rates if side == "attacker" else arm.defender_rates
+            ok = (actual > 0) & (pred > 0)
+            ax.scatter(
+                pred[ok] * 100,
+                actual[ok] * 100,
+                s=10,
+                color=colour,
+                marker=marker,
+                alpha=0.6,
+                label=arm.name,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        lims = (0.01, 100.0)
+        ax.plot(lims, lims, color="0.6", linestyle="--", linewidth=1, label="predicted = actual")
+        ax.set_xlim(*lims)
+        ax.set_ylim(*lims)
+        ax.set_xlabel(f"predicted {side} casualties, % of strength per day")
+        ax.set_ylabel(f"actual {side} casualties, % of strength per day")
+        ax.set_title(f"{side.capitalize()} daily casualty rate")
+        ax.legend(loc="upper left", fontsize=8)
+    out.append(save_png(fig, rates))
+    return out
