@@ -608,6 +608,11 @@ def show_backtest(bt: Any, since: int | None) -> None:
             "model" if better_model else "numbers only",
         )
     con.print(t)
+    rule = bt.campaign_rule.as_dict()
+    con.print(
+        "The model's ratios through the campaign's own unfitted rule (noisy ratio above "
+        f"1): Brier {rule['brier']:.3f}, AUC {rule['auc']:.3f}, accuracy {rule['accuracy']:.3f}."
+    )
     f = Table(title="Fitted link P(win) = 1/(1+exp(-(a + b ln ratio))), in sample")
     for name in ("", "intercept a", "slope b", "even odds at ratio"):
         f.add_column(name, justify="left" if not name else "right")

@@ -356,6 +356,15 @@ class Arm:
         return math.exp(-a / b) if b else float("nan")
 
 
+def campaign_rule(p: CombatParams, ratios: np.ndarray) -> np.ndarray:
+    """P(attacker wins) by the campaign's own daily rule, unfitted: the chance that the
+    lognormally noisy ratio reaches ``success_ratio`` (QJM's P/P > 1, noise sigma
+    ``ratio_noise_sigma``)."""
+    sigma = max(p.ratio_noise_sigma, 1e-9)
+    z = np.log(np.clip(ratios, 1.0 / combat.MAX_RATIO, combat.MAX_RATIO) / p.success_ratio)
+    return np.array([0.5 * (1.0 + math.erf(v / (sigma * math.sqrt(2.0)))) for v in z])
+
+
 @dataclass
 class Backtest:
     """The backtest's result: the engagements used, the two arms and the neutral counts."""
@@ -369,6 +378,7 @@ class Backtest:
     won: np.ndarray
     casualty_rows: int
     skipped_years: int
+    campaign_rule: Scores | None = None  # the model's ratios through the campaign's own rule
 
     def as_json(self) -> dict[str, Any]:
         """The ``--json`` document: the cross-validated figures of each arm."""
@@ -454,6 +464,8 @@ def run_backtest(
         arm.cross_validated = _score(arm, won, (att_actual, def_actual), cv=True)
         arms.append(arm)
     casualty_rows = int(np.sum(~np.isnan(att_actual)))
+    rule = campaign_rule(p, arms[0].ratios)
+    assert arms[0].in_sample is not None
     return Backtest(
         len(rows),
         arms[0],
@@ -464,6 +476,12 @@ def run_backtest(
         won,
         casualty_rows,
         skipped,
+        Scores(
+            brier(rule, won),
+            auc(rule, won),
+            accuracy(rule, won),
+            arms[0].in_sample.casualty_log_error,
+        ),
     )
 
 
