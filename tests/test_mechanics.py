@@ -302,16 +302,25 @@ def test_a_unit_cut_off_lives_on_its_stock_then_starves() -> None:
 def test_hunger_and_mountains_raise_disease() -> None:
     date = dt.date(1945, 5, 10)
     base = attrition.disease_rate(
-        P.attrition, date, "japanese", mountain=False, low_supply=False, exertion=False
+        P.attrition, date, "japanese", mountain=False, low_supply=False, in_field=True
     )
     worse = attrition.disease_rate(
-        P.attrition, date, "japanese", mountain=True, low_supply=True, exertion=True
+        P.attrition, date, "japanese", mountain=True, low_supply=True, in_field=True
     )
     assert worse > 3 * base > 0
 
 
+def test_a_quiet_garrison_falls_sick_at_a_third_of_the_field_rate() -> None:
+    date = dt.date(1945, 5, 10)
+    kw = dict(mountain=True, low_supply=False)
+    field = attrition.disease_rate(P.attrition, date, "chinese", in_field=True, **kw)
+    quiet = attrition.disease_rate(P.attrition, date, "chinese", in_field=False, **kw)
+    assert quiet == pytest.approx(field * 0.35)
+    assert 0.0007 <= quiet <= 0.002  # Eastman: quiet divisions lost 0.15-0.2 %/day, desertion too
+
+
 def test_disease_rises_into_the_summer() -> None:
-    kw = dict(mountain=False, low_supply=False, exertion=False)
+    kw = dict(mountain=False, low_supply=False, in_field=True)
     assert attrition.disease_rate(
         P.attrition, dt.date(1945, 6, 1), "chinese", **kw
     ) > attrition.disease_rate(P.attrition, dt.date(1945, 4, 10), "chinese", **kw)

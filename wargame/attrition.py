@@ -1,7 +1,8 @@
 """Non-battle attrition and recovery: disease by season, terrain and supply; men returning.
 
 Disease admissions run 0.2 % to over 1 % of strength per day in subtropical campaigns of the
-1940s, pushed up by the rains, exertion, altitude and hunger (models.md §6). A share of the
+1940s, pushed up by the rains, exertion, altitude and hunger (models.md §6); men who neither march
+nor fight fall sick less often. A share of the
 wounded and sick enter a recovering pool and return to duty at a daily rate.
 """
 
@@ -21,16 +22,17 @@ def disease_rate(
     *,
     mountain: bool,
     low_supply: bool,
-    exertion: bool,
+    in_field: bool,
 ) -> float:
-    """Daily fraction of a unit's men admitted sick."""
+    """Daily fraction of a unit's men admitted sick: the month's rate for men in the field
+    (marching or fighting), less for a quiet garrison or reserve (``static_factor``)."""
     rate = p.disease_rate_by_month.get(str(date.month), 0.0) * p.side_factor.get(side, 1.0)
     if mountain:
         rate *= p.mountain_factor
     if low_supply:
         rate *= p.low_supply_factor
-    if exertion:
-        rate *= p.combat_factor
+    if not in_field:
+        rate *= p.static_factor
     return min(rate, 1.0)
 
 

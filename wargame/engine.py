@@ -838,6 +838,7 @@ class Campaign:
     def _attrition(self) -> None:
         s, w, p = self.state, self.world, self.params
         date = self.today()
+        engaged = self._engaged_today()
         for u in s.units.values():
             if not u.on_map or u.present <= 0:
                 continue
@@ -850,7 +851,7 @@ class Campaign:
                 str(u.side),
                 mountain=terrain in ("mountain", "pass"),
                 low_supply=u.supply_state < p.supply.shortfall_threshold,
-                exertion=u.location is None or u.mission in ATTACKING,
+                in_field=u.location is None or u.mission in ATTACKING or u.id in engaged,
             )
             sick = combat.draw_casualties(u.present, rate, self.rng)
             if sick:

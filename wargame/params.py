@@ -597,12 +597,23 @@ class AttritionParams(_Table):
         "medical data; estimate).",
         ge=1,
     )
-    combat_factor: float = _p(
-        1.2, "Disease multiplier for a unit in combat or on the march (exertion; estimate).", ge=1
+    static_factor: float = _p(
+        0.35,
+        "Disease multiplier for men not in the field (a garrison or reserve that neither "
+        "marches nor fights that day): sickness rose with harsh marches, battle and short food "
+        "(Shokeikan, summarising the IJA's medical history, 'Daitoa senso rikugun eisei shi'); "
+        "the rates by month are those of troops in the field. About a third is an estimate "
+        "(docs/research/campaign-sources.md §1). It puts a quiet Chinese division at 0.07-0.14 "
+        "%/day, inside Eastman's 0.15-0.2 %/day of death and desertion together for quiet "
+        "divisions in 1942-43 (Cambridge History of China vol. 13, p. 575).",
+        le=1,
     )
     side_factor: dict[str, Factor] = Field(
         default_factory=lambda: {"japanese": 1.0, "chinese": 1.0},
-        description="Per-side disease multiplier; 1.0 for both unless a source says otherwise.",
+        description="Per-side disease multiplier. No admission rate was found for the Chinese "
+        "army of 1944-45, nor a Japanese one outside this campaign's own records (which are the "
+        "check, not an input): both sides take the CBI rates, 1.0 each (docs/research/"
+        "campaign-sources.md §1).",
     )
     wounded_return_fraction: float = _p(
         0.4,
