@@ -15,6 +15,7 @@ from wargame.commanders import SideView, Staff
 from wargame.doctrine import Decision
 from wargame.engine import Campaign
 from wargame.scenario import Side, load_scenario
+from wargame.state import AtPlace
 
 WEST = SCENARIO_DIR / "west_hunan_1945.toml"
 ENDS = "end\n" * 200  # more than both sides' days of a whole campaign
@@ -317,7 +318,7 @@ def test_a_sides_view_shows_no_enemy_out_of_contact_or_reconnaissance() -> None:
     view = SideView(campaign.world, campaign.state, Side.CHINESE)
     jp = campaign.state.units["jp_116div"]
     assert not view.seen(jp)
-    campaign.state.set_location(jp, "taohuaping")  # next to the 63rd Division
+    campaign.state.set_position(jp, AtPlace("taohuaping"))  # next to the 63rd Division
     assert view.seen(jp) and "jp_116div" in view.visible_state().units
 
 
