@@ -1293,7 +1293,7 @@ class DailyInvariants:
         s, p = c.state, c.params.movement
         day = rec["day"]
         assert day == len(self.records) == s.day
-        assert rec["hash"] == s.digest()
+        assert rec["hash"] == c.digest()
         canonical_json(rec)  # finite: the turn log can hold the day
         self.records.append(copy.deepcopy(rec))
         for u in s.units.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Feature, Side
@@ -19,8 +19,11 @@ from wargame.state import CampaignState, UnitState
 from wargame.terrain import haversine_km
 from wargame.world import World
 
-STAFFS = {Side.JAPANESE: japanese, Side.CHINESE: chinese}
-"""The built-in staff (doctrine module) of each side."""
+STAFFS: dict[Side, Callable[[], Commander]] = {
+    Side.JAPANESE: japanese.Staff,
+    Side.CHINESE: chinese.Staff,
+}
+"""The built-in staff of each side (its doctrine module's ``Staff``)."""
 
 
 @dataclass
@@ -93,21 +96,32 @@ class SideView:
 
 
 class Commander(Protocol):
-    """Decides for one side, one day at a time."""
+    """Decides for one side, one day at a time, and may remember what it has seen.
 
-    side: Side
-
-    def decide(self, view: SideView) -> Decision: ...
-
-
-@dataclass
-class Staff:
-    """The built-in staff: the side's doctrine module (:mod:`wargame.doctrine`)."""
+    A commander that wraps another (a person advised by the staff, a replayed log that
+    falls back on the staff) passes :meth:`observe` on and answers :meth:`memory` with the
+    memory of the one whose decisions it follows, so that the game hashes the same whoever
+    gives the orders."""
 
     side: Side
 
     def decide(self, view: SideView) -> Decision:
-        return STAFFS[self.side].decide(view.world, view.state)
+        """Today's decision (morning); must not change the commander's memory."""
+        ...
+
+    def observe(self, view: SideView) -> None:
+        """The night's reports, every day (replayed days included), after supply."""
+        ...
+
+    def memory(self) -> list[Any]:
+        """What the commander remembers that the state does not show, as rows hashed with
+        the state (:meth:`wargame.engine.Campaign.digest`)."""
+        ...
+
+
+def staff(side: Side) -> Commander:
+    """A fresh built-in staff for ``side`` (:mod:`wargame.doctrine`), with empty memory."""
+    return STAFFS[side]()
 
 
 @dataclass
@@ -125,6 +139,14 @@ class Logged:
         if day < len(self.decisions) and (self.until is None or day < self.until):
             return self.decisions[day]
         return self.fallback.decide(view)
+
+    def observe(self, view: SideView) -> None:
+        """The fallback follows the replayed days too, so that it takes over with the
+        memory it would have had (a resumed game goes on as if played straight through)."""
+        self.fallback.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.fallback.memory()
 
 
 def with_orders(decision: Decision, orders: list[Order]) -> Decision:
@@ -150,3 +172,9 @@ class Player:
 
     def decide(self, view: SideView) -> Decision:
         return self.ask(view, self.staff.decide(view))
+
+    def observe(self, view: SideView) -> None:
+        self.staff.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.staff.memory()

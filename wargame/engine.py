@@ -21,8 +21,8 @@ import numpy as np
 import simpy
 
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
-from wargame.commanders import Commander, SideView, Staff
-from wargame.doctrine import Decision, Order, chinese, japanese
+from wargame.commanders import Commander, SideView, staff
+from wargame.doctrine import Decision, Order
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
 from wargame.state import (
     LOSS_CATEGORIES,
@@ -83,7 +83,6 @@ def initial_state(world: World) -> CampaignState:
     for side in Side:
         state.air[side] = AirState()
         state.sorties_total[side] = 0
-    state.phase = {Side.JAPANESE: japanese.ADVANCE, Side.CHINESE: chinese.DEFEND}
     state.control = dict(sorted(state.control.items()))
     return state
 
@@ -110,7 +109,7 @@ class Campaign:
         commanders: dict[Side, Commander] | None = None,
     ) -> None:
         self.world = World.from_scenario(scenario)
-        self.commanders: dict[Side, Commander] = {side: Staff(side) for side in Side}
+        self.commanders: dict[Side, Commander] = {side: staff(side) for side in Side}
         """Who decides for each side: the built-in staff unless told otherwise."""
         self.commanders.update(commanders or {})
         self.seed = seed
@@ -741,11 +740,9 @@ class Campaign:
                 "cut_off": [u.id for u in units if u.supply_state <= 0],
             }
         self._day["supply"] = report
-        jap = [u for u in s.units_of(Side.JAPANESE) if u.present > 0]
-        men = sum(u.present for u in jap)
-        mean = sum(u.supply_state * u.present for u in jap) / men if men else 1.0
-        below = mean < p.doctrine.culmination_supply
-        s.low_supply_days = s.low_supply_days + 1 if below else 0
+        for side in (Side.JAPANESE, Side.CHINESE):
+            # the night's supply reports reach each side's staff (its own memory)
+            self.commanders[side].observe(SideView(self.world, s, side))
 
     def _guerrilla_losses(self, raided: list[str], routes, units) -> None:
         """Apply today's raids: the men each raid costs the first unit supplied over it."""
@@ -813,7 +810,7 @@ class Campaign:
         }
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
-        self._day["hash"] = s.digest()
+        self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()
         record = self._day
         for cb in self.callbacks:
@@ -841,6 +838,12 @@ class Campaign:
         if ident in self.world.tmap.graph:
             return self.world.tmap.graph.nodes[ident]["name"]
         return ident
+
+    def digest(self) -> str:
+        """The day's hash: the state and what each side's commander remembers (attacker
+        first; :meth:`CampaignState.digest`)."""
+        memory = [*self.commanders[Side.JAPANESE].memory(), *self.commanders[Side.CHINESE].memory()]
+        return self.state.digest(memory)
 
     def summary(self) -> Summary:
         s, w = self.state, self.world
@@ -889,7 +892,7 @@ class Campaign:
                 str(side): sorted(p for p, c in s.control.items() if c == side) for side in Side
             },
             "engaged_units": sorted(self.engaged_units),
-            "final_hash": s.digest(),
+            "final_hash": self.digest(),
         }
         return Summary(data)
 

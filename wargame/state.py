@@ -12,6 +12,7 @@ and sick who came back to duty.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -176,7 +177,6 @@ class CampaignState:
     closest_km: float = float("inf")
     closest_day: int = 0
     sorties_total: dict[str, int] = field(default_factory=dict)
-    low_supply_days: int = 0
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
 
@@ -235,10 +235,12 @@ class CampaignState:
                     return side
         return None
 
-    def digest(self) -> str:
+    def digest(self, memory: Sequence[Any] = ()) -> str:
         """SHA-256 of the state in a compact canonical form: every public field in declaration
         order, units as value rows in scenario order, tables as sorted pairs, floats rounded to
-        1e-6 (a field added to the state is hashed without further work)."""
+        1e-6 (a field added to the state is hashed without further work), then the rows of
+        ``memory``: what the commanders remember that the state does not show (a game's
+        future depends on it too; see :meth:`wargame.engine.Campaign.digest`)."""
         rows: list[Any] = []
         for f in _STATE_FIELDS:
             v = getattr(self, f)
@@ -251,6 +253,7 @@ class CampaignState:
             elif isinstance(v, float):
                 v = None if v == float("inf") else round(v, 6)
             rows.append(v)
+        rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     def men(self, side: Side) -> int:

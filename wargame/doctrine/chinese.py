@@ -15,10 +15,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
 from wargame.state import CampaignState, Mission, Status, UnitState
 from wargame.world import World
+
+if TYPE_CHECKING:
+    from wargame.commanders import SideView
 
 DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
 
@@ -120,3 +126,20 @@ def _counteroffensive(
         assigned[target] = assigned.get(target, 0) + 1
         orders.append(Order(u.id, Mission.COUNTERATTACK, target))
     return orders
+
+
+@dataclass
+class Staff:
+    """The Chinese staff: this doctrine; it keeps no memory of its own (its phase is in the
+    state, as its last decision declared it)."""
+
+    side: Side = Side.CHINESE
+
+    def decide(self, view: SideView) -> Decision:
+        return decide(view.world, view.state)
+
+    def observe(self, view: SideView) -> None:
+        """The night's reports change nothing this staff decides on."""
+
+    def memory(self) -> list[Any]:
+        return []

@@ -12,15 +12,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
 from wargame.state import CampaignState, Mission, Status, UnitState
 from wargame.world import World
 
+if TYPE_CHECKING:
+    from wargame.commanders import SideView
+
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
 
 
-def culminated(world: World, state: CampaignState) -> str | None:
+def culminated(world: World, state: CampaignState, low_supply_days: int) -> str | None:
     """Why the offensive has culminated, or None while it can go on."""
     p = world.params.doctrine
     units = [
@@ -31,8 +37,8 @@ def culminated(world: World, state: CampaignState) -> str | None:
         lost = sum(u.losses for u in units) / initial
         if lost >= p.culmination_loss:
             return f"losses reached {lost:.0%} of the force"
-    if state.low_supply_days >= p.culmination_days:
-        return f"supply below {p.culmination_supply:.0%} of need for {state.low_supply_days} days"
+    if low_supply_days >= p.culmination_days:
+        return f"supply below {p.culmination_supply:.0%} of need for {low_supply_days} days"
     return None
 
 
@@ -64,8 +70,9 @@ def waiting_for_main_body(world: World, state: CampaignState, u: UnitState) -> b
     return False
 
 
-def decide(world: World, state: CampaignState) -> Decision:
-    """Orders for today."""
+def decide(world: World, state: CampaignState, low_supply_days: int = 0) -> Decision:
+    """Orders for today; ``low_supply_days``: the staff's count of days its supply has been
+    short (:class:`Staff`)."""
     p = world.params.doctrine
     side = Side.JAPANESE
     phase = state.phase.get(side, ADVANCE)
@@ -73,7 +80,7 @@ def decide(world: World, state: CampaignState) -> Decision:
     if phase == ADVANCE and state.objective_captured_day is not None:
         decision.phase = phase = HOLD
     if phase == ADVANCE:
-        why = culminated(world, state)
+        why = culminated(world, state, low_supply_days)
         if why is not None:
             decision.phase = phase = WITHDRAW
             decision.culminated = True
@@ -102,3 +109,32 @@ def decide(world: World, state: CampaignState) -> Decision:
         else:
             decision.orders.append(Order(u.id, Mission.ADVANCE, world.scenario.objective.place))
     return decision
+
+
+def supply_short(world: World, units: list[UnitState]) -> bool:
+    """Is the force's mean supply state (weighted by men) below ``culmination_supply``?"""
+    units = [u for u in units if u.on_map and u.present > 0]
+    men = sum(u.present for u in units)
+    mean = sum(u.supply_state * u.present for u in units) / men if men else 1.0
+    return mean < world.params.doctrine.culmination_supply
+
+
+@dataclass
+class Staff:
+    """The 20th Army staff: this doctrine plus the staff's own memory, the culmination
+    clock: consecutive days the night's supply reports (:meth:`observe`) showed the force's
+    mean supply below ``culmination_supply``."""
+
+    side: Side = Side.JAPANESE
+    low_supply_days: int = 0
+
+    def decide(self, view: SideView) -> Decision:
+        return decide(view.world, view.state, self.low_supply_days)
+
+    def observe(self, view: SideView) -> None:
+        """The night's supply reports: the staff's own units' supply, from its view."""
+        short = supply_short(view.world, view.own_units())
+        self.low_supply_days = self.low_supply_days + 1 if short else 0
+
+    def memory(self) -> list[int]:
+        return [self.low_supply_days]
