@@ -62,7 +62,7 @@ from wargame.scenario import (
     read_toml,
     validate_data,
 )
-from wargame.state import LOSS_CATEGORIES, Status
+from wargame.state import LOSS_CATEGORIES, AtPlace, NotArrived, OnRoad, Status
 from wargame.turnlog import read_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1295,7 +1295,7 @@ class DailyInvariants:
         s, p = c.state, c.params.movement
         day = rec["day"]
         assert day == len(self.records) == s.day
-        assert rec["hash"] == s.digest()
+        assert rec["hash"] == c.digest()
         canonical_json(rec)  # finite: the turn log can hold the day
         self.records.append(copy.deepcopy(rec))
         for u in s.units.values():
@@ -1310,6 +1310,14 @@ class DailyInvariants:
             self.last[u.id] = counts
             if u.on_map:
                 assert u.present > 0, where
+            # one Position: exactly one of not arrived, at a place, on a road
+            assert type(u.pos) in (NotArrived, AtPlace, OnRoad), (where, u.pos)
+            if u.status == Status.PENDING:
+                assert isinstance(u.pos, NotArrived), where
+            elif u.on_map:
+                assert isinstance(u.pos, AtPlace | OnRoad), (where, u.pos)
+            if isinstance(u.pos, OnRoad):
+                assert u.location is None and u.pos.origin != u.pos.dest, where
             if u.status == Status.PENDING:
                 assert u.location is None and u.road_from is None and u.road_to is None, where
             if u.location is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wargame import air, ambush, attrition, combat, movement, supply, weather
 from wargame.params import Params
@@ -465,3 +467,56 @@ def test_aircraft_under_repair_fly_no_sorties_and_the_bigger_air_force_holds_sup
     assert crippled.sorties["chinese"] < 0.25 * whole.sorties["chinese"]
     assert crippled.damaged_aircraft["chinese"] >= 360
     assert air.repaired(ap, 100) == 100 - int(100 * ap.repair_rate)
+
+
+def _a_march_leaves_one_position(tutorial, data) -> None:  # helper body, see below
+    from wargame.engine import Campaign
+    from wargame.state import AtPlace, Mission, OnRoad, Status
+
+    c = Campaign(tutorial, 1)
+    g = c.world.tmap.graph
+    places = sorted(g.nodes)
+    u = c.state.units[data.draw(st.sampled_from(sorted(c.state.units)))]
+    c.state.set_status(u, Status.ACTIVE)
+    if data.draw(st.booleans()):
+        c.state.set_position(u, AtPlace(data.draw(st.sampled_from(places))))
+    else:
+        a, b = data.draw(st.sampled_from(sorted(g.edges)))
+        if data.draw(st.booleans()):
+            a, b = b, a
+        road = g.edges[a, b]
+        effort = movement.road_effort_km(
+            c.params.movement, road["kind"], road["km"], road["river_crossings"]
+        )
+        km = data.draw(st.floats(0.0, effort))
+        c.state.set_position(u, OnRoad(a, b, km))
+    u.mission = data.draw(st.sampled_from(list(Mission)))
+    u.target = data.draw(st.sampled_from(places))
+    before = u.pos
+    m = movement.march(
+        c.world,
+        c.state,
+        u,
+        c._routes,
+        rain=data.draw(st.booleans()),
+        enemy_air_superiority=data.draw(st.booleans()),
+        low_supply=data.draw(st.booleans()),
+    )
+    assert u.pos == before  # march reads, the engine applies
+    assert type(m.pos) in (AtPlace, OnRoad)
+    if isinstance(m.pos, AtPlace):
+        assert m.pos.place in g
+        assert not m.entered or m.entered[-1] == m.pos.place
+    else:
+        road = g.edges[m.pos.origin, m.pos.dest]
+        effort = movement.road_effort_km(
+            c.params.movement, road["kind"], road["km"], road["river_crossings"]
+        )
+        assert 0.0 <= m.pos.km <= effort + 1e-9, (m.pos, effort)
+    assert all(p in g for p in m.entered)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_days_march_ends_at_one_place_or_on_one_road_within_its_length(tutorial, data) -> None:
+    _a_march_leaves_one_position(tutorial, data)

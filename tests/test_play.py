@@ -11,10 +11,11 @@ import pytest
 
 from wargame.bundled import SCENARIO_DIR
 from wargame.cli import main
-from wargame.commanders import SideView, Staff
+from wargame.commanders import SideView, staff
 from wargame.doctrine import Decision
 from wargame.engine import Campaign
 from wargame.scenario import Side, load_scenario
+from wargame.state import AtPlace
 
 WEST = SCENARIO_DIR / "west_hunan_1945.toml"
 ENDS = "end\n" * 200  # more than both sides' days of a whole campaign
@@ -202,6 +203,59 @@ def test_resume_continues_a_saved_game_to_the_same_bytes(
     assert "orders differed from the staff's: 1\n" in out  # the later order is the staff's
 
 
+def test_resume_in_a_spell_of_short_supply_culminates_on_the_same_day(
+    run_log: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Japanese staff's culmination clock lives in the staff: a game saved after three
+    days of short supply (seed 4: days 24-26; the offensive culminates on day 29, after five)
+    resumes with the clock rebuilt from the replayed days, not restarted at zero."""
+    days = days_of(run_log)
+    culminates = [
+        d["day"] for d in days for e in d["events"] if "offensive culminates: supply" in e["text"]
+    ]
+    assert culminates == [29]
+    saved = tmp_path / "saved.jsonl"
+    code, _, err = play(
+        ["--side", "japanese", "--seed", "4", "--log", str(saved), "--quiet"],
+        "end\n" * 27 + "quit\n",
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0 and "--resume" in err
+    assert len(days_of(saved)) == 27  # saved at dawn of day 27, the clock at 3
+    assert play(["--resume", str(saved), "--quiet"], ENDS, monkeypatch, capsys)[0] == 0
+    assert saved.read_bytes() == run_log.read_bytes()
+
+
+def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days() -> None:
+    from wargame.commanders import Logged
+
+    straight = Campaign(load_scenario(WEST), 4)
+    hashes: list[str] = []
+    straight.callbacks.append(lambda c, r: hashes.append(r["hash"]))
+    straight.run()
+    jp = straight.commanders[Side.JAPANESE]
+    assert jp.memory() == [0]  # the clock is back at zero by the end
+    decisions: list[Decision] = []
+    again = Campaign(load_scenario(WEST), 4)
+    again.callbacks.append(
+        lambda c, r: decisions.append(Decision.from_dict(r["decisions"]["japanese"]))
+    )
+    again.run(until_day=27)
+    resumed = Campaign(load_scenario(WEST), 4)
+    logged = Logged(Side.JAPANESE, decisions, staff(Side.JAPANESE))
+    resumed.commanders[Side.JAPANESE] = logged
+    got: list[str] = []
+    resumed.callbacks.append(lambda c, r: got.append(r["hash"]))
+    resumed.run(until_day=26)
+    assert logged.memory() == [3]  # three days of short supply, seen while replaying
+    resumed.run()
+    assert got == hashes
+
+
 def test_play_by_email_stops_at_the_other_sides_turn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -295,13 +349,19 @@ def _views(side: Side, until: int) -> list[tuple[int, set[str], set[str]]]:
 
     class Spy:
         def __init__(self) -> None:
-            self.side, self.staff = side, Staff(side)
+            self.side, self.staff = side, staff(side)
 
         def decide(self, view: SideView) -> Decision:
             visible = view.visible_state().units
             enemy = {u.id for u in view.state.units_of(side.enemy)}
             seen.append((view.day, {u for u in visible if u in enemy}, enemy))
             return self.staff.decide(view)
+
+        def observe(self, view: SideView) -> None:
+            self.staff.observe(view)
+
+        def memory(self) -> list[int]:
+            return self.staff.memory()
 
     campaign.commanders[side] = Spy()
     campaign.run(until_day=until)
@@ -317,7 +377,7 @@ def test_a_sides_view_shows_no_enemy_out_of_contact_or_reconnaissance() -> None:
     view = SideView(campaign.world, campaign.state, Side.CHINESE)
     jp = campaign.state.units["jp_116div"]
     assert not view.seen(jp)
-    campaign.state.set_location(jp, "taohuaping")  # next to the 63rd Division
+    campaign.state.set_position(jp, AtPlace("taohuaping"))  # next to the 63rd Division
     assert view.seen(jp) and "jp_116div" in view.visible_state().units
 
 

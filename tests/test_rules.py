@@ -80,8 +80,8 @@ def test_the_engine_refuses_an_illegal_order_from_a_staff(monkeypatch: pytest.Mo
     """The first round applied the Chinese staff's order to a Japanese unit and logged it."""
     real = chinese.decide
 
-    def meddling(world, state):  # type: ignore[no-untyped-def]
-        d: Decision = real(world, state)
+    def meddling(view):  # type: ignore[no-untyped-def]
+        d: Decision = real(view)
         d.orders.append(Order("jp_116div", Mission.WITHDRAW, "shaoyang"))
         return d
 

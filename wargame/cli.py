@@ -660,7 +660,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from wargame import play, report
-    from wargame.commanders import Logged, Staff
+    from wargame.commanders import Logged, staff
     from wargame.engine import Campaign
     from wargame.scenario import Side
 
@@ -736,7 +736,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     orders: dict[Side, Any] = {}
     for file in args.orders or []:
         side, by_day = play.load_orders(Path(file), campaign.world)
-        orders[side] = play.FileOrders(side, Path(file), by_day, Staff(side))
+        orders[side] = play.FileOrders(side, Path(file), by_day, staff(side))
     campaign.commanders.update(play.commanders_for(session, campaign.world, orders, played))
     for side, fo in orders.items():  # a person's staff proposes the file's orders
         cmd = campaign.commanders[side]
@@ -886,10 +886,10 @@ def _replay_campaign(log: TurnLog, commanders: dict[Side, Commander] | None = No
 def logged_commanders(log: TurnLog, until: int | None = None) -> dict[Side, Commander]:
     """Commanders that give each side's decisions as the log recorded them (through day
     ``until - 1``), then leave the side to its staff."""
-    from wargame.commanders import Logged, Staff
+    from wargame.commanders import Logged, staff
     from wargame.scenario import Side
 
-    return {side: Logged(side, log.decisions(str(side)), Staff(side), until) for side in Side}
+    return {side: Logged(side, log.decisions(str(side)), staff(side), until) for side in Side}
 
 
 def _version_note(log: TurnLog) -> str:
@@ -916,7 +916,7 @@ def _replay_to(
         campaign.run(until_day=day)
     finally:
         campaign.callbacks.remove(keep)
-    if campaign.state.day != day or campaign.state.digest() != log.days[day]["hash"]:
+    if campaign.state.day != day or campaign.digest() != log.days[day]["hash"]:
         what = (
             first_difference(log.days[day], {"type": "day", **got}, labels=("log ", "re-run "))
             if got

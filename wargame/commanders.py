@@ -9,9 +9,9 @@ Each day the engine hands each side's :class:`Commander` a :class:`SideView` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Feature, Side
@@ -19,16 +19,24 @@ from wargame.state import CampaignState, UnitState
 from wargame.terrain import haversine_km
 from wargame.world import World
 
-STAFFS = {Side.JAPANESE: japanese, Side.CHINESE: chinese}
-"""The built-in staff (doctrine module) of each side."""
+STAFFS: dict[Side, Callable[[], Commander]] = {
+    Side.JAPANESE: japanese.Staff,
+    Side.CHINESE: chinese.Staff,
+}
+"""The built-in staff of each side (its doctrine module's ``Staff``)."""
 
 
 @dataclass
 class SideView:
     """What one side may know on a day: its own units in full, enemy units only where they
-    are seen (see :meth:`seen`). ``state`` is the whole state: the built-in staffs still read
-    it (their rules look only at facts a staff of 1945 would have had: the enemy in contact
-    and the roads it is on); a person is shown :meth:`visible_state`."""
+    are seen (see :meth:`seen`), and what is common knowledge (the world: terrain, roads,
+    the scenario's orders of battle and depots; who controls each place; whether the
+    objective has fallen).
+
+    The built-in staffs read the day through the accessors below and never ``state``, the
+    umpire's whole state (the rules and the play display use it; a person is shown
+    :meth:`visible_state`). Two accessors named ``umpire_...`` give facts *beyond* the view
+    that the Chinese staff's rules still read (see :meth:`umpire_enemy_units`)."""
 
     world: World
     state: CampaignState
@@ -38,8 +46,56 @@ class SideView:
     def day(self) -> int:
         return self.state.day
 
+    @property
+    def phase(self) -> str | None:
+        """The side's own operational phase, as its last decision declared it."""
+        return self.state.phase.get(self.side)
+
+    @property
+    def objective_captured_day(self) -> int | None:
+        """The day the objective fell, if it has (known to both sides)."""
+        return self.state.objective_captured_day
+
+    @property
+    def control(self) -> Mapping[str, Side]:
+        """Who controls each place (common knowledge: who holds a town is no secret)."""
+        return self.state.control
+
     def own_units(self) -> list[UnitState]:
+        """Every unit of the side, in scenario order (not yet arrived and held back ones
+        too)."""
         return [u for u in self.state.units.values() if u.side == self.side]
+
+    def own_on_map(self) -> list[UnitState]:
+        """The side's units on the map, in scenario order."""
+        return self.state.units_of(self.side)
+
+    def enemies(self) -> list[UnitState]:
+        """The enemy units seen today (:meth:`seen`), in scenario order."""
+        return [e for e in self.state.units_of(self.side.enemy) if self.seen(e)]
+
+    def occupant(self, place: str) -> Side | None:
+        """The side with units at a place as this side knows it: its own units, or enemy
+        units there that it sees (:meth:`CampaignState.occupant`'s order: the attacker
+        first)."""
+        for side in (Side.JAPANESE, Side.CHINESE):
+            here = [u for u in self.state.units_at(place) if u.side == side]
+            if here and (side == self.side or any(self.seen(u) for u in here)):
+                return side
+        return None
+
+    def umpire_enemy_units(self) -> list[UnitState]:
+        """Every enemy unit on the map, seen or not: BEYOND THE VIEW. The Chinese staff's
+        rules read it for the enemy's strength and supply (is the enemy spent?), the
+        enemy's nearest approach to the objective (releasing the reserve) and where enemy
+        units stand (envelopment in the counteroffensive); restricting them to seen units
+        changes its decisions (issue 12), so they stay, named here."""
+        return self.state.units_of(self.side.enemy)
+
+    def umpire_enemy_phase(self) -> str | None:
+        """The enemy's operational phase: BEYOND THE VIEW (the Chinese staff starts its
+        counteroffensive the morning the Japanese staff orders the withdrawal)."""
+        return self.state.phase.get(self.side.enemy)
 
     def seen(self, enemy: UnitState) -> bool:
         """Is an enemy unit seen today? In contact (within ``params.intel.contact_km`` by road
@@ -93,21 +149,32 @@ class SideView:
 
 
 class Commander(Protocol):
-    """Decides for one side, one day at a time."""
+    """Decides for one side, one day at a time, and may remember what it has seen.
 
-    side: Side
-
-    def decide(self, view: SideView) -> Decision: ...
-
-
-@dataclass
-class Staff:
-    """The built-in staff: the side's doctrine module (:mod:`wargame.doctrine`)."""
+    A commander that wraps another (a person advised by the staff, a replayed log that
+    falls back on the staff) passes :meth:`observe` on and answers :meth:`memory` with the
+    memory of the one whose decisions it follows, so that the game hashes the same whoever
+    gives the orders."""
 
     side: Side
 
     def decide(self, view: SideView) -> Decision:
-        return STAFFS[self.side].decide(view.world, view.state)
+        """Today's decision (morning); must not change the commander's memory."""
+        ...
+
+    def observe(self, view: SideView) -> None:
+        """The night's reports, every day (replayed days included), after supply."""
+        ...
+
+    def memory(self) -> list[Any]:
+        """What the commander remembers that the state does not show, as rows hashed with
+        the state (:meth:`wargame.engine.Campaign.digest`)."""
+        ...
+
+
+def staff(side: Side) -> Commander:
+    """A fresh built-in staff for ``side`` (:mod:`wargame.doctrine`), with empty memory."""
+    return STAFFS[side]()
 
 
 @dataclass
@@ -125,6 +192,14 @@ class Logged:
         if day < len(self.decisions) and (self.until is None or day < self.until):
             return self.decisions[day]
         return self.fallback.decide(view)
+
+    def observe(self, view: SideView) -> None:
+        """The fallback follows the replayed days too, so that it takes over with the
+        memory it would have had (a resumed game goes on as if played straight through)."""
+        self.fallback.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.fallback.memory()
 
 
 def with_orders(decision: Decision, orders: list[Order]) -> Decision:
@@ -150,3 +225,9 @@ class Player:
 
     def decide(self, view: SideView) -> Decision:
         return self.ask(view, self.staff.decide(view))
+
+    def observe(self, view: SideView) -> None:
+        self.staff.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.staff.memory()

@@ -21,12 +21,14 @@ import numpy as np
 import simpy
 
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
-from wargame.commanders import Commander, SideView, Staff
-from wargame.doctrine import Decision, Order, chinese, japanese
+from wargame.commanders import Commander, SideView, staff
+from wargame.doctrine import Decision, Order
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
 from wargame.state import (
     LOSS_CATEGORIES,
+    NOT_ARRIVED,
     AirState,
+    AtPlace,
     CampaignState,
     Mission,
     Posture,
@@ -46,7 +48,7 @@ PHASES = {
     "attrition": 0.90,
     "end_of_day": 0.99,
 }
-ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+ATTACKING = movement.ATTACKING
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
 
@@ -71,7 +73,7 @@ def initial_state(world: World) -> CampaignState:
             side=unit.side,
             initial_men=unit.men,
             status=Status.PENDING if pending else status,
-            location=None if pending else unit.location,
+            pos=NOT_ARRIVED if pending or unit.location is None else AtPlace(unit.location),
             supply_stock_days=s.params.supply.carried_days,
         )
         u.present = unit.men
@@ -81,7 +83,6 @@ def initial_state(world: World) -> CampaignState:
     for side in Side:
         state.air[side] = AirState()
         state.sorties_total[side] = 0
-    state.phase = {Side.JAPANESE: japanese.ADVANCE, Side.CHINESE: chinese.DEFEND}
     state.control = dict(sorted(state.control.items()))
     return state
 
@@ -108,7 +109,7 @@ class Campaign:
         commanders: dict[Side, Commander] | None = None,
     ) -> None:
         self.world = World.from_scenario(scenario)
-        self.commanders: dict[Side, Commander] = {side: Staff(side) for side in Side}
+        self.commanders: dict[Side, Commander] = {side: staff(side) for side in Side}
         """Who decides for each side: the built-in staff unless told otherwise."""
         self.commanders.update(commanders or {})
         self.seed = seed
@@ -210,7 +211,7 @@ class Campaign:
                     Commitment.UNCOMMITTED: Status.UNCOMMITTED,
                 }[commitment],
             )
-            s.set_location(u, place)
+            s.set_position(u, AtPlace(place))
             s.control[place] = u.side
             self._event(
                 "arrival",
@@ -307,101 +308,27 @@ class Campaign:
                 self._move(u)
         self._update_closest()
 
-    def _next_hop(self, u: UnitState, here: str) -> str | None:
-        """The next place on the unit's way to its target, or None."""
-        w = self.world
-        if u.target is None or here == u.target:
-            return None
-        if u.mission == Mission.ADVANCE:
-            path = w.column_path(u)
-            if path is not None:
-                if here in path:
-                    i = path.index(here)
-                    return path[i + 1] if i + 1 < len(path) else None
-                join = w.nearest(here, path)
-                return w.tmap.route(here, join)[1] if join and join != here else None
-        if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
-            blocked = w.enemy_held(self.state, u.side) - {u.target}
-            _dist, paths = self._routes([here], blocked - {here})
-            if u.target in paths and len(paths[u.target]) > 1:
-                return paths[u.target][1]
-            if u.mission == Mission.REINFORCE:
-                return None
-        return w.tmap.route(here, u.target)[1]
-
     def _move(self, u: UnitState) -> None:
-        w, s, p = self.world, self.state, self.params.movement
-        if u.mission == Mission.CONSOLIDATE or (
-            u.mission == Mission.HOLD and u.location is not None
-        ):
-            return
-        budget = 1.0
-        moved = False
-        low_supply = u.supply_state < self.params.supply.shortfall_threshold
-        enemy_air = s.air_superiority == u.side.enemy
-        rain = weather.is_rain(s.weather)
-        for _ in range(64):
-            if u.location is not None:
-                nxt = self._next_hop(u, u.location)
-                if nxt is None:
-                    break
-                if s.occupant(nxt) == u.side.enemy and u.mission not in ATTACKING:
-                    break
-                u.road_from, u.road_to, u.progress_km = u.location, nxt, 0.0
-                s.set_location(u, None)
-                u.contact_days, u.assault_km = 0, 0.0
-            assert u.road_from is not None and u.road_to is not None
-            if u.mission in (Mission.WITHDRAW, Mission.HOLD):
-                # turn back from a road that leads away from the target or into the enemy
-                a, b = u.road_from, u.road_to
-                tgt = u.target or a
-                if (s.occupant(b) == u.side.enemy and u.mission != Mission.WITHDRAW) or (
-                    u.mission == Mission.WITHDRAW and w.tmap.dist[a][tgt] < w.tmap.dist[b][tgt]
-                ):
-                    road = w.tmap.road(a, b)
-                    effort = movement.road_effort_km(
-                        p, road["kind"], road["km"], road["river_crossings"]
-                    )
-                    u.road_from, u.road_to = b, a
-                    u.progress_km = max(0.0, effort - u.progress_km)
-                    u.contact_days, u.assault_km = 0, 0.0
-            a, b = u.road_from, u.road_to
-            road = w.tmap.road(a, b)
-            effort = movement.road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-            rate = movement.march_rate_km(
-                p,
-                road["kind"],
-                w.tmap.terrain(b),
-                rain=rain,
-                enemy_air_superiority=enemy_air,
-                low_supply=low_supply,
-            )
-            if rate <= 0:
-                break
-            if s.occupant(b) == u.side.enemy:
-                if u.progress_km < effort:
-                    step = min(effort - u.progress_km, budget * rate)
-                    u.progress_km += step
-                    budget -= step / rate
-                    moved = True
-                break  # at the gates of an enemy-held place: combat decides
-            need = (effort - u.progress_km) / rate
-            if need > budget:
-                u.progress_km += budget * rate
-                moved = True
-                break
-            budget -= need
-            moved = True
-            u.road_from, u.road_to, u.progress_km = None, None, 0.0
-            s.set_location(u, b)
-            self._enter(u, b)
-            if b == u.target:
-                if u.mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
-                    u.mission = Mission.HOLD
-                break
-            if budget <= 1e-9:
-                break
-        if moved:
+        """March one unit (:func:`movement.march`) and apply the result."""
+        s = self.state
+        m = movement.march(
+            self.world,
+            s,
+            u,
+            self._routes,
+            rain=weather.is_rain(s.weather),
+            enemy_air_superiority=s.air_superiority == u.side.enemy,
+            low_supply=u.supply_state < self.params.supply.shortfall_threshold,
+        )
+        if m.pos is not u.pos:
+            s.set_position(u, m.pos)
+        if m.left_contact:
+            u.contact_days, u.assault_km = 0, 0.0
+        for place in m.entered:
+            self._enter(u, place)
+        if m.mission is not None:
+            u.mission = m.mission
+        if m.moved:
             u.days_in_place = 0
             u.posture = (
                 Posture.ATTACK
@@ -692,7 +619,7 @@ class Campaign:
                 dest = self._retreat_place(d, place, attackers)
                 if dest is None:
                     continue
-                s.set_location(d, dest)
+                s.set_position(d, AtPlace(dest))
                 d.posture, d.days_in_place = Posture.WITHDRAWAL, 0
                 d.contact_days = 0
                 if s.control.get(dest) != d.side:
@@ -705,8 +632,7 @@ class Campaign:
             )
             for a in attackers:
                 if a.present > 0:
-                    a.road_from, a.road_to, a.progress_km = None, None, 0.0
-                    s.set_location(a, place)
+                    s.set_position(a, AtPlace(place))
                     a.contact_days, a.assault_km = 0, 0.0
                     self._enter(a, place)
                     if a.target == place and a.mission != Mission.ADVANCE:
@@ -814,11 +740,9 @@ class Campaign:
                 "cut_off": [u.id for u in units if u.supply_state <= 0],
             }
         self._day["supply"] = report
-        jap = [u for u in s.units_of(Side.JAPANESE) if u.present > 0]
-        men = sum(u.present for u in jap)
-        mean = sum(u.supply_state * u.present for u in jap) / men if men else 1.0
-        below = mean < p.doctrine.culmination_supply
-        s.low_supply_days = s.low_supply_days + 1 if below else 0
+        for side in (Side.JAPANESE, Side.CHINESE):
+            # the night's supply reports reach each side's staff (its own memory)
+            self.commanders[side].observe(SideView(self.world, s, side))
 
     def _guerrilla_losses(self, raided: list[str], routes, units) -> None:
         """Apply today's raids: the men each raid costs the first unit supplied over it."""
@@ -887,7 +811,7 @@ class Campaign:
         }
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
-        self._day["hash"] = s.digest()
+        self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()
         record = self._day
         for cb in self.callbacks:
@@ -915,6 +839,12 @@ class Campaign:
         if ident in self.world.tmap.graph:
             return self.world.tmap.graph.nodes[ident]["name"]
         return ident
+
+    def digest(self) -> str:
+        """The day's hash: the state and what each side's commander remembers (attacker
+        first; :meth:`CampaignState.digest`)."""
+        memory = [*self.commanders[Side.JAPANESE].memory(), *self.commanders[Side.CHINESE].memory()]
+        return self.state.digest(memory)
 
     def summary(self) -> Summary:
         s, w = self.state, self.world
@@ -963,7 +893,7 @@ class Campaign:
                 str(side): sorted(p for p, c in s.control.items() if c == side) for side in Side
             },
             "engaged_units": sorted(self.engaged_units),
-            "final_hash": s.digest(),
+            "final_hash": self.digest(),
         }
         return Summary(data)
 

@@ -8,7 +8,18 @@ road at the road's dry march rate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from wargame.params import MovementParams
+from wargame.state import AtPlace, CampaignState, Mission, OnRoad, Position, UnitState
+
+if TYPE_CHECKING:
+    from wargame.world import World
+
+ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+"""Missions that march into (and fight for) an enemy-held place."""
 
 
 def march_rate_km(
@@ -34,3 +45,140 @@ def march_rate_km(
 def road_effort_km(p: MovementParams, kind: str, length_km: float, river_crossings: int) -> float:
     """Effective length of a road in km of marching, river crossings included."""
     return length_km + river_crossings * p.river_crossing_days * p.road_km_per_day.get(kind, 0.0)
+
+
+Routes = Callable[[list[str], set[str]], tuple[dict[str, float], dict[str, list[str]]]]
+"""Shortest paths from sources around blocked places (:func:`wargame.supply.supply_routes`)."""
+
+
+@dataclass(frozen=True)
+class March:
+    """A unit's day of marching (:func:`march`): where it ends up and what happened on the
+    way. The engine applies it: the new position, each place entered in turn (control, the
+    objective), the mission, and a reset of the unit's contact with the enemy."""
+
+    pos: Position
+    entered: tuple[str, ...] = ()  # places reached on the way, in order
+    mission: Mission | None = None  # the mission after the march (None: unchanged)
+    moved: bool = False  # marched at all today (posture, days in place, the day's moves)
+    left_contact: bool = False  # left a place or turned back (contact days, assault km = 0)
+
+
+def next_hop(
+    world: World,
+    state: CampaignState,
+    u: UnitState,
+    here: str,
+    routes: Routes,
+    taken: frozenset[str] = frozenset(),
+) -> str | None:
+    """The next place on the unit's way from ``here`` to its target, or None. ``taken`` are
+    places the unit has taken from the enemy earlier in the same march."""
+    w = world
+    if u.target is None or here == u.target:
+        return None
+    if u.mission == Mission.ADVANCE:
+        path = w.column_path(u)
+        if path is not None:
+            if here in path:
+                i = path.index(here)
+                return path[i + 1] if i + 1 < len(path) else None
+            join = w.nearest(here, path)
+            return w.tmap.route(here, join)[1] if join and join != here else None
+    if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
+        blocked = (w.enemy_held(state, u.side) - taken) - {u.target}
+        _dist, paths = routes([here], blocked - {here})
+        if u.target in paths and len(paths[u.target]) > 1:
+            return paths[u.target][1]
+        if u.mission == Mission.REINFORCE:
+            return None
+    return w.tmap.route(here, u.target)[1]
+
+
+def march(
+    world: World,
+    state: CampaignState,
+    u: UnitState,
+    routes: Routes,
+    *,
+    rain: bool,
+    enemy_air_superiority: bool,
+    low_supply: bool,
+) -> March:
+    """A unit's march for one day along roads towards its target: a full day's budget of
+    :func:`march_rate_km`, place by place, stopping at the gates of an enemy-held place
+    (combat decides there), at the target, or when the day is spent. A withdrawing or holding
+    unit turns back from a road leading away from its target or into the enemy.
+
+    Reads ``state`` and ``u``, changes nothing: the engine applies the result.
+    A unit that does not march today (consolidating, or holding at a place) stays where it
+    is.
+    """
+    p = world.params.movement
+    tmap = world.tmap
+    mission = u.mission
+    pos = u.pos
+    if mission == Mission.CONSOLIDATE or (mission == Mission.HOLD and isinstance(pos, AtPlace)):
+        return March(pos)
+    enemy = u.side.enemy
+    budget = 1.0
+    moved = left = False
+    entered: list[str] = []
+    new_mission: Mission | None = None
+    for _ in range(64):
+        if isinstance(pos, AtPlace):
+            nxt = next_hop(world, state, u, pos.place, routes, frozenset(entered))
+            if nxt is None:
+                break
+            if state.occupant(nxt) == enemy and mission not in ATTACKING:
+                break
+            pos = OnRoad(pos.place, nxt, 0.0)
+            left = True
+        assert isinstance(pos, OnRoad), u.id  # on the map: at a place or on a road
+        if mission in (Mission.WITHDRAW, Mission.HOLD):
+            # turn back from a road that leads away from the target or into the enemy
+            a, b = pos.origin, pos.dest
+            tgt = u.target or a
+            if (state.occupant(b) == enemy and mission != Mission.WITHDRAW) or (
+                mission == Mission.WITHDRAW and tmap.dist[a][tgt] < tmap.dist[b][tgt]
+            ):
+                road = tmap.road(a, b)
+                effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
+                pos = OnRoad(b, a, max(0.0, effort - pos.km))
+                left = True
+        a, b = pos.origin, pos.dest
+        road = tmap.road(a, b)
+        effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
+        rate = march_rate_km(
+            p,
+            road["kind"],
+            tmap.terrain(b),
+            rain=rain,
+            enemy_air_superiority=enemy_air_superiority,
+            low_supply=low_supply,
+        )
+        if rate <= 0:
+            break
+        if state.occupant(b) == enemy:
+            if pos.km < effort:
+                step = min(effort - pos.km, budget * rate)
+                pos = OnRoad(a, b, pos.km + step)
+                budget -= step / rate
+                moved = True
+            break  # at the gates of an enemy-held place: combat decides
+        need = (effort - pos.km) / rate
+        if need > budget:
+            pos = OnRoad(a, b, pos.km + budget * rate)
+            moved = True
+            break
+        budget -= need
+        moved = True
+        pos = AtPlace(b)
+        entered.append(b)
+        if b == u.target:
+            if mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
+                new_mission = Mission.HOLD
+            break
+        if budget <= 1e-9:
+            break
+    return March(pos, tuple(entered), new_mission, moved, left)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wargame import rules
-from wargame.commanders import Commander, Logged, Player, SideView, Staff, with_orders
+from wargame.commanders import Commander, Logged, Player, SideView, staff, with_orders
 from wargame.doctrine import Decision, Order
 from wargame.errors import UserError, did_you_mean
 from wargame.formats import printable
@@ -168,6 +168,12 @@ class FileOrders:
                     f"{self.path}: {view.world.date(view.day)} (D+{view.day}) order {j}: {exc}"
                 ) from None
         return with_orders(decision, given)
+
+    def observe(self, view: SideView) -> None:
+        self.staff.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.staff.memory()
 
 
 # --------------------------------------------------------------------------- input
@@ -489,12 +495,19 @@ class Session:
 @dataclass
 class Absent:
     """A person who plays from elsewhere (play by e-mail): when it is their turn the
-    session saves the game and stops."""
+    session saves the game and stops. Its staff keeps following the game meanwhile."""
 
     side: Side
+    staff: Commander
 
     def decide(self, view: SideView) -> Decision:
         raise StopPlay("the other side's turn", self.side)
+
+    def observe(self, view: SideView) -> None:
+        self.staff.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.staff.memory()
 
 
 def commanders_for(
@@ -509,17 +522,17 @@ def commanders_for(
     for side in Side:
         now: Commander
         if side in session.here:
-            now = Player(side, Desk(side, session).ask, Staff(side))
+            now = Player(side, Desk(side, session).ask, staff(side))
         elif side in session.people:
-            now = Absent(side)
+            now = Absent(side, staff(side))
         elif side in orders:
             now = orders[side]
         else:
-            now = Staff(side)
+            now = staff(side)
         if played.get(side):
             now = Logged(side, played[side], now)
             if side in session.people:
-                now = Recounted(side, now, Staff(side), session)
+                now = Recounted(side, now, staff(side), session)
         out[side] = now
     return out
 
@@ -539,6 +552,13 @@ class Recounted:
         if isinstance(self.inner, Logged) and view.day < len(self.inner.decisions):
             self.session.decided(self.side, view.day, decision, self.staff.decide(view))
         return decision
+
+    def observe(self, view: SideView) -> None:
+        self.inner.observe(view)
+        self.staff.observe(view)
+
+    def memory(self) -> list[Any]:
+        return self.inner.memory()
 
 
 def resume_record(log: Any) -> tuple[set[Side], Side | None, dict[str, Decision]]:

@@ -12,6 +12,7 @@ and sick who came back to duty.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -51,6 +52,34 @@ class Mission(StrEnum):
 LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease")
 
 
+@dataclass(frozen=True, slots=True)
+class NotArrived:
+    """Not on the map yet (waiting for the airlift, or for its arrival day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AtPlace:
+    """At a place (a node of the terrain graph)."""
+
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class OnRoad:
+    """On the road from ``origin`` to ``dest``, ``km`` km of marching along it (river-crossing
+    delays included: ``0 <= km <= road_effort_km`` of that road)."""
+
+    origin: str
+    dest: str
+    km: float = 0.0
+
+
+Position = NotArrived | AtPlace | OnRoad
+"""Where a unit is: exactly one of not arrived, at a place, or on a road."""
+
+NOT_ARRIVED = NotArrived()
+
+
 @dataclass
 class UnitState:
     """Where one manoeuvre unit is and what is left of it. Men are whole numbers."""
@@ -61,10 +90,7 @@ class UnitState:
     present: int = 0
     status: Status = Status.ACTIVE
     mission: Mission = Mission.HOLD
-    location: str | None = None  # place id when at a place
-    road_from: str | None = None  # when on a road: from here ...
-    road_to: str | None = None  # ... to here
-    progress_km: float = 0.0  # km travelled along the road (incl. crossing delays)
+    pos: Position = NOT_ARRIVED  # where the unit is (see Position)
     target: str | None = None  # place the unit is ordered towards
     posture: Posture = Posture.HASTY
     days_in_place: int = 0
@@ -86,10 +112,33 @@ class UnitState:
     def on_map(self) -> bool:
         return self.status in (Status.ACTIVE, Status.RESERVE)
 
+    # read-only views of ``pos`` for readers that want one optional field
+    @property
+    def location(self) -> str | None:
+        """The place the unit is at, or None (on a road or not arrived)."""
+        return self.pos.place if isinstance(self.pos, AtPlace) else None
+
+    @property
+    def road_from(self) -> str | None:
+        return self.pos.origin if isinstance(self.pos, OnRoad) else None
+
+    @property
+    def road_to(self) -> str | None:
+        return self.pos.dest if isinstance(self.pos, OnRoad) else None
+
+    @property
+    def progress_km(self) -> float:
+        return self.pos.km if isinstance(self.pos, OnRoad) else 0.0
+
     @property
     def position(self) -> str | None:
         """The place a unit is at, or the place it is heading for on a road."""
-        return self.location if self.location is not None else self.road_to
+        match self.pos:
+            case AtPlace(place):
+                return place
+            case OnRoad(dest=dest):
+                return dest
+        return None
 
     @property
     def losses(self) -> int:
@@ -128,31 +177,30 @@ class CampaignState:
     closest_km: float = float("inf")
     closest_day: int = 0
     sorties_total: dict[str, int] = field(default_factory=dict)
-    low_supply_days: int = 0
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
 
-    # -- who is where: an index kept in step by set_location/set_status (not hashed)
+    # -- who is where: an index kept in step by set_position/set_status (not hashed)
 
     def _index(self) -> dict[str, dict[str, int]]:
         if self._occupancy is None:
             occ: dict[str, dict[str, int]] = {}
             for u in self.units.values():
-                if u.on_map and u.location is not None:
-                    here = occ.setdefault(u.location, {})
+                if u.on_map and isinstance(u.pos, AtPlace):
+                    here = occ.setdefault(u.pos.place, {})
                     here[u.side] = here.get(u.side, 0) + 1
             self._occupancy = occ
         return self._occupancy
 
     def _count(self, u: UnitState, delta: int) -> None:
-        if u.on_map and u.location is not None and self._occupancy is not None:
-            here = self._occupancy.setdefault(u.location, {})
+        if u.on_map and isinstance(u.pos, AtPlace) and self._occupancy is not None:
+            here = self._occupancy.setdefault(u.pos.place, {})
             here[u.side] = here.get(u.side, 0) + delta
 
-    def set_location(self, u: UnitState, place: str | None) -> None:
-        """Move a unit to a place (or onto a road with None), keeping the index right."""
+    def set_position(self, u: UnitState, pos: Position) -> None:
+        """Put a unit at a place or on a road, keeping the index right."""
         self._count(u, -1)
-        u.location = place
+        u.pos = pos
         self._count(u, +1)
 
     def set_status(self, u: UnitState, status: Status) -> None:
@@ -172,7 +220,11 @@ class CampaignState:
         return list(self._on_map[side])
 
     def units_at(self, place: str) -> list[UnitState]:
-        return [u for u in self.units.values() if u.on_map and u.location == place]
+        return [
+            u
+            for u in self.units.values()
+            if u.on_map and isinstance(u.pos, AtPlace) and u.pos.place == place
+        ]
 
     def occupant(self, place: str) -> Side | None:
         """The side with units at a place, if any."""
@@ -183,10 +235,12 @@ class CampaignState:
                     return side
         return None
 
-    def digest(self) -> str:
+    def digest(self, memory: Sequence[Any] = ()) -> str:
         """SHA-256 of the state in a compact canonical form: every public field in declaration
         order, units as value rows in scenario order, tables as sorted pairs, floats rounded to
-        1e-6 (a field added to the state is hashed without further work)."""
+        1e-6 (a field added to the state is hashed without further work), then the rows of
+        ``memory``: what the commanders remember that the state does not show (a game's
+        future depends on it too; see :meth:`wargame.engine.Campaign.digest`)."""
         rows: list[Any] = []
         for f in _STATE_FIELDS:
             v = getattr(self, f)
@@ -199,6 +253,7 @@ class CampaignState:
             elif isinstance(v, float):
                 v = None if v == float("inf") else round(v, 6)
             rows.append(v)
+        rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     def men(self, side: Side) -> int:
@@ -214,15 +269,19 @@ class CampaignState:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
-_UNIT_FLOATS = tuple(
-    i
-    for i, f in enumerate(fields(UnitState))
-    if f.name in ("progress_km", "assault_km", "supply_stock_days", "supply_state")
-)
+_UNIT_FLOATS = ("assault_km", "supply_stock_days", "supply_state")
 
 
 def _unit_row(u: UnitState) -> list[Any]:
-    row = list(u.__dict__.values())
-    for i in _UNIT_FLOATS:
-        row[i] = round(row[i], 6)
+    """A unit as a row of values in field order, its position as the four values the row
+    has always held (place, road from, road to, km along): the digest is unchanged by the
+    :data:`Position` type."""
+    row: list[Any] = []
+    for k, v in u.__dict__.items():
+        if k == "pos":
+            row.extend((u.location, u.road_from, u.road_to, round(u.progress_km, 6)))
+        elif k in _UNIT_FLOATS:
+            row.append(round(v, 6))
+        else:
+            row.append(v)
     return row

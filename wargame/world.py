@@ -13,7 +13,7 @@ from wargame.forces import ManoeuvreUnit, OrderOfBattle
 from wargame.movement import road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
-from wargame.state import CampaignState, UnitState
+from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
 from wargame.terrain import TerrainMap
 
 
@@ -64,15 +64,16 @@ class World:
     def road_position_km(self, u: UnitState, target: str) -> float:
         """Road distance (km) from a unit's current position to a place."""
         d = self.tmap.dist
-        if u.location is not None:
-            return d[u.location][target]
-        assert u.road_from is not None and u.road_to is not None
-        road = self.tmap.road(u.road_from, u.road_to)
+        pos = u.pos
+        if isinstance(pos, AtPlace):
+            return d[pos.place][target]
+        assert isinstance(pos, OnRoad), u.id
+        road = self.tmap.road(pos.origin, pos.dest)
         effort = road_effort_km(
             self.params.movement, road["kind"], road["km"], road["river_crossings"]
         )
-        done = road["km"] * min(1.0, u.progress_km / effort) if effort > 0 else 0.0
-        return min(done + d[u.road_from][target], road["km"] - done + d[u.road_to][target])
+        done = road["km"] * min(1.0, pos.km / effort) if effort > 0 else 0.0
+        return min(done + d[pos.origin][target], road["km"] - done + d[pos.dest][target])
 
     def distance_to_objective(self, u: UnitState) -> float:
         return self.road_position_km(u, self.scenario.objective.place)

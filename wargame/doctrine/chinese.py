@@ -11,32 +11,47 @@
   Chinese at the start; a second division sent after the same place goes for the place behind
   it on the enemy's line of retreat (envelopment). Divisions pursue no further than the
   original front.
+
+The staff reads the day through its :class:`~wargame.commanders.SideView`: its own units,
+the Japanese it sees (the threatened places: an enemy on a road into a place the Chinese hold
+is in contact, so seen), who controls what, and the world. Some of its rules still need
+facts beyond the view, read through the view's ``umpire_...`` accessors: whether the enemy
+is spent (its strength and supply), whether it has ordered the withdrawal (its phase), how
+near the objective its nearest unit is, and where its units stand for the envelopment.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
-from wargame.state import CampaignState, Mission, Status, UnitState
-from wargame.world import World
+from wargame.state import Mission, Status, UnitState
+
+if TYPE_CHECKING:
+    from wargame.commanders import SideView
 
 DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
 
 
-def threatened_places(world: World, state: CampaignState) -> list[str]:
-    """Chinese-held places the enemy is attacking or about to, nearest the objective first."""
-    ours = {u.location for u in state.units_of(Side.CHINESE) if u.location is not None}
+def threatened_places(view: SideView) -> list[str]:
+    """Chinese-held places the enemy is attacking or about to, nearest the objective first
+    (the enemy units on the roads into them are in contact: seen)."""
+    world = view.world
+    ours = {u.location for u in view.own_on_map() if u.location is not None}
     places: set[str] = set()
-    for e in state.units_of(Side.JAPANESE):
+    for e in view.enemies():
         if e.location is None and e.road_to in ours:
             places.add(e.road_to)
     return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
 
 
-def enemy_spent(world: World, state: CampaignState) -> bool:
-    p = world.params
-    ours = sum(u.present for u in state.units_of(Side.CHINESE) if u.status == Status.ACTIVE)
-    theirs = state.units_of(Side.JAPANESE)
+def enemy_spent(view: SideView) -> bool:
+    """Is the enemy spent? Beyond the view: every enemy unit's men and supply."""
+    p = view.world.params
+    ours = sum(u.present for u in view.own_on_map() if u.status == Status.ACTIVE)
+    theirs = view.umpire_enemy_units()
     men = sum(u.present for u in theirs)
     if men == 0:
         return True
@@ -46,34 +61,33 @@ def enemy_spent(world: World, state: CampaignState) -> bool:
     )
 
 
-def decide(world: World, state: CampaignState) -> Decision:
-    """Orders for today."""
+def decide(view: SideView) -> Decision:
+    """Orders for today, from the side's view (and the facts beyond it the module's
+    docstring names)."""
+    world = view.world
     p = world.params.doctrine
-    side = Side.CHINESE
-    phase = state.phase.get(side, DEFEND)
+    phase = DEFEND if view.phase is None else view.phase
     decision = Decision(phase)
-    enemy = state.units_of(Side.JAPANESE)
+    enemy = view.umpire_enemy_units()
     closest = min((world.distance_to_objective(e) for e in enemy), default=float("inf"))
 
-    for u in state.units.values():
-        if u.side == side and u.status == Status.UNCOMMITTED and closest <= p.reserve_release_km:
+    for u in view.own_units():
+        if u.status == Status.UNCOMMITTED and closest <= p.reserve_release_km:
             decision.release.append(u.id)
     if decision.release:
         decision.events.append(
             f"Uncommitted formations released to the reserve: {', '.join(decision.release)}"
         )
 
-    if phase == DEFEND and (
-        state.phase.get(Side.JAPANESE) == "withdraw" or enemy_spent(world, state)
-    ):
+    if phase == DEFEND and (view.umpire_enemy_phase() == "withdraw" or enemy_spent(view)):
         decision.phase = phase = COUNTEROFFENSIVE
         decision.counteroffensive = True
         decision.events.append("Chinese counteroffensive begins")
 
-    ours = state.units_of(side)
+    ours = view.own_on_map()
     if phase == DEFEND:
         reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
-        for place in threatened_places(world, state):
+        for place in threatened_places(view):
             if closest > p.reserve_trigger_km or not reserves:
                 break
             pick = min(reserves, key=lambda r: world.tmap.dist[str(r.location)][place])
@@ -85,19 +99,19 @@ def decide(world: World, state: CampaignState) -> Decision:
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
         return decision
 
-    decision.orders.extend(_counteroffensive(world, state, ours, decision))
+    decision.orders.extend(_counteroffensive(view, ours, decision))
     return decision
 
 
-def _counteroffensive(
-    world: World, state: CampaignState, ours: list[UnitState], decision: Decision
-) -> list[Order]:
-    """Attack, envelop and pursue up to the original front."""
+def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision) -> list[Order]:
+    """Attack, envelop and pursue up to the original front (where the enemy's units stand:
+    beyond the view)."""
+    world = view.world
     start_ours = {p for p, s in world.start_control.items() if s == Side.CHINESE}
-    enemy_places = {u.location for u in state.units_of(Side.JAPANESE) if u.location}
+    enemy_places = {u.location for u in view.umpire_enemy_units() if u.location}
     # what to retake: enemy-held or enemy-controlled places that were ours at the start
     targets = sorted(
-        p for p in start_ours if p in enemy_places or state.control.get(p) == Side.JAPANESE
+        p for p in start_ours if p in enemy_places or view.control.get(p) == Side.JAPANESE
     )
     enemy_depots = world.side_config(Side.JAPANESE).depots
     orders: list[Order] = []
@@ -120,3 +134,20 @@ def _counteroffensive(
         assigned[target] = assigned.get(target, 0) + 1
         orders.append(Order(u.id, Mission.COUNTERATTACK, target))
     return orders
+
+
+@dataclass
+class Staff:
+    """The Chinese staff: this doctrine; it keeps no memory of its own (its phase is in the
+    state, as its last decision declared it)."""
+
+    side: Side = Side.CHINESE
+
+    def decide(self, view: SideView) -> Decision:
+        return decide(view)
+
+    def observe(self, view: SideView) -> None:
+        """The night's reports change nothing this staff decides on."""
+
+    def memory(self) -> list[Any]:
+        return []
