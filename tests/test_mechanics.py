@@ -423,11 +423,11 @@ def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> N
 def test_a_guerrilla_raid_hits_the_column_supplied_over_that_road_and_no_other() -> None:
     from wargame import guerrilla
     from wargame.scenario import Side
-    from wargame.state import UnitState
+    from wargame.state import AtPlace, UnitState
 
     gp = P.guerrilla.model_copy(update={"raid_losses_men": 40.0})
-    near = UnitState("near", Side.JAPANESE, 5000, present=5000, location="b")
-    far = UnitState("far", Side.JAPANESE, 5000, present=5000, location="x")
+    near = UnitState("near", Side.JAPANESE, 5000, present=5000, pos=AtPlace("b"))
+    far = UnitState("far", Side.JAPANESE, 5000, present=5000, pos=AtPlace("x"))
     paths = {"b": ["depot", "a", "b"], "x": ["depot", "x"]}
     ends = {"a-b": {"a", "b"}, "depot-x": {"depot", "x"}, "q-r": {"q", "r"}}
     rng = np.random.default_rng(1)
