@@ -276,6 +276,15 @@ def test_routed_forces_lose_more_men_captured() -> None:
     assert sum(held.values()) == sum(routed.values()) == 10000
 
 
+def test_an_encircled_chinese_force_loses_more_men_captured_than_a_japanese_one() -> None:
+    """Ichi-go: about 17 % of Chinese losses were prisoners; Japanese parties fought on."""
+    rng = np.random.default_rng(4)
+    cn = combat.split_losses(P.combat, 10000, True, "chinese", rng)
+    jp = combat.split_losses(P.combat, 10000, True, "japanese", rng)
+    assert cn["captured"] == pytest.approx(2000, rel=0.1)
+    assert jp["captured"] == pytest.approx(500, rel=0.15)
+
+
 def test_killed_share_is_each_army_s_own() -> None:
     """Chinese 0.42 and Japanese 0.45 of the men killed or wounded (sourced by army, not
     taken from West Hunan)."""

@@ -202,7 +202,7 @@ def split_losses(
     (``killed_fraction``)."""
     if casualties <= 0:
         return {"killed": 0, "wounded": 0, "captured": 0}
-    captured_share = p.captured_fraction_routed if routed else p.captured_fraction
+    captured_share = (p.captured_fraction_routed if routed else p.captured_fraction).get(side, 0.0)
     killed_share = (1.0 - captured_share) * p.killed_fraction.get(side, 0.0)
     wounded_share = max(0.0, 1.0 - captured_share - killed_share)
     k, w, c = rng.multinomial(casualties, [killed_share, wounded_share, captured_share])

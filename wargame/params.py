@@ -110,17 +110,21 @@ class CombatParams(_Table):
         "Wanjialing 1938, 3,321 killed and 4,085 wounded (JACAR C11111767300, quoted by Jiang "
         "Keshi); one battle, the weakest of the two (docs/research/combat-model-sources.md §8).",
     )
-    captured_fraction: float = _p(
-        0.05,
-        "Share of battle casualties missing/captured for a force that holds (Dupuy, "
-        "Attrition: 'the rest').",
-        le=1,
+    captured_fraction: dict[str, Factor] = Field(
+        default_factory=lambda: {"chinese": 0.05, "japanese": 0.01},
+        description="Share of a side's battle casualties missing or captured while it holds. "
+        "Chinese: Dupuy, Attrition: 'the rest' after 20-25 % killed and 70-75 % wounded. "
+        "Japanese: soldiers of the Imperial army rarely let themselves be taken (a few in a "
+        "hundred of their losses in the Pacific war); 0.01 is an estimate "
+        "(docs/research/campaign-sources.md §7).",
     )
-    captured_fraction_routed: float = _p(
-        0.30,
-        "Share captured/missing when a force is routed or encircled. Dupuy, Attrition: 'far "
-        "more captured'; estimate.",
-        le=1,
+    captured_fraction_routed: dict[str, Factor] = Field(
+        default_factory=lambda: {"chinese": 0.20, "japanese": 0.05},
+        description="Share captured or missing when a force is routed or encircled. Chinese: "
+        "Ichi-go 1944, about 80,000 prisoners against 400,000 killed and wounded, 17 % "
+        "(docs/research/campaign-sources.md §7). Japanese: encircled parties fought on or broke "
+        "out rather than surrender; 0.05 is an estimate (same note). Dupuy, Attrition: 'far "
+        "more captured' than for a force that holds.",
     )
     terrain: dict[str, dict[str, Factor]] = Field(
         default_factory=lambda: {
