@@ -209,23 +209,27 @@ def test_resume_in_a_spell_of_short_supply_culminates_on_the_same_day(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The Japanese staff's culmination clock lives in the staff: a game saved after three
-    days of short supply (seed 4: days 24-26; the offensive culminates on day 29, after five)
-    resumes with the clock rebuilt from the replayed days, not restarted at zero."""
+    """The Japanese staff's culmination clocks live in the staff, one per column: a game
+    saved after three days of short supply on the northern track (seed 4: nights 22-24; the
+    column culminates on day 27, after five) resumes with the clocks rebuilt from the
+    replayed days, not restarted at zero."""
     days = days_of(run_log)
     culminates = [
-        d["day"] for d in days for e in d["events"] if "offensive culminates: supply" in e["text"]
+        d["day"]
+        for d in days
+        for e in d["events"]
+        if "northern column culminates: supply" in e["text"]
     ]
-    assert culminates == [29]
+    assert culminates == [27]
     saved = tmp_path / "saved.jsonl"
     code, _, err = play(
         ["--side", "japanese", "--seed", "4", "--log", str(saved), "--quiet"],
-        "end\n" * 27 + "quit\n",
+        "end\n" * 25 + "quit\n",
         monkeypatch,
         capsys,
     )
     assert code == 0 and "--resume" in err
-    assert len(days_of(saved)) == 27  # saved at dawn of day 27, the clock at 3
+    assert len(days_of(saved)) == 25  # saved at dawn of day 25, the northern clock at 3
     assert play(["--resume", str(saved), "--quiet"], ENDS, monkeypatch, capsys)[0] == 0
     assert saved.read_bytes() == run_log.read_bytes()
 
@@ -238,7 +242,7 @@ def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days()
     straight.callbacks.append(lambda c, r: hashes.append(r["hash"]))
     straight.run()
     jp = straight.commanders[Side.JAPANESE]
-    assert jp.memory() == [0]  # the clock is back at zero by the end
+    assert dict(jp.memory()[1]).keys() == {"central", "northern", "southern"}  # all culminated
     decisions: list[Decision] = []
     again = Campaign(load_scenario(WEST), 4)
     again.callbacks.append(
@@ -250,8 +254,8 @@ def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days()
     resumed.commanders[Side.JAPANESE] = logged
     got: list[str] = []
     resumed.callbacks.append(lambda c, r: got.append(r["hash"]))
-    resumed.run(until_day=26)
-    assert logged.memory() == [3]  # three days of short supply, seen while replaying
+    resumed.run(until_day=24)
+    assert dict(logged.memory()[0])["northern"] == 3  # three nights short, seen while replaying
     resumed.run()
     assert got == hashes
 

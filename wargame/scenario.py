@@ -210,6 +210,11 @@ class Column(_Record):
     objective."""
 
     route: list[Id] = Field(min_length=2, max_length=200)
+    main_effort: bool = Field(
+        False,
+        description="the attacker's main effort: the offensive is over when this column's "
+        "attack culminates (otherwise when all columns' have)",
+    )
 
 
 class SideConfig(_Record):

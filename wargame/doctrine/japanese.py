@@ -4,9 +4,11 @@
   toward the objective and attack whatever holds the next place.
 - **Consolidate**: a unit whose last day's battle loss passed ``attack_loss_limit``
   (the RAND/Dupuy ~7.5 %/day at which attacks ease) halts for ``consolidate_days``.
-- **Culmination**: when the force's cumulative loss reaches ``culmination_loss`` or its mean
-  supply state stays below ``culmination_supply`` for ``culmination_days``, the offensive is
-  over.
+- **Culmination, column by column**: a column whose cumulative loss reaches
+  ``culmination_loss`` or whose mean supply state stays below ``culmination_supply`` for
+  ``culmination_days`` stops and falls back to the start line, while the others go on. The
+  offensive is over when the force's loss reaches ``culmination_loss``, when the main
+  effort's column has culminated, or when every column has.
 - **Withdrawal**: every unit falls back to the nearest place of its start line and holds.
 
 The staff reads only its :class:`~wargame.commanders.SideView`: its own units, the Chinese it
@@ -16,8 +18,8 @@ controls what, and the world.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
@@ -30,18 +32,35 @@ if TYPE_CHECKING:
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
 
 
-def culminated(view: SideView, low_supply_days: int) -> str | None:
-    """Why the offensive has culminated, or None while it can go on."""
-    p = view.world.params.doctrine
-    units = [u for u in view.own_units() if u.status != Status.PENDING]
+def column_of(world: World, u: UnitState) -> str | None:
+    """The attack column a unit marches in (the scenario's ``column``), or None."""
+    return world.unit(u.id).column
+
+
+def column_culminated(view: SideView, column: str | None, low_supply_days: int) -> str | None:
+    """Why one column's attack has culminated (``column`` None: the whole army), or None
+    while it can go on: its losses passed ``culmination_loss`` of its strength (RAND/Dupuy),
+    or its supply stayed short for ``culmination_days``."""
+    world = view.world
+    p = world.params.doctrine
+    units = [
+        u
+        for u in view.own_units()
+        if u.status != Status.PENDING and (column is None or column_of(world, u) == column)
+    ]
     initial = sum(u.initial_men + u.returned for u in units)
     if initial > 0:
         lost = sum(u.losses for u in units) / initial
         if lost >= p.culmination_loss:
-            return f"losses reached {lost:.0%} of the force"
+            return f"losses reached {lost:.0%} of the {'force' if column is None else 'column'}"
     if low_supply_days >= p.culmination_days:
         return f"supply below {p.culmination_supply:.0%} of need for {low_supply_days} days"
     return None
+
+
+def culminated(view: SideView) -> str | None:
+    """Why the whole offensive has culminated on its losses, or None."""
+    return column_culminated(view, None, 0)
 
 
 def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
@@ -73,25 +92,46 @@ def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
     return False
 
 
-def decide(view: SideView, low_supply_days: int = 0) -> Decision:
-    """Orders for today, from what the side sees; ``low_supply_days``: the staff's count of
-    days its supply has been short (:class:`Staff`)."""
+def decide(
+    view: SideView,
+    low_supply_days: dict[str, int] | None = None,
+    spent: dict[str, str] | None = None,
+) -> Decision:
+    """Orders for today, from what the side sees and the staff's memory (:class:`Staff`):
+    ``low_supply_days``, each column's count of days its supply has been short, and
+    ``spent``, the columns whose attack has culminated, with the reason.
+
+    Each column culminates on its own and falls back to the start line; the offensive is
+    over when the force's losses pass ``culmination_loss``, when the main effort's column
+    (the scenario's ``main_effort``) has culminated, or when every column has."""
     world = view.world
     p = world.params.doctrine
     side = Side.JAPANESE
+    low_supply_days = low_supply_days or {}
+    spent = spent or {}
     phase = ADVANCE if view.phase is None else view.phase
     decision = Decision(phase)
     if phase == ADVANCE and view.objective_captured_day is not None:
         decision.phase = phase = HOLD
     if phase == ADVANCE:
-        why = culminated(view, low_supply_days)
+        why = culminated(view)
+        columns = world.side_config(side).columns
+        main = sorted(c for c, col in columns.items() if col.main_effort)
+        if (
+            why is None
+            and spent
+            and (any(c in spent for c in main) or all(c in spent for c in columns))
+        ):
+            why = "the attack of " + ", ".join(
+                f"the {c} column ({r})" for c, r in sorted(spent.items())
+            )
         if why is not None:
             decision.phase = phase = WITHDRAW
             decision.culminated = True
             decision.events.append(f"Japanese offensive culminates: {why}; withdrawal ordered")
     start_line = world.side_config(side).start_line or world.side_config(side).depots
     for u in view.own_on_map():
-        if phase == WITHDRAW:
+        if phase == WITHDRAW or (phase == ADVANCE and column_of(world, u) in spent):
             if u.location in start_line:
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
             else:
@@ -116,7 +156,8 @@ def decide(view: SideView, low_supply_days: int = 0) -> Decision:
 
 
 def supply_short(world: World, units: list[UnitState]) -> bool:
-    """Is the force's mean supply state (weighted by men) below ``culmination_supply``?"""
+    """Is the mean supply state (weighted by men) of these units below
+    ``culmination_supply``?"""
     units = [u for u in units if u.on_map and u.present > 0]
     men = sum(u.present for u in units)
     mean = sum(u.supply_state * u.present for u in units) / men if men else 1.0
@@ -125,20 +166,47 @@ def supply_short(world: World, units: list[UnitState]) -> bool:
 
 @dataclass
 class Staff:
-    """The 20th Army staff: this doctrine plus the staff's own memory, the culmination
-    clock: consecutive days the night's supply reports (:meth:`observe`) showed the force's
-    mean supply below ``culmination_supply``."""
+    """The 20th Army staff: this doctrine plus the staff's own memory, kept column by column
+    from the night's reports (:meth:`observe`): the days each column's mean supply has been
+    below ``culmination_supply``, and the columns whose attack has culminated (and why)."""
 
     side: Side = Side.JAPANESE
-    low_supply_days: int = 0
+    low_supply_days: dict[str, int] = field(default_factory=dict)
+    spent: dict[str, str] = field(default_factory=dict)
+    announced: list[str] = field(default_factory=list)
 
     def decide(self, view: SideView) -> Decision:
-        return decide(view, self.low_supply_days)
+        decision = decide(view, self.low_supply_days, self.spent)
+        if decision.phase == ADVANCE:
+            for column in sorted(self.spent):
+                if column not in self.announced:
+                    decision.events.append(
+                        f"Japanese {column} column culminates: {self.spent[column]}; it falls "
+                        "back to the start line"
+                    )
+        return decision
 
     def observe(self, view: SideView) -> None:
-        """The night's supply reports: the staff's own units' supply, from its view."""
-        short = supply_short(view.world, view.own_units())
-        self.low_supply_days = self.low_supply_days + 1 if short else 0
+        """The night's reports: each column's supply and losses, from the staff's view."""
+        world = view.world
+        by_column: dict[str, list[UnitState]] = {}
+        for u in view.own_units():
+            column = column_of(world, u)
+            if column is not None:
+                by_column.setdefault(column, []).append(u)
+        self.announced = sorted(self.spent)
+        for column in sorted(by_column):
+            short = supply_short(world, by_column[column])
+            days = self.low_supply_days.get(column, 0) + 1 if short else 0
+            self.low_supply_days[column] = days
+            if column not in self.spent:
+                why = column_culminated(view, column, days)
+                if why is not None:
+                    self.spent[column] = why
 
-    def memory(self) -> list[int]:
-        return [self.low_supply_days]
+    def memory(self) -> list[Any]:
+        return [
+            sorted(self.low_supply_days.items()),
+            sorted(self.spent.items()),
+            self.announced,
+        ]
