@@ -50,3 +50,26 @@ def test_each_column_keeps_its_own_supply_clock() -> None:
     assert staff.low_supply_days["northern"] == campaign.world.params.doctrine.culmination_days
     assert staff.low_supply_days["central"] == 0
     assert set(staff.spent) == {"northern"}
+
+
+def test_a_column_cut_off_from_its_depot_forages_then_starves() -> None:
+    """Five days' rations carried, then food from the country, less each day as the villages
+    are stripped: supply falls below the shortfall threshold and keeps falling."""
+    from wargame import supply
+    from wargame.params import Params
+
+    p = Params().supply
+    men, stock, stripped, states = 5000, p.carried_days, 0.0, []
+    need = supply.need_tons(p, "japanese", men, "static")
+    for _ in range(20):
+        got = supply.forage(p, "japanese", "plain", stripped, men, need)
+        stripped += 1
+        stock, state = supply.consume(p, stock, got)
+        states.append(state)
+    assert states[:5] == [1.0] * 5  # living on the rations carried
+    assert 0 < states[8] < p.shortfall_threshold  # foraging feeds it in part
+    assert states[-1] < states[8] and states == sorted(states, reverse=True)
+    assert supply.forage(p, "japanese", "mountain", 0, men, need) < supply.forage(
+        p, "japanese", "plain", 0, men, need
+    )
+    assert supply.forage(p, "chinese", "plain", 0, men, need) == 0.0

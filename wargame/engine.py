@@ -727,10 +727,26 @@ class Campaign:
                     )
                 )
             delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
-            for u in units:
+            foraged: dict[str, int] = {}
+            for u, d in zip(units, demands, strict=True):
+                got = delivered[u.id]
+                if got < 1.0:  # short of supply: take food from the country around it
+                    extra = supply.forage(
+                        p.supply,
+                        str(side),
+                        str(w.tmap.terrain(d.place)),
+                        s.foraged.get(d.place, 0.0),
+                        u.present,
+                        d.tons,
+                    )
+                    if extra > 0:
+                        got = min(1.0, got + extra)
+                        foraged[d.place] = foraged.get(d.place, 0) + 1
                 u.supply_stock_days, u.supply_state = supply.consume(
-                    p.supply, u.supply_stock_days, delivered[u.id]
+                    p.supply, u.supply_stock_days, got
                 )
+            for place in sorted(foraged):
+                s.foraged[place] = s.foraged.get(place, 0.0) + foraged[place]
             self._guerrilla_losses(raided, routes, units)
             tons = sum(d.tons * delivered[d.unit_id] for d in demands)
             report[str(side)] = {

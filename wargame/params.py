@@ -562,9 +562,36 @@ class SupplyParams(_Table):
     )
     carried_days: float = _p(
         5.0,
-        "Days of supply a unit carries and can live on when cut off (Japanese infantry "
-        "carried several days' rations; estimate).",
+        "Days of supply a unit carries and can live on when cut off: Japanese infantry "
+        "carried five days' rations (US War Department intelligence bulletins, "
+        "docs/research/campaign-sources.md §4).",
         le=60,
+    )
+    forage_food_tons_per_1000_men: dict[str, Factor] = Field(
+        default_factory=lambda: {"japanese": 1.1, "chinese": 0.0},
+        description="The part of a day's need, tons per 1,000 men, that is food and can be "
+        "taken from the country: Japanese rice and fodder ration about 1.1 t per 1,000 men "
+        "(docs/research/campaign-sources.md §4); the Chinese need already counts what they "
+        "drew locally (models.md §6), so 0.",
+    )
+    forage_share: dict[str, Factor] = Field(
+        default_factory=lambda: {
+            "plain": 0.5,
+            "river_valley": 0.5,
+            "hills": 0.3,
+            "mountain": 0.1,
+            "pass": 0.1,
+        },
+        description="Share of its food a column finds in the country around a place not yet "
+        "stripped, by terrain: the paddy plains and valleys fed armies, the forested mountains "
+        "little (estimate, docs/research/campaign-sources.md §4).",
+    )
+    forage_halving_days: float = _p(
+        5.0,
+        "Unit-days of foraging after which the country around a place yields half as much "
+        "(stripped villages; estimate, docs/research/campaign-sources.md §4).",
+        ge=0.1,
+        le=1000,
     )
     shortfall_threshold: float = _p(
         0.6,

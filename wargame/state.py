@@ -177,6 +177,7 @@ class CampaignState:
     closest_km: float = float("inf")
     closest_day: int = 0
     sorties_total: dict[str, int] = field(default_factory=dict)
+    foraged: dict[str, float] = field(default_factory=dict)  # place -> unit-days foraged there
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
 

@@ -5,7 +5,8 @@ shortest road route from the nearest depot through places the side may use (not 
 occupied by the enemy). Each road carries at most its class capacity (tons/day), cut by
 rain, air interdiction and guerrilla raids and shared by every unit whose route uses it; the
 delivered share also falls linearly with distance as carriers eat what they carry
-(models.md §6). A unit with no route is cut off and lives on what it carries.
+(models.md §6). A unit with no route is cut off and lives on what it carries and what it
+can take from the country (foraging: food only, less as the area is stripped).
 """
 
 from __future__ import annotations
@@ -82,6 +83,19 @@ def deliveries(
         distance_factor = max(0.0, 1.0 - dist[d.place] / haul) if haul > 0 else 0.0
         out[d.unit_id] = max(0.0, min(1.0, share) * distance_factor)
     return out
+
+
+def forage(
+    p: SupplyParams, side: str, terrain: str, stripped_days: float, men: int, need: float
+) -> float:
+    """Share of today's need (``need`` tons) a unit of ``men`` takes from the country around
+    a place of ``terrain`` that has been foraged for ``stripped_days`` unit-days: the food
+    part of its need times what the country yields, halving every ``forage_halving_days``."""
+    if need <= 0 or men <= 0:
+        return 0.0
+    food = men / 1000 * p.forage_food_tons_per_1000_men.get(side, 0.0)
+    yields = p.forage_share.get(terrain, 0.0) * 0.5 ** (stripped_days / p.forage_halving_days)
+    return min(1.0, food * yields / need)
 
 
 def consume(p: SupplyParams, stock_days: float, delivered: float) -> tuple[float, float]:
