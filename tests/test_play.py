@@ -210,28 +210,34 @@ def test_resume_in_a_spell_of_short_supply_culminates_on_the_same_day(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The Japanese staff's culmination clocks live in the staff, one per column: a game
-    saved after three days of short supply on the northern track (seed 4: nights 22-24; the
-    column culminates on day 27, after five) resumes with the clocks rebuilt from the
-    replayed days, not restarted at zero."""
-    days = days_of(run_log)
-    culminates = [
+    saved after three nights of short supply on the northern track (the column culminates
+    after five) resumes with the clocks rebuilt from the replayed days, not restarted at
+    zero."""
+    day = northern_culmination_day(days_of(run_log))
+    saved = tmp_path / "saved.jsonl"
+    code, _, err = play(
+        ["--side", "japanese", "--seed", "4", "--log", str(saved), "--quiet"],
+        "end\n" * (day - 2) + "quit\n",
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0 and "--resume" in err
+    assert len(days_of(saved)) == day - 2  # saved with the northern clock at 3
+    assert play(["--resume", str(saved), "--quiet"], ENDS, monkeypatch, capsys)[0] == 0
+    assert saved.read_bytes() == run_log.read_bytes()
+
+
+def northern_culmination_day(days: list[dict]) -> int:
+    """The day the northern column's attack culminates on its supply (seed 4), announced
+    after five nights of short supply."""
+    found = [
         d["day"]
         for d in days
         for e in d["events"]
         if "northern column culminates: supply" in e["text"]
     ]
-    assert culminates == [27]
-    saved = tmp_path / "saved.jsonl"
-    code, _, err = play(
-        ["--side", "japanese", "--seed", "4", "--log", str(saved), "--quiet"],
-        "end\n" * 25 + "quit\n",
-        monkeypatch,
-        capsys,
-    )
-    assert code == 0 and "--resume" in err
-    assert len(days_of(saved)) == 25  # saved at dawn of day 25, the northern clock at 3
-    assert play(["--resume", str(saved), "--quiet"], ENDS, monkeypatch, capsys)[0] == 0
-    assert saved.read_bytes() == run_log.read_bytes()
+    assert len(found) == 1 and found[0] > 10, found
+    return int(found[0])
 
 
 def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days() -> None:
@@ -239,7 +245,9 @@ def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days()
 
     straight = Campaign(load_scenario(WEST), 4)
     hashes: list[str] = []
+    records: list[dict] = []
     straight.callbacks.append(lambda c, r: hashes.append(r["hash"]))
+    straight.callbacks.append(lambda c, r: records.append(r))
     straight.run()
     jp = straight.commanders[Side.JAPANESE]
     assert dict(jp.memory()[1]).keys() == {"central", "northern", "southern"}  # all culminated
@@ -248,13 +256,14 @@ def test_a_replayed_log_hands_over_to_a_staff_that_remembers_the_replayed_days()
     again.callbacks.append(
         lambda c, r: decisions.append(Decision.from_dict(r["decisions"]["japanese"]))
     )
-    again.run(until_day=27)
+    day = northern_culmination_day([{"day": r["day"], "events": r["events"]} for r in records])
+    again.run(until_day=day)
     resumed = Campaign(load_scenario(WEST), 4)
     logged = Logged(Side.JAPANESE, decisions, staff(Side.JAPANESE))
     resumed.commanders[Side.JAPANESE] = logged
     got: list[str] = []
     resumed.callbacks.append(lambda c, r: got.append(r["hash"]))
-    resumed.run(until_day=24)
+    resumed.run(until_day=day - 3)
     assert dict(logged.memory()[0])["northern"] == 3  # three nights short, seen while replaying
     resumed.run()
     assert got == hashes
