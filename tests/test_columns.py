@@ -73,3 +73,69 @@ def test_a_column_cut_off_from_its_depot_forages_then_starves() -> None:
         p, "japanese", "plain", 0, men, need
     )
     assert supply.forage(p, "chinese", "plain", 0, men, need) == 0.0
+
+
+def test_the_chinese_staff_attacks_a_weakened_japanese_held_place() -> None:
+    """While defending, Chinese divisions next to a Japanese-held place attack it once they
+    have 1.5 times its men between them; against the full-strength holder they stay put."""
+    from wargame.doctrine import chinese
+    from wargame.state import AtPlace, Status
+
+    class Omniscient(SideView):
+        def seen(self, enemy) -> bool:  # the rule under test, not the fog
+            return True
+
+    campaign = Campaign(load_scenario(WEST), 1)
+    campaign.run(until_day=0)
+    state, world = campaign.state, campaign.world
+    holder = state.units["jp_47div"]
+    place = "xinhua"
+    state.set_position(holder, AtPlace(place))
+    others = [u for u in state.units_of(Side.JAPANESE) if u is not holder]
+    for u in others:  # the holder alone on the map: nothing else threatens or is seen
+        state.set_status(u, Status.DESTROYED)
+    near = [n for n in world.tmap.neighbours(place) if state.occupant(n) is None]
+    free = [u for u in state.units_of(Side.CHINESE) if u.status == Status.ACTIVE][:3]
+    for u in free:
+        state.set_position(u, AtPlace(near[0]))
+    view = Omniscient(world, state, Side.CHINESE)
+
+    def attackers() -> set[str]:
+        orders = chinese.decide(view).orders
+        return {o.unit_id for o in orders if o.mission == Mission.COUNTERATTACK}
+
+    holder.present = 10 * sum(u.present for u in free)
+    assert not attackers() & {u.id for u in free}
+    holder.present = 300
+    assert {u.id for u in free} <= attackers()
+    assert all(
+        o.target == place for o in chinese.decide(view).orders if o.unit_id in {u.id for u in free}
+    )
+
+
+def test_a_reserve_goes_where_the_defenders_are_outnumbered_far_from_the_airfield() -> None:
+    from wargame.doctrine import Order, chinese
+    from wargame.state import OnRoad, Status
+
+    campaign = Campaign(load_scenario(WEST), 1)
+    campaign.run(until_day=0)
+    state, world = campaign.state, campaign.world
+    view = SideView(world, state, Side.CHINESE)
+    place = "xinhua"
+    defenders = [u for u in state.units_of(Side.CHINESE) if u.location == place]
+    assert (
+        defenders and world.tmap.to_objective_km(place) > world.params.doctrine.reserve_trigger_km
+    )
+    attacker = state.units["jp_47div"]
+    state.set_position(attacker, OnRoad("lianyuan", place, 1.0))
+    for u in state.units_of(Side.JAPANESE):
+        if u is not attacker:  # the one column at the gates
+            state.set_status(u, Status.DESTROYED)
+    spare = next(u for u in state.units_of(Side.CHINESE) if u.location not in (None, place, "xupu"))
+    state.set_status(spare, Status.RESERVE)  # one division held back
+    attacker.present = sum(u.present for u in defenders) // 2  # not outnumbered: no reserve
+    assert chinese.decide(view).commit == []
+    attacker.present = 3 * sum(u.present for u in defenders)
+    decision = chinese.decide(view)
+    assert decision.commit == [spare.id]
+    assert Order(spare.id, Mission.REINFORCE, place) in decision.orders

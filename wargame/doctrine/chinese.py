@@ -2,9 +2,14 @@
 
 - **Defend**: committed divisions hold their towns and passes (their posture hardens with
   time in place); a division that gives ground holds where it falls back to.
-- **Reserves**: each day the place under attack nearest the objective draws the nearest
-  reserve division (one per threatened place per day). Uncommitted formations are released
-  to the reserve when the enemy comes within ``reserve_release_km`` of the objective.
+- **Reserves**: each day a place under attack draws the nearest reserve division (one per
+  threatened place per day, nearest the objective first) once the enemy is within
+  ``reserve_trigger_km`` of the objective, or at once where the attackers seen outnumber the
+  defenders. Uncommitted formations are released to the reserve when the enemy comes within
+  ``reserve_release_km`` of the objective.
+- **Local counter-attacks**: while defending, divisions next to an enemy-held place attack it
+  when between them they have ``counteroffensive_ratio`` times its men and nothing threatens
+  their own place.
 - **Counteroffensive**: once the attacker withdraws, or is spent (Chinese men on the map at
   least ``counteroffensive_ratio`` times the enemy's and the enemy's supply below
   ``culmination_supply``), every division attacks the nearest enemy-held place that was
@@ -45,6 +50,46 @@ def threatened_places(view: SideView) -> list[str]:
         if e.location is None and e.road_to in ours:
             places.add(e.road_to)
     return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
+
+
+def outnumbered(view: SideView, place: str) -> bool:
+    """Do the enemy units seen on the roads into a place outnumber its defenders (men)?"""
+    ours = sum(u.present for u in view.own_on_map() if u.location == place)
+    theirs = sum(e.present for e in view.enemies() if e.location is None and e.road_to == place)
+    return theirs > ours
+
+
+def local_counterattacks(view: SideView, busy: set[str]) -> dict[str, str]:
+    """While defending: divisions next to an enemy-held place they see attack it when they
+    have ``counteroffensive_ratio`` times its men between them (Dupuy Institute: 1.5-2:1
+    wins more often than not), if no enemy threatens their own place. Unit id -> target."""
+    world = view.world
+    ratio = world.params.doctrine.counteroffensive_ratio
+    threatened = set(threatened_places(view))
+    held: dict[str, int] = {}
+    for e in view.enemies():
+        if e.location is not None and e.present > 0:
+            held[e.location] = held.get(e.location, 0) + e.present
+    free = [
+        u
+        for u in view.own_on_map()
+        if u.status == Status.ACTIVE
+        and u.location is not None
+        and u.location not in threatened
+        and u.id not in busy
+        and u.present > 0
+    ]
+    orders: dict[str, str] = {}
+    for target in sorted(held, key=lambda t: (world.tmap.to_objective_km(t), t)):
+        near = [
+            u
+            for u in free
+            if u.id not in orders and target in world.tmap.neighbours(str(u.location))
+        ]
+        if near and sum(u.present for u in near) >= ratio * held[target]:
+            for u in near:
+                orders[u.id] = target
+    return orders
 
 
 def enemy_spent(view: SideView) -> bool:
@@ -88,14 +133,19 @@ def decide(view: SideView) -> Decision:
     if phase == DEFEND:
         reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
         for place in threatened_places(view):
-            if closest > p.reserve_trigger_km or not reserves:
+            if not reserves:
                 break
+            if closest > p.reserve_trigger_km and not outnumbered(view, place):
+                continue
             pick = min(reserves, key=lambda r: world.tmap.dist[str(r.location)][place])
             reserves.remove(pick)
             decision.commit.append(pick.id)
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
+        attacks = local_counterattacks(view, set(decision.commit))
         for u in ours:
-            if u.id not in decision.commit and u.mission != Mission.REINFORCE:
+            if u.id in attacks:
+                decision.orders.append(Order(u.id, Mission.COUNTERATTACK, attacks[u.id]))
+            elif u.id not in decision.commit and u.mission != Mission.REINFORCE:
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
         return decision
 
