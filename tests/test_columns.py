@@ -139,3 +139,87 @@ def test_a_reserve_goes_where_the_defenders_are_outnumbered_far_from_the_airfiel
     decision = chinese.decide(view)
     assert decision.commit == [spare.id]
     assert Order(spare.id, Mission.REINFORCE, place) in decision.orders
+
+
+def _alone(campaign: Campaign, keep: set[str]) -> None:
+    """Take every Japanese unit but ``keep`` off the map: one column, one defender."""
+    from wargame.state import Status
+
+    for u in campaign.state.units_of(Side.JAPANESE):
+        if u.id not in keep:
+            campaign.state.set_status(u, Status.DESTROYED)
+
+
+def test_a_column_held_at_the_gates_goes_round_by_the_tracks() -> None:
+    """Held two days before Shanmen, the centre takes the way round by Gaosha to Dongkou,
+    the place beyond on its route, avoiding every place it sees the enemy hold; it turns
+    back from the gates to take it."""
+    from wargame import movement
+    from wargame.state import OnRoad, Status
+
+    scenario = load_scenario(WEST, ["params.doctrine.bypass_max_km=300"])
+    campaign = Campaign(scenario, 1)
+    campaign.run(until_day=0)
+    state, world = campaign.state, campaign.world
+    _alone(campaign, {"jp_116div"})
+    for c in state.units_of(Side.CHINESE):  # Shanmen alone is held on the way
+        if c.location in ("taohuaping", "huangqiaopu", "gaosha", "dongkou"):
+            state.set_status(c, Status.DESTROYED)
+    u = state.units["jp_116div"]
+    state.set_position(u, OnRoad("taohuaping", "shanmen", 30.0))
+    view = SideView(world, state, Side.JAPANESE)
+    assert view.occupant("shanmen") == Side.CHINESE and view.occupant("dongkou") is None
+    u.contact_days = 1
+    assert japanese.way_round(view, u) is None  # not held long enough yet
+    u.contact_days = world.params.doctrine.bypass_after_days
+    assert japanese.way_round(view, u) == "dongkou"
+    order = next(o for o in japanese.decide(view).orders if o.unit_id == u.id)
+    assert (order.mission, order.target) == (Mission.ADVANCE, "dongkou")
+    u.target = "dongkou"
+    day = movement.march(
+        world,
+        state,
+        u,
+        campaign._routes,
+        rain=False,
+        enemy_air_superiority=False,
+        low_supply=False,
+    )
+    assert isinstance(day.pos, OnRoad) and day.pos.dest != "shanmen"  # turned back
+    short = Campaign(load_scenario(WEST, ["params.doctrine.bypass_max_km=50"]), 1)
+    short.run(until_day=0)
+    _alone(short, {"jp_116div"})
+    v = short.state.units["jp_116div"]
+    short.state.set_position(v, OnRoad("taohuaping", "shanmen", 30.0))
+    v.contact_days = 5
+    assert japanese.way_round(SideView(short.world, short.state, Side.JAPANESE), v) is None
+
+
+def test_a_defender_whose_road_back_is_cut_withdraws_or_fights_encircled() -> None:
+    """RAND/Dupuy: a defender withdraws when its line of retreat is threatened, while a road
+    is open; with every road back held it stays and fights encircled."""
+    from wargame.doctrine import chinese
+    from wargame.state import AtPlace
+
+    campaign = Campaign(load_scenario(WEST), 1)
+    campaign.run(until_day=0)
+    state, world = campaign.state, campaign.world
+    _alone(campaign, {"jp_116div", "jp_116div_120r"})
+    defender = next(u for u in state.units_of(Side.CHINESE) if u.location == "shanmen")
+    depots = world.side_config(Side.CHINESE).depots
+    back = sorted({world.tmap.route("shanmen", d)[1] for d in depots})
+    view = SideView(world, state, Side.CHINESE)
+    assert chinese.retreat_threatened(view, defender) is None  # nobody behind it
+    cutter = state.units["jp_116div_120r"]
+    state.set_position(cutter, AtPlace(back[0]))
+    cutter.present = 100_000  # too strong to strike: the only answer is to fall back
+    got = chinese.retreat_threatened(view, defender)
+    assert got is not None and got != back[0]
+    order = next(o for o in chinese.decide(view).orders if o.unit_id == defender.id)
+    assert (order.mission, order.target) == (Mission.WITHDRAW, got)
+    for n in world.tmap.neighbours("shanmen"):  # every road out held: no way back
+        if n != back[0]:
+            state.set_position(state.units["jp_116div"], AtPlace(n))
+            if chinese.retreat_threatened(view, defender) is None:
+                break
+    assert chinese.retreat_threatened(view, defender) is None

@@ -79,6 +79,12 @@ def next_hop(
         return None
     if u.mission == Mission.ADVANCE:
         path = w.column_path(u)
+        if path is not None and u.target != w.scenario.objective.place and u.target in path:
+            # going round a defended place (the staff's way round): avoid the enemy's units
+            occupied = {e.location for e in state.units_of(u.side.enemy) if e.location}
+            _dist, paths = routes([here], occupied - {here, u.target})
+            if u.target in paths and len(paths[u.target]) > 1:
+                return paths[u.target][1]
         if path is not None:
             if here in path:
                 i = path.index(here)
@@ -135,6 +141,17 @@ def march(
             pos = OnRoad(pos.place, nxt, 0.0)
             left = True
         assert isinstance(pos, OnRoad), u.id  # on the map: at a place or on a road
+        if (
+            mission == Mission.ADVANCE
+            and state.occupant(pos.dest) == enemy
+            and u.target not in (None, pos.dest, world.scenario.objective.place)
+            and next_hop(world, state, u, pos.origin, routes) not in (None, pos.dest)
+        ):
+            # going round: turn back from the defended place's gates to take the way round
+            road = tmap.road(pos.origin, pos.dest)
+            effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
+            pos = OnRoad(pos.dest, pos.origin, max(0.0, effort - pos.km))
+            left = True
         if mission in (Mission.WITHDRAW, Mission.HOLD):
             # turn back from a road that leads away from the target or into the enemy
             a, b = pos.origin, pos.dest

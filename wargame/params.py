@@ -732,6 +732,24 @@ class DoctrineParams(_Table):
     consolidate_days: int = Field(
         2, ge=0, le=30, description="Days a column consolidates before resuming (estimate)."
     )
+    bypass_after_days: int = Field(
+        2,
+        ge=1,
+        le=60,
+        description="Days a column's frontal attack on a place of its route is held before "
+        "it looks for a way round by the tracks to the next place beyond (the 116th "
+        "Division's plan: the 109th Regiment by the northern track to cut the Chinese line of "
+        "retreat, dubu123 ch. 5; Dupuy, Understanding War: 'flank and rear attack is more "
+        "likely to succeed than frontal attack'; the days are an estimate).",
+    )
+    bypass_max_km: float = _p(
+        150.0,
+        "Longest way round (road km from the place the column came from to the place beyond) "
+        "it will take: about five days on mountain tracks, the rations a column carried "
+        "(field-manual march rates, models.md §1; docs/research/campaign-sources.md §4; "
+        "estimate).",
+        le=10_000,
+    )
     concentrate_km: float = _p(
         30.0,
         "An advance guard at the enemy's position waits for column-mates within this road "

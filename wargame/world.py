@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from wargame.forces import ManoeuvreUnit, OrderOfBattle
 from wargame.movement import road_effort_km
 from wargame.params import Params
@@ -86,6 +88,21 @@ class World:
             if dd < best_d:
                 best, best_d = p, dd
         return best
+
+    def way_round(self, a: str, b: str, avoid: set[str]) -> tuple[float, list[str]] | None:
+        """The shortest road route (km, places) from ``a`` to ``b`` through no place of
+        ``avoid``, or None."""
+        if a in avoid or b in avoid:
+            return None
+
+        def weight(u: str, v: str, d: dict) -> float | None:
+            return None if v in avoid else d["km"]
+
+        try:
+            km, path = nx.single_source_dijkstra(self.tmap.graph, a, b, weight=weight)
+        except nx.NetworkXNoPath:
+            return None
+        return float(km), list(path)
 
     def enemy_held(self, state: CampaignState, side: Side) -> set[str]:
         """Places a side may not pass: held or occupied by the enemy."""

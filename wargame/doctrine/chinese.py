@@ -7,6 +7,9 @@
   ``reserve_trigger_km`` of the objective, or at once where the attackers seen outnumber the
   defenders. Uncommitted formations are released to the reserve when the enemy comes within
   ``reserve_release_km`` of the objective.
+- **Line of retreat**: a division whose road back is threatened (an enemy column at, or
+  more than half-way to, the place on its road back) falls back while a road is open; with
+  none open it fights where it stands, encircled.
 - **Local counter-attacks**: while defending, divisions next to an enemy-held place attack it
   when between them they have ``counteroffensive_ratio`` times its men and nothing threatens
   their own place.
@@ -50,6 +53,43 @@ def threatened_places(view: SideView) -> list[str]:
         if e.location is None and e.road_to in ours:
             places.add(e.road_to)
     return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
+
+
+def retreat_threatened(view: SideView, u: UnitState) -> str | None:
+    """A division holding a place withdraws while a road back is open when an enemy column
+    it sees has reached, or is more than half-way to, the place on its road back (the first
+    place of its shortest road to each of its side's depots): RAND/Dupuy, a defender
+    withdraws when its line of retreat is threatened. Returns the open place nearer home
+    to fall back to, or None (not threatened; or no road open, and it fights encircled)."""
+    world = view.world
+    here = u.location
+    if here is None or u.status != Status.ACTIVE or u.present <= 0:
+        return None
+    depots = world.side_config(Side.CHINESE).depots
+    if here in depots:
+        return None
+    road_back = {world.tmap.route(here, d)[1] for d in depots}
+    threats = set()
+    for e in view.enemies():
+        if e.location in road_back:
+            threats.add(e.location)
+        elif e.location is None and e.road_to in road_back and e.road_from != here:
+            road = world.tmap.road(str(e.road_from), str(e.road_to))
+            if world.road_position_km(e, str(e.road_to)) <= road["km"] / 2:
+                threats.add(e.road_to)
+    if not threats:
+        return None
+    home = min(world.tmap.dist[here][d] for d in depots)
+    open_ = [
+        n
+        for n in world.tmap.neighbours(here)
+        if n not in threats
+        and view.occupant(n) != Side.JAPANESE
+        and min(world.tmap.dist[n][d] for d in depots) < home
+    ]
+    if not open_:
+        return None
+    return min(open_, key=lambda n: (min(world.tmap.dist[n][d] for d in depots), n))
 
 
 def outnumbered(view: SideView, place: str) -> bool:
@@ -143,8 +183,16 @@ def decide(view: SideView) -> Decision:
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
         attacks = local_counterattacks(view, set(decision.commit))
         for u in ours:
-            if u.id in attacks:
+            back = None if u.id in attacks else retreat_threatened(view, u)
+            if u.id in attacks:  # strong enough to strike the enemy, even one behind it
                 decision.orders.append(Order(u.id, Mission.COUNTERATTACK, attacks[u.id]))
+            elif back is not None and u.id not in decision.commit:
+                names = world.tmap.graph.nodes
+                decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
+                decision.events.append(
+                    f"{world.unit(u.id).name}: line of retreat threatened at "
+                    f"{names[u.location]['name']}; falls back to {names[back]['name']}"
+                )
             elif u.id not in decision.commit and u.mission != Mission.REINFORCE:
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
         return decision

@@ -63,6 +63,34 @@ def culminated(view: SideView) -> str | None:
     return column_culminated(view, None, 0)
 
 
+def way_round(view: SideView, u: UnitState) -> str | None:
+    """A column held at the gates of a defended place of its route for ``bypass_after_days``
+    goes round it by the tracks to the place beyond, when that place is free and a way
+    round of at most ``bypass_max_km`` avoids every place the enemy is seen to hold. Returns
+    the place beyond (the column's new target), or None."""
+    world = view.world
+    p = world.params.doctrine
+    a, b = u.road_from, u.road_to
+    if u.target not in (None, world.scenario.objective.place):  # already going round
+        arrived = u.location == u.target or view.occupant(u.target) == Side.CHINESE
+        return None if arrived else u.target
+    if a is None or b is None or view.occupant(b) != Side.CHINESE:
+        return None
+    if u.contact_days < p.bypass_after_days:
+        return None
+    path = world.column_path(u)
+    if path is None or b not in path or path.index(b) + 1 >= len(path):
+        return None
+    beyond = path[path.index(b) + 1]
+    if view.occupant(beyond) == Side.CHINESE:
+        return None
+    avoid = {e.location for e in view.enemies() if e.location is not None}
+    found = world.way_round(a, beyond, avoid)
+    if found is None or found[0] > p.bypass_max_km:
+        return None
+    return beyond
+
+
 def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
     """An advance guard at the enemy's gates waits for column-mates still marching up.
 
@@ -148,6 +176,8 @@ def decide(
             decision.orders.append(
                 Order(u.id, Mission.CONSOLIDATE, u.location, days=p.consolidate_days)
             )
+        elif (beyond := way_round(view, u)) is not None:
+            decision.orders.append(Order(u.id, Mission.ADVANCE, beyond))
         elif waiting_for_main_body(view, u):
             decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.road_to))
         else:
