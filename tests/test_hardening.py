@@ -1247,7 +1247,8 @@ def _param_space() -> list[tuple[str, st.SearchStrategy[str]]]:
                         if not isinstance(v2, int | float):
                             continue  # a table's class names and the advance-rate lists
                         sub = f"{key}.{k}" if k2 is None else f"{key}.{k}.{k2}"
-                        space.append((sub, _float_in(0.0, 1e6, float(v2)).map(repr)))
+                        top = 1.0 if "Le(le=1)" in repr(field.annotation) else 1e6  # a share
+                        space.append((sub, _float_in(0.0, top, float(v2)).map(repr)))
     return space
 
 

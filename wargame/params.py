@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Factor = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 """A finite, non-negative multiplier or rate."""
 
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A share of something, 0 to 1."""
+
 
 def _p(default: float, source: str, *, ge: float = 0.0, le: float | None = None) -> float:
     """A sourced, range-checked float parameter."""
@@ -101,7 +104,7 @@ class CombatParams(_Table):
         "force-ratio regularities: 3:1 and more (models.md §3).",
         ge=1,
     )
-    killed_fraction: dict[str, Factor] = Field(
+    killed_fraction: dict[str, Share] = Field(
         default_factory=lambda: {"chinese": 0.42, "japanese": 0.45},
         description="Share killed of a side's battle casualties that are not captured "
         "(killed / (killed + wounded)). Chinese: 0.42 from the Nationalist army's 1937-45 "
@@ -110,7 +113,7 @@ class CombatParams(_Table):
         "Wanjialing 1938, 3,321 killed and 4,085 wounded (JACAR C11111767300, quoted by Jiang "
         "Keshi); one battle, the weakest of the two (docs/research/combat-model-sources.md §8).",
     )
-    captured_fraction: dict[str, Factor] = Field(
+    captured_fraction: dict[str, Share] = Field(
         default_factory=lambda: {"chinese": 0.05, "japanese": 0.01},
         description="Share of a side's battle casualties missing or captured while it holds. "
         "Chinese: Dupuy, Attrition: 'the rest' after 20-25 % killed and 70-75 % wounded. "
@@ -118,7 +121,7 @@ class CombatParams(_Table):
         "hundred of their losses in the Pacific war); 0.01 is an estimate "
         "(docs/research/campaign-sources.md §7).",
     )
-    captured_fraction_routed: dict[str, Factor] = Field(
+    captured_fraction_routed: dict[str, Share] = Field(
         default_factory=lambda: {"chinese": 0.20, "japanese": 0.05},
         description="Share captured or missing when a force is routed or encircled. Chinese: "
         "Ichi-go 1944, about 80,000 prisoners against 400,000 killed and wounded, 17 % "
