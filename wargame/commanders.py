@@ -107,12 +107,13 @@ class SideView:
         superiority."""
         if not enemy.on_map:
             return False
-        p = self.world.params.intel
         where = _places(enemy.pos)
         mine = self._own_places()
-        if any(not self.world.in_contact_of(b).isdisjoint(mine) for b in where):
-            return True
+        for b in where:
+            if not self.world.in_contact_of(b).isdisjoint(mine):
+                return True
         if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
+            p = self.world.params.intel
             if self._fields is None:  # this side's airfields, by id
                 self._fields = [
                     n

@@ -304,12 +304,13 @@ class Campaign:
     # ------------------------------------------------------------------ movement
 
     def _movement(self) -> None:
+        rain = weather.is_rain(self.state.weather)
         for u in self.state.units.values():
-            if u.on_map and u.present > 0:
-                self._move(u)
+            if u.on_map and u.present > 0 and not movement.stays_put(u):
+                self._move(u, rain)
         self._update_closest()
 
-    def _move(self, u: UnitState) -> None:
+    def _move(self, u: UnitState, rain: bool) -> None:
         """March one unit (:func:`movement.march`) and apply the result."""
         s = self.state
         m = movement.march(
@@ -317,7 +318,7 @@ class Campaign:
             s,
             u,
             self._routes,
-            rain=weather.is_rain(s.weather),
+            rain=rain,
             enemy_air_superiority=s.air_superiority == u.side.enemy,
             low_supply=u.supply_state < self.params.supply.shortfall_threshold,
         )

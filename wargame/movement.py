@@ -93,6 +93,13 @@ def next_hop(
     return w.tmap.route(here, u.target)[1]
 
 
+def stays_put(u: UnitState) -> bool:
+    """Does the unit not march today? Consolidating, or holding at a place."""
+    return u.mission == Mission.CONSOLIDATE or (
+        u.mission == Mission.HOLD and isinstance(u.pos, AtPlace)
+    )
+
+
 def march(
     world: World,
     state: CampaignState,
@@ -109,14 +116,14 @@ def march(
     unit turns back from a road leading away from its target or into the enemy.
 
     Reads ``state`` and ``u``, changes nothing: the engine applies the result. None for a
-    unit that does not march today (consolidating, or holding at a place).
+    unit that does not march today (:func:`stays_put`).
     """
     p = world.params.movement
     tmap = world.tmap
+    if stays_put(u):
+        return None
     mission = u.mission
     pos = u.pos
-    if mission == Mission.CONSOLIDATE or (mission == Mission.HOLD and isinstance(pos, AtPlace)):
-        return None
     enemy = u.side.enemy
     budget = 1.0
     moved = left = False
