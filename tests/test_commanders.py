@@ -110,3 +110,18 @@ def test_a_view_shows_no_enemy_out_of_sight_through_its_accessors() -> None:
         assert e not in view.enemies()
         assert e.location is None or view.occupant(e.location) is None
     assert campaign.state.occupant(str(unseen[0].location)) == Side.CHINESE
+
+
+def test_the_engine_reads_no_doctrine_phase_names_and_keeps_no_culmination_clock() -> None:
+    import inspect
+    from dataclasses import fields as dc_fields
+
+    from wargame import engine
+    from wargame.doctrine import chinese, japanese
+
+    source = inspect.getsource(engine)
+    phases = (chinese.DEFEND, chinese.COUNTEROFFENSIVE, japanese.ADVANCE, japanese.WITHDRAW)
+    assert not [p for p in (*phases, japanese.HOLD) if f'"{p}"' in source]
+    assert not hasattr(engine, "chinese") and not hasattr(engine, "japanese")
+    assert not [f.name for f in dc_fields(CampaignState) if "supply" in f.name]
+    assert "low_supply_days" not in source

@@ -512,6 +512,11 @@ def _a_march_leaves_one_position(tutorial, data) -> None:  # helper body, see be
         low_supply=data.draw(st.booleans()),
     )
     assert u.pos == before  # march reads, the engine applies
+    if m is None:  # does not march today
+        assert u.mission == Mission.CONSOLIDATE or (
+            u.mission == Mission.HOLD and isinstance(before, AtPlace)
+        )
+        return
     assert type(m.pos) in (AtPlace, OnRoad)
     if isinstance(m.pos, AtPlace):
         assert m.pos.place in g

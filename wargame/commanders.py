@@ -10,13 +10,12 @@ Each day the engine hands each side's :class:`Commander` a :class:`SideView` and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Feature, Side
-from wargame.state import CampaignState, UnitState
-from wargame.terrain import haversine_km
+from wargame.state import AtPlace, CampaignState, OnRoad, Position, UnitState
 from wargame.world import World
 
 STAFFS: dict[Side, Callable[[], Commander]] = {
@@ -41,6 +40,8 @@ class SideView:
     world: World
     state: CampaignState
     side: Side
+    _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def day(self) -> int:
@@ -78,11 +79,13 @@ class SideView:
         """The side with units at a place as this side knows it: its own units, or enemy
         units there that it sees (:meth:`CampaignState.occupant`'s order: the attacker
         first)."""
-        for side in (Side.JAPANESE, Side.CHINESE):
-            here = [u for u in self.state.units_at(place) if u.side == side]
-            if here and (side == self.side or any(self.seen(u) for u in here)):
-                return side
-        return None
+        side = self.state.occupant(place)
+        if side is None or side == self.side or place in self._own_places():
+            return side  # an enemy where this side's own units stand or march to is seen
+        here = self.state.units_at(place)
+        if any(self.seen(u) for u in here if u.side == side):
+            return side
+        return self.side if any(u.side == self.side for u in here) else None
 
     def umpire_enemy_units(self) -> list[UnitState]:
         """Every enemy unit on the map, seen or not: BEYOND THE VIEW. The Chinese staff's
@@ -104,34 +107,32 @@ class SideView:
         superiority."""
         if not enemy.on_map:
             return False
-        p = self.world.params.intel
-        where = [x for x in (enemy.location, enemy.road_from, enemy.road_to) if x is not None]
-        dist = self.world.tmap.dist
-        for u in self.state.units_of(self.side):
-            mine = [x for x in (u.location, u.road_from, u.road_to) if x is not None]
-            if any(dist[a].get(b, float("inf")) <= p.contact_km for a in mine for b in where):
+        where = _places(enemy.pos)
+        mine = self._own_places()
+        for b in where:
+            if not self.world.in_contact_of(b).isdisjoint(mine):
                 return True
-        if enemy.location is None and self.state.air_superiority == self.side:
-            g = self.world.tmap.graph
-            fields = [
-                n
-                for n in sorted(g.nodes)
-                if self.world.tmap.has(n, Feature.AIRFIELD)
-                and self.state.control.get(n) == self.side
-            ]
-            for a in fields:
+        if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
+            p = self.world.params.intel
+            if self._fields is None:  # this side's airfields, by id
+                self._fields = [
+                    n
+                    for n in sorted(self.world.tmap.graph.nodes)
+                    if self.world.tmap.has(n, Feature.AIRFIELD)
+                    and self.state.control.get(n) == self.side
+                ]
+            for a in self._fields:
                 for b in where:
-                    if (
-                        haversine_km(
-                            g.nodes[a]["lat"],
-                            g.nodes[a]["lon"],
-                            g.nodes[b]["lat"],
-                            g.nodes[b]["lon"],
-                        )
-                        <= p.air_reconnaissance_km
-                    ):
+                    if self.world.recon_km(a, b) <= p.air_reconnaissance_km:
                         return True
         return False
+
+    def _own_places(self) -> set[str]:
+        """The places this side's units on the map stand at or march between (remembered: a
+        view is of one moment and made afresh each time)."""
+        if self._mine is None:
+            self._mine = {x for u in self.state.units_of(self.side) for x in _places(u.pos)}
+        return self._mine
 
     def visible_state(self) -> CampaignState:
         """A copy of the state without the enemy units this side does not see, and the seen
@@ -146,6 +147,15 @@ class SideView:
             if u.side == self.side or self.seen(u)
         }
         return replace(self.state, units=units, _occupancy=None, _on_map=None)
+
+
+def _places(pos: Position) -> tuple[str, ...]:
+    """The places a position touches: the place a unit is at, or both ends of its road."""
+    if isinstance(pos, AtPlace):
+        return (pos.place,)
+    if isinstance(pos, OnRoad):
+        return (pos.origin, pos.dest)
+    return ()
 
 
 class Commander(Protocol):

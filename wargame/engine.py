@@ -31,6 +31,8 @@ from wargame.state import (
     AtPlace,
     CampaignState,
     Mission,
+    NotArrived,
+    OnRoad,
     Posture,
     Status,
     UnitState,
@@ -291,24 +293,24 @@ class Campaign:
             return False
         rng_km = self.params.air.airfield_artillery_km
         for e in s.units_of(side.enemy):
-            pos = e.location or e.road_to
-            if (
-                pos is not None
-                and self.world.tmap.straight_km(pos, base) <= rng_km
-                and (e.location is not None or e.road_to == base)
-            ):
+            pos = e.pos  # at a place within range, or on a road into the airfield
+            near = pos.place if isinstance(pos, AtPlace) else None
+            if isinstance(pos, OnRoad) and pos.dest == base:
+                near = base
+            if near is not None and self.world.tmap.straight_km(near, base) <= rng_km:
                 return False
         return True
 
     # ------------------------------------------------------------------ movement
 
     def _movement(self) -> None:
+        rain = weather.is_rain(self.state.weather)
         for u in self.state.units.values():
-            if u.on_map and u.present > 0:
-                self._move(u)
+            if u.on_map and u.present > 0 and not movement.stays_put(u):
+                self._move(u, rain)
         self._update_closest()
 
-    def _move(self, u: UnitState) -> None:
+    def _move(self, u: UnitState, rain: bool) -> None:
         """March one unit (:func:`movement.march`) and apply the result."""
         s = self.state
         m = movement.march(
@@ -316,10 +318,12 @@ class Campaign:
             s,
             u,
             self._routes,
-            rain=weather.is_rain(s.weather),
+            rain=rain,
             enemy_air_superiority=s.air_superiority == u.side.enemy,
             low_supply=u.supply_state < self.params.supply.shortfall_threshold,
         )
+        if m is None:
+            return
         if m.pos is not u.pos:
             s.set_position(u, m.pos)
         if m.left_contact:
@@ -337,12 +341,13 @@ class Campaign:
                 if u.mission == Mission.WITHDRAW
                 else Posture.HASTY
             )
+            pos = m.pos
             self._day["moves"].append(
                 {
                     "unit": u.id,
-                    "at": u.location,
-                    "road": None if u.location else [u.road_from, u.road_to],
-                    "km": round(u.progress_km, 3),
+                    "at": pos.place,
+                    "road": None if pos.place else [pos.origin, pos.dest],
+                    "km": round(pos.km, 3),
                 }
             )
 
@@ -382,27 +387,26 @@ class Campaign:
             u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
         for u in s.units.values():
+            pos = u.pos
             if (
-                u.on_map
-                and u.location is None
+                isinstance(pos, OnRoad)
+                and u.on_map
                 and u.present > 0
                 and u.mission in ATTACKING
-                and u.road_from is not None
-                and u.road_to is not None
-                and s.occupant(u.road_to) == u.side.enemy
+                and s.occupant(pos.dest) == u.side.enemy
             ):
-                road = w.tmap.road(u.road_from, u.road_to)
+                road = w.tmap.road(pos.origin, pos.dest)
                 effort = movement.road_effort_km(
                     self.params.movement, road["kind"], road["km"], road["river_crossings"]
                 )
-                if u.progress_km >= effort - 1e-9:
-                    sites.setdefault(u.road_to, []).append(u)
+                if pos.km >= effort - 1e-9:
+                    sites.setdefault(pos.dest, []).append(u)
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
         self._pursuits(self._engaged_today(), max(1, engagements))
         for u in s.units.values():
-            if u.on_map and u.location is None and u.road_to not in sites:
+            if u.on_map and isinstance(u.pos, OnRoad) and u.pos.dest not in sites:
                 u.contact_days = 0
 
     def _routes(
@@ -782,16 +786,16 @@ class Campaign:
         for u in s.units.values():
             if not u.on_map or u.present <= 0:
                 continue
-            place = u.location or u.road_to
-            assert place is not None, u.id
-            terrain = str(w.tmap.terrain(place))
+            pos = u.pos
+            assert not isinstance(pos, NotArrived), u.id
+            terrain = str(w.tmap.terrain(pos.place if isinstance(pos, AtPlace) else pos.dest))
             rate = attrition.disease_rate(
                 p.attrition,
                 date,
                 str(u.side),
                 mountain=terrain in ("mountain", "pass"),
                 low_supply=u.supply_state < p.supply.shortfall_threshold,
-                in_field=u.location is None or u.mission in ATTACKING or u.id in engaged,
+                in_field=isinstance(pos, OnRoad) or u.mission in ATTACKING or u.id in engaged,
             )
             sick = combat.draw_casualties(u.present, rate, self.rng)
             if sick:
@@ -815,7 +819,9 @@ class Campaign:
                 continue
             if u.hold_days > 0:
                 u.hold_days -= 1
-            if u.location is not None and not any(m["unit"] == u.id for m in self._day["moves"]):
+            if isinstance(u.pos, AtPlace) and not any(
+                m["unit"] == u.id for m in self._day["moves"]
+            ):
                 u.days_in_place += 1
                 if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
@@ -823,7 +829,9 @@ class Campaign:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
         self._day["positions"] = {
-            u.id: u.location or f"{u.road_from}>{u.road_to}" for u in s.units.values() if u.on_map
+            u.id: u.pos.place if isinstance(u.pos, AtPlace) else f"{u.road_from}>{u.road_to}"
+            for u in s.units.values()
+            if u.on_map
         }
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}

@@ -8,9 +8,8 @@ road at the road's dry march rate.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, NamedTuple
 
 from wargame.params import MovementParams
 from wargame.state import AtPlace, CampaignState, Mission, OnRoad, Position, UnitState
@@ -51,8 +50,7 @@ Routes = Callable[[list[str], set[str]], tuple[dict[str, float], dict[str, list[
 """Shortest paths from sources around blocked places (:func:`wargame.supply.supply_routes`)."""
 
 
-@dataclass(frozen=True)
-class March:
+class March(NamedTuple):
     """A unit's day of marching (:func:`march`): where it ends up and what happened on the
     way. The engine applies it: the new position, each place entered in turn (control, the
     objective), the mission, and a reset of the unit's contact with the enemy."""
@@ -70,7 +68,7 @@ def next_hop(
     u: UnitState,
     here: str,
     routes: Routes,
-    taken: frozenset[str] = frozenset(),
+    taken: Collection[str] = (),
 ) -> str | None:
     """The next place on the unit's way from ``here`` to its target, or None. ``taken`` are
     places the unit has taken from the enemy earlier in the same march."""
@@ -92,13 +90,20 @@ def next_hop(
             join = w.nearest(here, path)
             return w.tmap.route(here, join)[1] if join and join != here else None
     if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
-        blocked = (w.enemy_held(state, u.side) - taken) - {u.target}
+        blocked = w.enemy_held(state, u.side).difference(taken) - {u.target}
         _dist, paths = routes([here], blocked - {here})
         if u.target in paths and len(paths[u.target]) > 1:
             return paths[u.target][1]
         if u.mission == Mission.REINFORCE:
             return None
     return w.tmap.route(here, u.target)[1]
+
+
+def stays_put(u: UnitState) -> bool:
+    """Does the unit not march today? Consolidating, or holding at a place."""
+    return u.mission == Mission.CONSOLIDATE or (
+        u.mission == Mission.HOLD and isinstance(u.pos, AtPlace)
+    )
 
 
 def march(
@@ -110,60 +115,60 @@ def march(
     rain: bool,
     enemy_air_superiority: bool,
     low_supply: bool,
-) -> March:
+) -> March | None:
     """A unit's march for one day along roads towards its target: a full day's budget of
     :func:`march_rate_km`, place by place, stopping at the gates of an enemy-held place
     (combat decides there), at the target, or when the day is spent. A withdrawing or holding
     unit turns back from a road leading away from its target or into the enemy.
 
-    Reads ``state`` and ``u``, changes nothing: the engine applies the result.
-    A unit that does not march today (consolidating, or holding at a place) stays where it
-    is.
+    Reads ``state`` and ``u``, changes nothing: the engine applies the result. None for a
+    unit that does not march today (:func:`stays_put`).
     """
     p = world.params.movement
     tmap = world.tmap
+    if stays_put(u):
+        return None
     mission = u.mission
     pos = u.pos
-    if mission == Mission.CONSOLIDATE or (mission == Mission.HOLD and isinstance(pos, AtPlace)):
-        return March(pos)
     enemy = u.side.enemy
     budget = 1.0
     moved = left = False
     entered: list[str] = []
     new_mission: Mission | None = None
+    # the unit's position as it marches: at ``here``, or on the road a -> b, km along
+    here: str | None = pos.place if isinstance(pos, AtPlace) else None
+    a, b, km = (pos.origin, pos.dest, pos.km) if isinstance(pos, OnRoad) else ("", "", 0.0)
+    assert here is not None or b, u.id  # on the map: at a place or on a road
     for _ in range(64):
-        if isinstance(pos, AtPlace):
-            nxt = next_hop(world, state, u, pos.place, routes, frozenset(entered))
+        if here is not None:
+            nxt = next_hop(world, state, u, here, routes, entered)
             if nxt is None:
                 break
             if state.occupant(nxt) == enemy and mission not in ATTACKING:
                 break
-            pos = OnRoad(pos.place, nxt, 0.0)
+            a, b, km, here = here, nxt, 0.0, None
             left = True
-        assert isinstance(pos, OnRoad), u.id  # on the map: at a place or on a road
         if (
             mission == Mission.ADVANCE
-            and state.occupant(pos.dest) == enemy
-            and u.target not in (None, pos.dest, world.scenario.objective.place)
-            and next_hop(world, state, u, pos.origin, routes) not in (None, pos.dest)
+            and state.occupant(b) == enemy
+            and u.target not in (None, b, world.scenario.objective.place)
+            and next_hop(world, state, u, a, routes) not in (None, b)
         ):
             # going round: turn back from the defended place's gates to take the way round
-            road = tmap.road(pos.origin, pos.dest)
+            road = tmap.road(a, b)
             effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-            pos = OnRoad(pos.dest, pos.origin, max(0.0, effort - pos.km))
+            a, b, km = b, a, max(0.0, effort - km)
             left = True
         if mission in (Mission.WITHDRAW, Mission.HOLD):
             # turn back from a road that leads away from the target or into the enemy
-            a, b = pos.origin, pos.dest
             tgt = u.target or a
             if (state.occupant(b) == enemy and mission != Mission.WITHDRAW) or (
                 mission == Mission.WITHDRAW and tmap.dist[a][tgt] < tmap.dist[b][tgt]
             ):
                 road = tmap.road(a, b)
                 effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-                pos = OnRoad(b, a, max(0.0, effort - pos.km))
+                a, b, km = b, a, max(0.0, effort - km)
                 left = True
-        a, b = pos.origin, pos.dest
         road = tmap.road(a, b)
         effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
         rate = march_rate_km(
@@ -177,20 +182,20 @@ def march(
         if rate <= 0:
             break
         if state.occupant(b) == enemy:
-            if pos.km < effort:
-                step = min(effort - pos.km, budget * rate)
-                pos = OnRoad(a, b, pos.km + step)
+            if km < effort:
+                step = min(effort - km, budget * rate)
+                km += step
                 budget -= step / rate
                 moved = True
             break  # at the gates of an enemy-held place: combat decides
-        need = (effort - pos.km) / rate
+        need = (effort - km) / rate
         if need > budget:
-            pos = OnRoad(a, b, pos.km + budget * rate)
+            km += budget * rate
             moved = True
             break
         budget -= need
         moved = True
-        pos = AtPlace(b)
+        here = b
         entered.append(b)
         if b == u.target:
             if mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
@@ -198,4 +203,7 @@ def march(
             break
         if budget <= 1e-9:
             break
-    return March(pos, tuple(entered), new_mission, moved, left)
+    if not (left or entered or km != u.progress_km):
+        return March(pos, (), new_mission, moved, left)  # where it was
+    end: Position = AtPlace(here) if here is not None else OnRoad(a, b, km)
+    return March(end, tuple(entered), new_mission, moved, left)

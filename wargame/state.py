@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from wargame.formats import canonical_json
 from wargame.scenario import Side
@@ -52,9 +52,18 @@ class Mission(StrEnum):
 LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease")
 
 
+# Each kind of position answers all four of place, origin, dest and km (the ones it has not
+# are class constants: None, or 0 km), so that the UnitState accessors are one lookup.
+
+
 @dataclass(frozen=True, slots=True)
 class NotArrived:
     """Not on the map yet (waiting for the airlift, or for its arrival day)."""
+
+    place: ClassVar[None] = None
+    origin: ClassVar[None] = None
+    dest: ClassVar[None] = None
+    km: ClassVar[float] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,9 @@ class AtPlace:
     """At a place (a node of the terrain graph)."""
 
     place: str
+    origin: ClassVar[None] = None
+    dest: ClassVar[None] = None
+    km: ClassVar[float] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +84,7 @@ class OnRoad:
     origin: str
     dest: str
     km: float = 0.0
+    place: ClassVar[None] = None
 
 
 Position = NotArrived | AtPlace | OnRoad
@@ -116,19 +129,22 @@ class UnitState:
     @property
     def location(self) -> str | None:
         """The place the unit is at, or None (on a road or not arrived)."""
-        return self.pos.place if isinstance(self.pos, AtPlace) else None
+        return self.pos.place
 
     @property
     def road_from(self) -> str | None:
-        return self.pos.origin if isinstance(self.pos, OnRoad) else None
+        """The place the unit's road starts from, or None (not on a road)."""
+        return self.pos.origin
 
     @property
     def road_to(self) -> str | None:
-        return self.pos.dest if isinstance(self.pos, OnRoad) else None
+        """The place the unit's road leads to, or None (not on a road)."""
+        return self.pos.dest
 
     @property
     def progress_km(self) -> float:
-        return self.pos.km if isinstance(self.pos, OnRoad) else 0.0
+        """km of marching done along the unit's road (0 when not on a road)."""
+        return self.pos.km
 
     @property
     def position(self) -> str | None:
@@ -270,19 +286,27 @@ class CampaignState:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
-_UNIT_FLOATS = ("assault_km", "supply_stock_days", "supply_state")
+_UNIT_FIELDS = tuple(f.name for f in fields(UnitState))
+_POS = _UNIT_FIELDS.index("pos")
+_UNIT_FLOATS = tuple(
+    i + (3 if i > _POS else 0)  # the position takes four values in the row
+    for i, name in enumerate(_UNIT_FIELDS)
+    if name in ("assault_km", "supply_stock_days", "supply_state")
+)
 
 
 def _unit_row(u: UnitState) -> list[Any]:
     """A unit as a row of values in field order, its position as the four values the row
     has always held (place, road from, road to, km along): the digest is unchanged by the
     :data:`Position` type."""
-    row: list[Any] = []
-    for k, v in u.__dict__.items():
-        if k == "pos":
-            row.extend((u.location, u.road_from, u.road_to, round(u.progress_km, 6)))
-        elif k in _UNIT_FLOATS:
-            row.append(round(v, 6))
-        else:
-            row.append(v)
+    row = list(u.__dict__.values())
+    pos = row[_POS]
+    if isinstance(pos, AtPlace):
+        row[_POS : _POS + 1] = (pos.place, None, None, 0.0)
+    elif isinstance(pos, OnRoad):
+        row[_POS : _POS + 1] = (None, pos.origin, pos.dest, round(pos.km, 6))
+    else:
+        row[_POS : _POS + 1] = (None, None, None, 0.0)
+    for i in _UNIT_FLOATS:
+        row[i] = round(row[i], 6)
     return row

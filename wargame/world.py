@@ -16,7 +16,7 @@ from wargame.movement import road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
-from wargame.terrain import TerrainMap
+from wargame.terrain import TerrainMap, haversine_km
 
 
 @dataclass
@@ -28,6 +28,27 @@ class World:
     start_control: dict[str, Side] = field(default_factory=dict)
     roads_by_id: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
     """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
+    _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
+
+    def recon_km(self, airfield: str, place: str) -> float:
+        """Great-circle km from an airfield to a place, for air reconnaissance
+        (remembered)."""
+        km = self._recon.get((airfield, place))
+        if km is None:
+            a, b = self.tmap.graph.nodes[airfield], self.tmap.graph.nodes[place]
+            km = self._recon[airfield, place] = haversine_km(a["lat"], a["lon"], b["lat"], b["lon"])
+        return km
+
+    def in_contact_of(self, place: str) -> frozenset[str]:
+        """The places from which a unit sees an enemy at ``place``: within
+        ``params.intel.contact_km`` of it by road (remembered)."""
+        near = self._contact.get(place)
+        if near is None:
+            reach, dist = self.params.intel.contact_km, self.tmap.dist
+            near = frozenset(a for a in dist if dist[a].get(place, float("inf")) <= reach)
+            self._contact[place] = near
+        return near
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> World:
@@ -108,5 +129,5 @@ class World:
         """Places a side may not pass: held or occupied by the enemy."""
         enemy = side.enemy
         held = {p for p, s in state.control.items() if s == enemy}
-        held.update(u.location for u in state.units_of(enemy) if u.location is not None)
+        held.update(u.pos.place for u in state.units_of(enemy) if isinstance(u.pos, AtPlace))
         return held
