@@ -542,15 +542,24 @@ def load_with_digest(path: str | Path, overrides: list[str] | None = None) -> tu
     return validate_data(data, str(path)), digest
 
 
+MAP_ONLY_SECTIONS = ("rivers", "ridges")
+"""Sections only the maps read: left out of the digests, so drawing a river does not make the
+turn logs of a scenario unreplayable."""
+
+
 def content_digest(data: dict[str, Any]) -> str:
-    """SHA-256 of parsed TOML data in canonical JSON form (dates as ISO strings)."""
+    """SHA-256 of parsed TOML data in canonical JSON form (dates as ISO strings), without the
+    map-only sections."""
+    data = {k: v for k, v in data.items() if k not in MAP_ONLY_SECTIONS}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of the canonical JSON of the validated scenario (overrides included)."""
-    return hashlib.sha256(canonical_json(scenario.model_dump(mode="json")).encode()).hexdigest()
+    """SHA-256 of the canonical JSON of the validated scenario (overrides included), without
+    the map-only sections."""
+    dumped = scenario.model_dump(mode="json", exclude=set(MAP_ONLY_SECTIONS))
+    return hashlib.sha256(canonical_json(dumped).encode()).hexdigest()
 
 
 def canonical_json(obj: Any) -> str:
