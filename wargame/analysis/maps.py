@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -123,7 +124,7 @@ def relief_grid(scenario: Scenario, ext: Extent) -> tuple[np.ndarray, np.ndarray
         best_d = np.full_like(x, np.inf)
         best_h = np.zeros_like(x)
         pts = [(lo * kx, la * KM_PER_DEG, h) for la, lo, h in ridge.crest]
-        for (ax_, ay, ah), (bx, by, bh) in zip(pts, pts[1:], strict=False):
+        for (ax_, ay, ah), (bx, by, bh) in itertools.pairwise(pts):
             vx, vy = bx - ax_, by - ay
             seg2 = vx * vx + vy * vy or 1e-9
             t = np.clip(((x - ax_) * vx + (y - ay) * vy) / seg2, 0.0, 1.0)
@@ -194,7 +195,7 @@ def river_crossings(scenario: Scenario) -> list[tuple[float, float, str, str]]:
         (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
         for river in scenario.rivers:
             pts = [(lo, la) for la, lo in river.course]
-            for (x3, y3), (x4, y4) in zip(pts, pts[1:], strict=False):
+            for (x3, y3), (x4, y4) in itertools.pairwise(pts):
                 den = (x1 - x2) * (y3 - y4) - (y1 - y2) * (x3 - x4)
                 if abs(den) < 1e-12:
                     continue
@@ -965,7 +966,8 @@ def fronts_map(
             m.set_gid(f"furthest-{col}")
     leg = _legend(mf, scenario, situation=False)
     mf.panel.add_artist(leg)
-    extra = handles + [
+    extra = [
+        *handles,
         Line2D(
             [],
             [],
