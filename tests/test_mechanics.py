@@ -145,11 +145,47 @@ def _attacker_losses(surprise: float, seed: int) -> int:
     cp = P.combat
     att = [combat.Force("a", 15000, cp.quality["japanese_line"], 1.0)]
     dfn = [combat.Force("d", 6000, cp.quality["veteran"], cp.posture["prepared"])]
-    mult = combat.defender_multiplier(cp, "pass", "attack", town=False, river=False)
+    field = combat.Battlefield("pass", "prepared", surprise=surprise)
     rng = np.random.default_rng(seed)
-    ratio = combat.noisy_ratio(cp, combat.power(att, 1.0), combat.power(dfn, mult * surprise), rng)
-    att_rate, _ = combat.casualty_rates(cp, ratio, "pass")
-    return combat.draw_casualties(15000, att_rate, rng)
+    r = combat.resolve_engagement(cp, att, dfn, field, combat.Stakes(), rng)
+    return r.attacker_losses["a"]
+
+
+def test_a_column_caught_on_the_march_never_holds_and_is_routed_at_a_breakthrough_ratio() -> None:
+    cp = P.combat
+    rng = np.random.default_rng(3)
+    strong = [combat.Force("p", 30000, 1.0, 1.0)]
+    column = [combat.Force("c", 3000, 1.0, cp.posture["withdrawal"])]
+    field = combat.Battlefield("plain", "withdrawal", on_the_march=True)
+    r = combat.resolve_engagement(cp, strong, column, field, combat.Stakes(), rng)
+    assert r.ratio >= cp.breakthrough_ratio
+    assert (r.outcome, r.routed, r.gained_km) == (combat.PURSUIT_ROUT, True, 0.0)
+    weak = combat.resolve_engagement(
+        cp, [combat.Force("p", 300, 1.0, 1.0)], column, field, combat.Stakes(), rng
+    )
+    assert (weak.outcome, weak.routed) == (combat.PURSUIT, False)
+
+
+def test_an_attack_that_clears_the_defended_zone_makes_the_defender_withdraw() -> None:
+    cp = P.combat
+    att = [combat.Force("a", 18000, 1.0, 1.0)]  # above 1:1 against a hasty defence in hills
+    dfn = [combat.Force("d", 8000, 1.0, cp.posture["hasty"])]
+    field = combat.Battlefield("hills", "hasty")
+    rng = np.random.default_rng(5)
+    first = combat.resolve_engagement(
+        cp, att, dfn, field, combat.Stakes(defender_initial_men=8000), rng
+    )
+    assert first.ratio >= cp.success_ratio and first.gained_km > 0
+    assert first.outcome == combat.Outcome.GAINS_GROUND  # not yet through the defended zone
+    nearly = combat.Stakes(defender_initial_men=8000, assault_km=cp.defence_zone_km)
+    done = combat.resolve_engagement(cp, att, dfn, field, nearly, rng)
+    assert cp.success_ratio <= done.ratio < cp.breakthrough_ratio
+    assert (done.outcome, done.routed) == (combat.Outcome.WITHDRAWS, False)
+    cut_off = combat.Stakes(
+        can_retreat=False, defender_initial_men=8000, assault_km=cp.defence_zone_km
+    )
+    trapped = combat.resolve_engagement(cp, att, dfn, field, cut_off, rng)
+    assert (trapped.outcome, trapped.routed) == (combat.Outcome.ENCIRCLED, True)
 
 
 def test_ambush_in_the_mountains_raises_the_attackers_losses() -> None:
@@ -335,3 +371,52 @@ def test_setting_one_table_entry_keeps_the_other_sourced_defaults(tutorial) -> N
     assert (
         s.params.weather.rain_probability_by_month["5"] == P.weather.rain_probability_by_month["5"]
     )
+
+
+def test_a_guerrilla_raid_hits_the_column_supplied_over_that_road_and_no_other() -> None:
+    from wargame import guerrilla
+    from wargame.scenario import Side
+    from wargame.state import UnitState
+
+    gp = P.guerrilla.model_copy(update={"raid_losses_men": 40.0})
+    near = UnitState("near", Side.JAPANESE, 5000, present=5000, location="b")
+    far = UnitState("far", Side.JAPANESE, 5000, present=5000, location="x")
+    paths = {"b": ["depot", "a", "b"], "x": ["depot", "x"]}
+    ends = {"a-b": {"a", "b"}, "depot-x": {"depot", "x"}, "q-r": {"q", "r"}}
+    rng = np.random.default_rng(1)
+    hits = list(guerrilla.raid_losses(gp, ["a-b", "depot-x", "q-r"], ends, paths, [far, near], rng))
+    assert [(rid, v.id if v else None) for rid, v, _ in hits] == [
+        ("a-b", "near"),
+        ("depot-x", "far"),
+        ("q-r", None),
+    ]
+    assert all(men > 0 for _, _, men in hits)
+
+
+def test_guerrillas_raid_about_the_sourced_share_of_roads_behind_the_front() -> None:
+    from wargame import guerrilla
+
+    gp = P.guerrilla
+    exposed = [(f"r{i}", (f"a{i}", f"b{i}")) for i in range(20_000)]
+    raided = guerrilla.raided_roads(gp, exposed, np.random.default_rng(2))
+    share = len(raided) / len(exposed)
+    assert abs(share - gp.raid_chance_per_road) < 4 * (gp.raid_chance_per_road / 20_000) ** 0.5
+    assert guerrilla.raided_roads(gp, [], np.random.default_rng(2)) == []
+
+
+def test_aircraft_under_repair_fly_no_sorties_and_the_bigger_air_force_holds_superiority() -> None:
+    ap = P.air
+
+    def day(damaged_chinese: int) -> air.AirDay:
+        groups = {
+            "japanese": [air.AirGroupState("j", 40, "fighter", True)],
+            "chinese": [air.AirGroupState("c", 400, "fighter", True)],
+        }
+        damaged = {"japanese": 0, "chinese": damaged_chinese}
+        return air.fly_day(ap, groups, damaged, "clear", np.random.default_rng(4))
+
+    whole, crippled = day(0), day(360)
+    assert whole.superiority == "chinese"
+    assert crippled.sorties["chinese"] < 0.25 * whole.sorties["chinese"]
+    assert crippled.damaged_aircraft["chinese"] >= 360
+    assert air.repaired(ap, 100) == 100 - int(100 * ap.repair_rate)

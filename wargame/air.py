@@ -78,3 +78,57 @@ def airfield_damage(
     if attack_sorties <= 0 or enemy_aircraft <= 0:
         return 0
     return int(min(enemy_aircraft, rng.poisson(attack_sorties * p.damage_per_airfield_sortie)))
+
+
+def repaired(p: AirParams, damaged_aircraft: int) -> int:
+    """Aircraft still under repair after a day's work on ``damaged_aircraft``."""
+    return damaged_aircraft - int(damaged_aircraft * p.repair_rate)
+
+
+@dataclass(frozen=True)
+class AirDay:
+    """One day of the air war, per side: sorties flown, how they were used, and the aircraft
+    under repair after the day's airfield attacks; plus the side that held superiority."""
+
+    sorties: dict[str, int]
+    superiority: str | None
+    missions: dict[str, dict[str, int]]
+    damaged_aircraft: dict[str, int]
+
+
+def fly_day(
+    p: AirParams,
+    groups: dict[str, list[AirGroupState]],
+    damaged_aircraft: dict[str, int],
+    weather: str,
+    rng: np.random.Generator,
+) -> AirDay:
+    """Both sides' air day: each group flies what its serviceable aircraft (aircraft under
+    repair shared over the side's groups by size) and its airfield allow; the sortie balance
+    decides superiority; missions are allocated; airfield attacks damage enemy aircraft.
+
+    ``groups`` has the two sides as keys, in the order their draws are made.
+    """
+    a, b = groups
+    enemy_of = {a: b, b: a}
+    flown: dict[str, int] = {}
+    for side, side_groups in groups.items():
+        total = sum(g.aircraft for g in side_groups)
+        damaged = min(damaged_aircraft[side], total)
+        n = 0
+        for g in side_groups:
+            share = g.aircraft / total if total else 0
+            avail = g.aircraft - round(damaged * share)
+            n += sorties(p, AirGroupState(g.group_id, avail, g.role, g.base_active), weather, rng)
+        flown[side] = n
+    superior = superiority(p, flown)
+    missions = {side: allocate(p, flown[side], superior == side) for side in groups}
+    after = dict(damaged_aircraft)
+    for side in groups:
+        enemy = enemy_of[side]
+        enemy_aircraft = sum(g.aircraft for g in groups[enemy])
+        hit = airfield_damage(
+            p, missions[side]["airfield_attack"], enemy_aircraft - after[enemy], rng
+        )
+        after[enemy] += hit
+    return AirDay(flown, superior, missions, after)

@@ -11,6 +11,7 @@ need them, so ``--help``, ``--version`` and ``list`` start quickly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
@@ -24,25 +25,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wargame import __version__
+from wargame import __version__, interrupts
 from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
+    RunFailed,
     UserError,
     VerificationError,
-    did_you_mean,
 )
-from wargame.formats import FORMATS, printable
+from wargame.formats import FORMATS, canonical_json, printable
+from wargame.outputs import atomic_write, check_outputs, release_locks
 from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
+from wargame.session import (
+    bundled_scenarios,
+    content_of,
+    load,
+    log_scenario_path,
+    program_files,
+    resolve_scenario,
+    scenario_ref,
+)
 from wargame.turnlog import (
     LogHeader,
     LogWriter,
     TurnLog,
-    atomic_write_text,
-    check_output_path,
     file_sha256,
     first_difference,
     footer_record,
@@ -74,81 +84,11 @@ class ArgumentParser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- helpers
 
 
-def bundled_scenarios() -> list[Path]:
-    """The scenario files shipped in ``scenarios/``."""
-    return sorted(p for p in SCENARIO_DIR.glob("*.toml") if p.name != "variants.toml")
-
-
-def resolve_scenario(name: str | None) -> Path:
-    """A path as given, or the name of a bundled scenario (``tutorial``)."""
-    if name is None:
-        name = DEFAULT_SCENARIO
-    p = Path(name)
-    if p.exists() or p.suffix == ".toml" or "/" in name or os.sep in name:
-        return p
-    bundled = SCENARIO_DIR / f"{name}.toml"
-    if bundled.exists():
-        return bundled
-    names = [b.stem for b in bundled_scenarios()]
-    raise UserError(
-        f"{name}: no such file, and no bundled scenario of that name"
-        f"{did_you_mean(name, names) or ' (bundled: ' + ', '.join(names) + ')'}"
-    )
-
-
-def scenario_ref(path: Path, log_path: str | Path) -> str:
-    """How a log names its scenario: a bundled scenario by name, any other file by its path
-    relative to the log's folder (absolute if it lies elsewhere), so logs can be shared."""
-    real = path.resolve()
-    if real.parent == SCENARIO_DIR and real.suffix == ".toml":
-        return real.stem
-    rel = os.path.relpath(real, Path(log_path).resolve().parent)
-    return str(real) if rel.startswith("..") else Path(rel).as_posix()
-
-
-def log_scenario_path(log: TurnLog) -> Path:
-    """The scenario file a log was recorded with (see :func:`scenario_ref`)."""
-    ref = log.header.scenario_path
-    if "/" not in ref and "\\" not in ref and not ref.endswith(".toml"):
-        path = SCENARIO_DIR / f"{ref}.toml"
-    elif Path(ref).is_absolute():
-        path = Path(ref)
-    else:
-        path = Path(log.path).parent / ref
-        if not path.exists() and Path(ref).exists():
-            path = Path(ref)
-    if not path.exists():
-        raise UserError(f"{log.path}: its scenario {ref} is not found")
-    return path
-
-
-def load(path: Path, overrides: list[str]) -> tuple[Scenario, str]:
-    """Scenario and content digest; every problem becomes a UserError (exit 2)."""
-    from wargame.scenario import ScenarioError, load_with_digest
-
-    try:
-        return load_with_digest(path, overrides)
-    except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
-
-
-def content_of(path: Path) -> tuple[str, str]:
-    """(meta.name, SHA-256 of the canonical content) of a scenario file, without validating."""
-    from wargame.scenario import ScenarioError, content_digest, read_toml
-
-    try:
-        data = read_toml(path)
-    except ScenarioError as exc:
-        raise UserError("\n".join(exc.problems)) from None
-    meta = data.get("meta")
-    return str(meta.get("name", "")) if isinstance(meta, dict) else "", content_digest(data)
-
-
 def console_for(args: argparse.Namespace) -> Console:
     """The console for stdout (plain text when stdout is not a terminal)."""
-    from rich.console import Console
+    from wargame.formats import stdout_console
 
-    con = Console(highlight=False, soft_wrap=False)
+    con = stdout_console(highlight=False, soft_wrap=False)
     if not con.is_terminal and "COLUMNS" not in os.environ:
         con.width = PIPE_WIDTH  # a pipe or a file: no wrapping
     return con
@@ -392,24 +332,28 @@ def _branch_from(args: argparse.Namespace) -> tuple[Path, TurnLog, int]:
     return path, log, day
 
 
-def _check_outputs(args: argparse.Namespace) -> list[str]:
-    """The output paths of ``run``, checked before anything is played or written."""
+def _check_outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The output options of ``run`` (checked against the inputs by :func:`_claim_outputs`
+    once the plan is known)."""
     outputs = [
         (opt, p)
         for opt, p in (("--log", args.log), ("--summary", args.summary), ("--export", args.export))
         if p
     ]
-    seen: dict[Path, str] = {}
-    for opt, p in outputs:
-        key = Path(p).resolve()
-        if key in seen:
-            raise UserError(f"{p}: given to both {seen[key]} and {opt}")
-        seen[key] = opt
     if args.export and Path(args.export).suffix.lower() not in (".html", ".svg", ".txt"):
         raise UserError(f"{args.export}: --export must end in .html, .svg or .txt")
     if args.delay is not None and not 0 <= args.delay <= 60:
         raise UserError(f"run: --delay {args.delay}: must be between 0 and 60 seconds")
-    return [p for _, p in outputs]
+    return outputs
+
+
+def _claim_outputs(
+    outputs: list[tuple[str, str]], inputs: list[tuple[str, str | Path | None]]
+) -> None:
+    """One policy for every command's outputs (see :mod:`wargame.outputs`): none may be an
+    input, a bundled file or another output, nor a special file; each is locked."""
+    given = [(what, p) for what, p in inputs if p]
+    check_outputs(outputs, [*given, *program_files()])
 
 
 @dataclass
@@ -458,8 +402,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     outputs = _check_outputs(args)
     plan = _plan(args)
-    for p in outputs:
-        check_output_path(p)
+    _claim_outputs(outputs, [("scenario", plan.path), ("log given to --from", args.from_log)])
     commanders = None
     if plan.parent is not None and plan.branch is not None:
         commanders = logged_commanders(plan.parent, until=plan.branch[0])
@@ -495,7 +438,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.finish(summary)
     if args.summary:
-        atomic_write_text(Path(args.summary), json.dumps(summary, indent=2) + "\n")
+        atomic_write(Path(args.summary), json.dumps(summary, indent=2) + "\n")
     final = report.final_report(campaign.world, summary, records, rerun=_rerun_command(args, plan))
     if args.quiet:
         c = summary["casualties"]
@@ -667,7 +610,7 @@ def _export(renderable: Any, path: Path, title: str) -> None:
         if suffix == ".svg"
         else rec.export_text()
     )
-    atomic_write_text(path, text)
+    atomic_write(path, text)
 
 
 def _run_live(campaign: Campaign, con: Console, delay: float) -> None:
@@ -765,7 +708,16 @@ def cmd_play(args: argparse.Namespace) -> int:
         log_path = args.log
         header = None
     if log_path:
-        check_output_path(log_path)
+        inputs: list[tuple[str, str | Path | None]] = [
+            ("orders file", o) for o in args.orders or []
+        ]
+        if resumed is None:
+            inputs.append(("scenario", path))
+        else:
+            inputs.append(("scenario", log_scenario_path(resumed)))
+            if log_path != args.resume:  # --resume LOG alone saves into LOG: meant
+                inputs.append(("log given to --resume", args.resume))
+        _claim_outputs([("--log", log_path)], inputs)
     session = play.Session(people, set(here), source, con, err)
     campaign: Campaign
     if resumed is not None:
@@ -822,7 +774,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 writer.days, None, complete=False, reason="saved", play=play_record(to_move)
             )
             lines = iter_lines(header, writer.days, footer)
-            atomic_write_text(Path(writer.path), "\n".join(lines) + "\n")
+            atomic_write(Path(writer.path), "\n".join(lines) + "\n")
             err.print(f"saved: {writer.path} ({len(writer.days)} days)", markup=False)
             return
         writer.finish(None, complete=False, reason="saved", play=play_record(stop.to_move))
@@ -923,7 +875,10 @@ def _replay_campaign(log: TurnLog, commanders: dict[Side, Commander] | None = No
         raise problem
     branch = None
     if h.branch is not None:
-        branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
+        try:
+            branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
+        except UserError as exc:
+            raise UserError(f"{log.path}: the branch's --set values: {exc}") from None
         branch = (int(h.branch["day"]), branched)
     return Campaign(base, h.seed, branch=branch, commanders=commanders or logged_commanders(log))
 
@@ -982,6 +937,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from wargame import report
 
     log = read_log(args.log)
+    log.scenario_file = args.scenario_file
     if args.step and not _interactive():
         raise UserError(
             f"{args.log}: replay --step needs an interactive terminal "
@@ -1074,9 +1030,119 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
                 break
 
 
+BRANCH_KEYS = frozenset({"day", "date", "overrides", "from_log", "from_log_sha256"})
+FOOTER_REASONS = ("interrupted", "saved")
+
+
+def _expected_header(log: TurnLog) -> dict[str, Any]:
+    """The header this program writes for the log's campaign: every field recomputed from
+    the scenario file, or checked against the strict form of a branch record."""
+    h = log.header
+    path = log_scenario_path(log)
+    ref = scenario_ref(path, log.path) if log.scenario_file is None else h.scenario_path
+    base, _ = load(path, h.overrides)
+    branch = h.branch
+    if branch is not None:
+        day = branch["day"]
+        problem = None
+        if set(branch) != BRANCH_KEYS:
+            problem = f"its keys are {sorted(branch)}, not {sorted(BRANCH_KEYS)}"
+        elif not (
+            isinstance(branch["overrides"], list)
+            and all(isinstance(o, str) for o in branch["overrides"])
+        ):
+            problem = "'overrides' is not a list of strings"
+        elif not isinstance(branch["from_log"], str) or not branch["from_log"]:
+            problem = "'from_log' is not a file name"
+        elif not (
+            isinstance(branch["from_log_sha256"], str)
+            and len(branch["from_log_sha256"]) == 64
+            and all(c in "0123456789abcdef" for c in branch["from_log_sha256"])
+        ):
+            problem = "'from_log_sha256' is not a SHA-256"
+        elif not (day < len(log.days) and branch["date"] == log.days[day]["date"]):
+            problem = f"its date {branch['date']!r} is not the date of day {day} in the log"
+        else:
+            problem = _check_parent(log, branch["from_log"], branch["from_log_sha256"])
+        if problem:
+            raise VerificationError(f"{log.path}: line 1: the branch record: {problem}")
+    expected = LogHeader(
+        scenario_path=ref,
+        scenario_name=base.meta.name,
+        scenario_sha256=h.scenario_sha256,
+        seed=h.seed,
+        overrides=h.overrides,
+        branch=branch,
+        program=PROGRAM,
+    )
+    return expected.to_dict()
+
+
+def _check_parent(log: TurnLog, from_log: str, sha256: str) -> str | None:
+    """A branch's parent log, found as recorded (from the folder the branch was run in) or
+    beside the branch by name, must be the file whose SHA-256 the branch recorded."""
+    for candidate in (Path(from_log), Path(log.path).parent / Path(from_log).name):
+        try:
+            if candidate.is_file():
+                if file_sha256(candidate) == sha256:
+                    return None
+                return f"its parent {from_log} is not the file it was branched from (SHA-256)"
+        except OSError:
+            continue
+    return (
+        f"its parent log {from_log} is not found (verify the branch where its parent is, "
+        f"so the branch record can be checked)"
+    )
+
+
+def _check_footer_fields(log: TurnLog) -> None:
+    """What a footer holds beyond the recomputed fields: its reason and a saved game."""
+    footer = log.footer
+    if footer is None:
+        return
+    reason = footer.get("reason")
+    if log.complete and "reason" in footer:
+        raise VerificationError(f"{log.path}: the footer of a complete log has a reason")
+    if not log.complete and not (
+        reason in FOOTER_REASONS
+        or (isinstance(reason, str) and reason.startswith("failed: ") and len(reason) <= 200)
+    ):
+        raise VerificationError(
+            f"{log.path}: the footer's reason {_short_value(reason)} is not one this program "
+            f"writes ({', '.join(FOOTER_REASONS)}, or failed: ...)"
+        )
+    play = footer.get("play")
+    if play is not None and not (
+        reason == "saved"
+        and isinstance(play, dict)
+        and set(play) == {"people", "pbem", "to_move", "pending"}
+        and isinstance(play["people"], list)
+        and all(p in ("japanese", "chinese") for p in play["people"])
+        and isinstance(play["pbem"], bool)
+        and play["to_move"] in ("japanese", "chinese")
+        and isinstance(play["pending"], dict)
+        and set(play["pending"]) <= {"japanese", "chinese"}
+    ):
+        raise VerificationError(f"{log.path}: the footer's saved game ('play') is malformed")
+
+
+def _short_value(v: Any) -> str:
+    text = printable(json.dumps(v, ensure_ascii=False))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     log = read_log(args.log)
+    log.scenario_file = args.scenario_file
     campaign = _replay_campaign(log)
+    head = _expected_header(log)
+    if log.lines[0] != canonical_json(head):
+        what = first_difference(json.loads(log.lines[0]), head, labels=("log ", "expected "))
+        raise VerificationError(
+            f"{args.log}: line 1: the header is not what this program writes for the "
+            f"campaign: {what}"
+        )
+    _check_footer_fields(log)
     produced: list[dict[str, Any]] = []
     campaign.callbacks.append(lambda c, r: produced.append({"type": "day", **r}))
     n = len(log.days)
@@ -1118,13 +1184,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if log.footer is not None and log.lines[-1] != expected[-1]:
         what = first_difference(log.footer, footer or {}, labels=("log ", "re-run "))
         raise VerificationError(f"{args.log}: the footer differs from the re-run: {what}")
-    status = (
-        ""
-        if log.complete
-        else " (log marked incomplete)"
-        if log.footer is not None
-        else " (log has no footer: incomplete)"
-    )
+    if log.footer is None:
+        print(
+            f"{args.log}: the log has no footer: incomplete (its {n} days verified; it ends "
+            f"without the line a finished or interrupted run writes)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    status = "" if log.complete else " (log marked incomplete)"
     print(f"verified {n} days{status}")
     return EXIT_OK
 
@@ -1368,6 +1435,7 @@ def build_parser() -> ArgumentParser:
 
     p = add("replay", cmd_replay, "rebuild and show the situation on a day of a turn log")
     p.add_argument("log", help="turn log (JSON Lines)")
+    _scenario_file_arg(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", type=int, help="day to show (0 = start date; default: the last)")
     g.add_argument("--date", help="date to show (YYYY-MM-DD)")
@@ -1405,6 +1473,7 @@ def build_parser() -> ArgumentParser:
 
     p = add("verify", cmd_verify, "re-run a logged campaign and check every day's state hash")
     p.add_argument("log", help="turn log (JSON Lines)")
+    _scenario_file_arg(p)
     p = add("diff", cmd_diff, "compare two turn logs: first differing day and the outcomes")
     p.add_argument("log_a", help="turn log A")
     p.add_argument("log_b", help="turn log B")
@@ -1416,6 +1485,16 @@ def build_parser() -> ArgumentParser:
     else:
         register(sub)
     return parser
+
+
+def _scenario_file_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="the log's scenario file, where the log names one outside its folder "
+        "(only bundled scenarios and files beside the log are followed by default)",
+    )
 
 
 def with_default_command(argv: list[str]) -> list[str]:
@@ -1430,10 +1509,32 @@ def with_default_command(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     """Entry point of ``wargame``, ``python -m wargame`` and ``run_scenario.py``; returns the
     exit status."""
+    program = argv is None  # the process is ours: it exits with what this returns
     if argv is None and default_run:
         argv = ["run"]
     argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in argv
+    _encodable_streams()
+    previous = interrupts.install()
+    try:
+        return _main(argv, debug)
+    finally:
+        release_locks()
+        if program:  # the work is done and its files are in place: a late signal changes
+            interrupts.ignore()  # nothing, rather than print a traceback on the way out
+        else:
+            interrupts.restore(previous)
+
+
+def _encodable_streams() -> None:
+    """Print in whatever encoding the streams have (PYTHONIOENCODING=ascii): characters it
+    cannot encode become escapes rather than an error."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         parser = build_parser()
         try:
@@ -1443,7 +1544,7 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
         if getattr(args, "func", None) is None:
             raise UserError("wargame: no command given (try 'wargame --help' or 'wargame run')")
         return int(args.func(args))
-    except (UserError, VerificationError) as exc:
+    except (UserError, VerificationError, RunFailed) as exc:
         if debug:
             raise
         for line in str(exc).splitlines() or [type(exc).__name__]:
@@ -1459,9 +1560,22 @@ def main(argv: list[str] | None = None, *, default_run: bool = False) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.filename is None:
+            return _internal_error(exc)
+        # the environment or the input is at fault: a too-long name, a loop of links, a
+        # full disk, a file that vanished
+        print(printable(f"{exc.filename}: {exc.strerror or exc}"), file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
         if debug:
             raise
-        msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
-        print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
-        return EXIT_FAILED
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    msg = printable(textwrap.shorten(f"{type(exc).__name__}: {exc}", 300))
+    print(f"wargame: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
+    return EXIT_FAILED

@@ -192,3 +192,133 @@ def noisy_ratio(
         return MAX_RATIO if att_power > 0 else 1.0
     noise = rng.lognormal(0.0, p.ratio_noise_sigma) if p.ratio_noise_sigma > 0 else 1.0
     return min(max(att_power / def_power * noise, 1.0 / MAX_RATIO), MAX_RATIO)
+
+
+# --------------------------------------------------------------------------- one engagement
+
+
+PURSUIT = "pursuit"
+PURSUIT_ROUT = "pursuit_rout"
+"""Outcomes of a pursuit: a withdrawing column attacked on the march keeps going; at a
+breakthrough ratio it is routed (more of its losses are men captured)."""
+
+
+@dataclass(frozen=True)
+class Battlefield:
+    """Where and how an engagement is fought: everything about it except the forces.
+
+    ``surprise`` multiplies the defender (an ambush, :func:`wargame.ambush.surprise_factor`);
+    ``attacker_air`` and ``defender_air`` are each side's air superiority x close support
+    multipliers. ``on_the_march`` is a pursuit of a withdrawing column on a road: no town,
+    river or posture shield, and the column never holds.
+    """
+
+    terrain: str
+    defender_posture: str = "hasty"
+    town: bool = False
+    river: bool = False
+    rain: bool = False
+    surprise: float = 1.0
+    attacker_air: float = 1.0
+    defender_air: float = 1.0
+    on_the_march: bool = False
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """What decides whether the defender gives ground (men; km)."""
+
+    can_retreat: bool = True
+    defender_initial_men: int = 0  # strength it started with, for the cumulative breakpoint
+    defender_prior_losses: int = 0  # men it lost before today
+    assault_km: float = 0.0  # ground the attackers already hold in the defended zone
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an engagement did: powers, ratio, each unit's losses (men), ground and outcome."""
+
+    att_power: float
+    def_power: float
+    defender_env: float  # terrain x town x river multiplier on the defender
+    ratio: float
+    attacker_losses: dict[str, int]
+    defender_losses: dict[str, int]
+    gained_km: float
+    assault_km: float
+    outcome: str
+    routed: bool
+
+
+def resolve_engagement(
+    p: CombatParams,
+    attackers: list[Force],
+    defenders: list[Force],
+    field: Battlefield,
+    stakes: Stakes,
+    rng: np.random.Generator,
+) -> Result:
+    """One day's fighting between two groups of forces: the campaign's attacks and
+    pursuits, and the backtest's historical engagements, all go through here.
+
+    Power ratio with lognormal noise, both sides' casualty rates and binomial losses, the
+    attacker's advance through the defended zone and who gives ground. Draws, in order: the
+    ratio noise, then each defender's losses, then each attacker's.
+    """
+    if field.on_the_march:
+        defender_env = p.terrain_defender.get(field.terrain, 1.0)
+    else:
+        defender_env = defender_multiplier(
+            p, field.terrain, "attack", town=field.town, river=field.river
+        )
+    att_mult = (p.rain_attacker if field.rain else 1.0) * field.attacker_air
+    def_mult = defender_env * field.surprise * field.defender_air
+    att_power = power(attackers, att_mult)
+    def_power = power(defenders, def_mult)
+    ratio = noisy_ratio(p, att_power, def_power, rng)
+    att_men = sum(f.men for f in attackers)
+    def_men = sum(f.men for f in defenders)
+    holds = not field.on_the_march and ratio < p.success_ratio
+    att_rate, def_rate = casualty_rates(
+        p, ratio, field.terrain, defender_holds=holds, attacker_men=att_men, defender_men=def_men
+    )
+    def_losses = {f.unit_id: draw_casualties(f.men, def_rate, rng) for f in defenders}
+    att_losses = {f.unit_id: draw_casualties(f.men, att_rate, rng) for f in attackers}
+    if field.on_the_march:
+        gained, pushed = 0.0, stakes.assault_km
+        routed = ratio >= p.breakthrough_ratio
+        outcome = PURSUIT_ROUT if routed else PURSUIT
+    else:
+        lost_today = sum(def_losses.values())
+        daily = lost_today / max(1, def_men)
+        cumulative = (stakes.defender_prior_losses + lost_today) / max(
+            1, stakes.defender_initial_men
+        )
+        gained = (
+            advance_km(p, field.defender_posture, field.terrain, rain=field.rain)
+            if ratio >= p.success_ratio
+            else 0.0
+        )
+        pushed = stakes.assault_km + gained
+        decided = decide_outcome(
+            p,
+            ratio,
+            daily,
+            cumulative,
+            stakes.can_retreat,
+            zone_cleared=pushed >= p.defence_zone_km,
+        )
+        outcome = str(decided)
+        routed = decided in (Outcome.BREAKTHROUGH, Outcome.ENCIRCLED)
+    return Result(
+        att_power,
+        def_power,
+        defender_env,
+        ratio,
+        att_losses,
+        def_losses,
+        gained,
+        pushed,
+        outcome,
+        routed,
+    )

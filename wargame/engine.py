@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from wargame import air, ambush, attrition, combat, movement, rules, supply, weather
+from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
 from wargame.commanders import Commander, SideView, Staff
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
@@ -255,49 +255,23 @@ class Campaign:
         u.mission, u.target = order.mission, order.target
 
     def _air(self) -> None:
+        """The day's air war (:func:`air.fly_day`), applied to the state."""
         s, p = self.state, self.params.air
-        flown: dict[str, int] = {}
-        groups_by_side: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
+        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
         for g in self.world.scenario.air_groups:
-            damaged = s.air[g.side].damaged_aircraft
-            gs = air.AirGroupState(
-                g.id, max(0, g.aircraft), g.role, self._airfield_active(g.base, g.side)
-            )
-            groups_by_side[g.side].append(gs)
+            active = self._airfield_active(g.base, g.side)
+            groups[g.side].append(air.AirGroupState(g.id, max(0, g.aircraft), g.role, active))
+        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
+        day = air.fly_day(p, groups, damaged, s.weather, self.rng)
+        s.air_superiority = None if day.superiority is None else Side(day.superiority)
         for side in Side:
-            total_aircraft = sum(g.aircraft for g in groups_by_side[side])
-            damaged = min(s.air[side].damaged_aircraft, total_aircraft)
-            n = 0
-            for gs in groups_by_side[side]:
-                share = gs.aircraft / total_aircraft if total_aircraft else 0
-                avail = gs.aircraft - round(damaged * share)
-                n += air.sorties(
-                    p,
-                    air.AirGroupState(gs.group_id, avail, gs.role, gs.base_active),
-                    s.weather,
-                    self.rng,
-                )
-            flown[side] = n
-        superior = air.superiority(p, flown)
-        s.air_superiority = None if superior is None else Side(superior)
-        for side in Side:
-            a = s.air[side]
-            missions = air.allocate(p, flown[side], s.air_superiority == side)
-            a.sorties = flown[side]
+            a, missions = s.air[side], day.missions[side]
+            a.sorties = day.sorties[side]
             a.interdiction = missions["interdiction"]
             a.close_support = missions["close_support"]
             a.airfield_attack = missions["airfield_attack"]
-            s.sorties_total[side] += flown[side]
-        for side in Side:
-            enemy_aircraft = sum(g.aircraft for g in groups_by_side[side.enemy])
-            hit = air.airfield_damage(
-                p,
-                s.air[side].airfield_attack,
-                enemy_aircraft - s.air[side.enemy].damaged_aircraft,
-                self.rng,
-            )
-            ea = s.air[side.enemy]
-            ea.damaged_aircraft = ea.damaged_aircraft + hit
+            a.damaged_aircraft = day.damaged_aircraft[side]
+            s.sorties_total[side] += day.sorties[side]
         self._day["air"] = {
             str(side): {
                 "sorties": s.air[side].sorties,
@@ -575,58 +549,50 @@ class Campaign:
             if not pursuers:
                 continue
             assert b is not None
-            terrain = w.tmap.terrain(b)
-            rain = weather.is_rain(s.weather)
-            att_mult = (cp.rain_attacker if rain else 1.0) * self._air_bonus(
-                u.side.enemy, engagements
+            terrain = str(w.tmap.terrain(b))
+            field = combat.Battlefield(
+                terrain,
+                str(u.posture),
+                rain=weather.is_rain(s.weather),
+                attacker_air=self._air_bonus(u.side.enemy, engagements),
+                defender_air=self._air_bonus(u.side, engagements),
+                on_the_march=True,
             )
-            def_mult = cp.terrain_defender.get(str(terrain), 1.0) * self._air_bonus(
-                u.side, engagements
-            )
-            att_power = combat.power(self._forces(pursuers, False), att_mult)
-            def_power = combat.power(self._forces([u], True), def_mult)
-            ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
-            att_rate, def_rate = combat.casualty_rates(
+            r = combat.resolve_engagement(
                 cp,
-                ratio,
-                str(terrain),
-                defender_holds=False,
-                attacker_men=sum(e.present for e in pursuers),
-                defender_men=u.present,
+                self._forces(pursuers, False),
+                self._forces([u], True),
+                field,
+                combat.Stakes(),
+                self.rng,
             )
-            routed = ratio >= cp.breakthrough_ratio
-            att_losses = {
-                e.id: combat.draw_casualties(e.present, att_rate, self.rng) for e in pursuers
-            }
-            def_loss = combat.draw_casualties(u.present, def_rate, self.rng)
-            self._battle_loss(u, def_loss, routed)
+            self._battle_loss(u, r.defender_losses[u.id], r.routed)
             for e in pursuers:
-                self._battle_loss(e, att_losses[e.id], False)
+                self._battle_loss(e, r.attacker_losses[e.id], False)
                 engaged.add(e.id)
             engaged.add(u.id)
-            outcome = "pursuit_rout" if routed else "pursuit"
             self._day["engagements"].append(
                 {
                     "place": f"{a}>{b}",
                     "attackers": [e.id for e in pursuers],
                     "defenders": [u.id],
-                    "terrain": str(terrain),
+                    "terrain": terrain,
                     "surprise": 1.0,
-                    "att_power": round(att_power, 1),
-                    "def_power": round(def_power, 1),
-                    "ratio": round(ratio, 4),
-                    "att_losses": sum(att_losses.values()),
-                    "def_losses": def_loss,
-                    "outcome": outcome,
+                    "att_power": round(r.att_power, 1),
+                    "def_power": round(r.def_power, 1),
+                    "ratio": round(r.ratio, 4),
+                    "att_losses": sum(r.attacker_losses.values()),
+                    "def_losses": r.defender_losses[u.id],
+                    "outcome": r.outcome,
                 }
             )
-            if routed:
+            if r.routed:
                 self._event(
                     "combat",
                     f"{self._name(u.id)} routed by pursuers on the road to "
-                    f"{self._name(b)} (ratio {ratio:.2f})",
+                    f"{self._name(b)} (ratio {r.ratio:.2f})",
                     place=b,
-                    outcome=outcome,
+                    outcome=r.outcome,
                 )
 
     def _engage(self, place: str, attackers: list[UnitState], engagements: int) -> None:
@@ -671,71 +637,52 @@ class Campaign:
             for a in attackers
         )
 
-        att_forces, def_forces = self._forces(attackers, False), self._forces(defenders, True)
-        att_mult = cp.rain_attacker if rain else 1.0
-        def_mult = defender_env = combat.defender_multiplier(
-            cp, str(terrain), "attack", town=town, river=river
-        )
-        def_mult *= surprise
-        att_mult *= self._air_bonus(att_side, engagements)
-        def_mult *= self._air_bonus(def_side, engagements)
-        att_power = combat.power(att_forces, att_mult)
-        def_power = combat.power(def_forces, def_mult)
-        ratio = combat.noisy_ratio(cp, att_power, def_power, self.rng)
-        att_men = sum(a.present for a in attackers)
-        def_men = sum(d.present for d in defenders)
-        att_rate, def_rate = combat.casualty_rates(
-            cp,
-            ratio,
+        field = combat.Battlefield(
             str(terrain),
-            defender_holds=ratio < cp.success_ratio,
-            attacker_men=att_men,
-            defender_men=def_men,
+            str(best_posture),
+            town=town,
+            river=river,
+            rain=rain,
+            surprise=surprise,
+            attacker_air=self._air_bonus(att_side, engagements),
+            defender_air=self._air_bonus(def_side, engagements),
         )
-
-        can_retreat = self._retreat_place(defenders[0], place, attackers) is not None
-        def_initial = sum(d.initial_men + d.returned for d in defenders)
-        def_losses = {
-            d.id: combat.draw_casualties(d.present, def_rate, self.rng) for d in defenders
-        }
-        att_losses = {
-            a.id: combat.draw_casualties(a.present, att_rate, self.rng) for a in attackers
-        }
-        daily = sum(def_losses.values()) / max(1, def_men)
-        cumulative = (sum(d.losses for d in defenders) + sum(def_losses.values())) / max(
-            1, def_initial
+        stakes = combat.Stakes(
+            can_retreat=self._retreat_place(defenders[0], place, attackers) is not None,
+            defender_initial_men=sum(d.initial_men + d.returned for d in defenders),
+            defender_prior_losses=sum(d.losses for d in defenders),
+            assault_km=max(a.assault_km for a in attackers),
         )
-        gained = (
-            combat.advance_km(cp, str(best_posture), str(terrain), rain=rain)
-            if ratio >= cp.success_ratio
-            else 0.0
+        r = combat.resolve_engagement(
+            cp,
+            self._forces(attackers, False),
+            self._forces(defenders, True),
+            field,
+            stakes,
+            self.rng,
         )
+        outcome, ratio = r.outcome, r.ratio
         for a in attackers:
-            a.assault_km += gained
-        pushed = max(a.assault_km for a in attackers)
-        outcome = combat.decide_outcome(
-            cp, ratio, daily, cumulative, can_retreat, zone_cleared=pushed >= cp.defence_zone_km
-        )
-        routed = outcome in (combat.Outcome.BREAKTHROUGH, combat.Outcome.ENCIRCLED)
+            a.assault_km += r.gained_km
         for d in defenders:
-            self._battle_loss(d, def_losses[d.id], routed)
+            self._battle_loss(d, r.defender_losses[d.id], r.routed)
         for a in attackers:
-            self._battle_loss(a, att_losses[a.id], False)
+            self._battle_loss(a, r.attacker_losses[a.id], False)
             a.contact_days += 1
         record = {
             "place": place,
             "attackers": [a.id for a in attackers],
             "defenders": [d.id for d in defenders],
             "terrain": str(terrain),
-            "defender_env": round(defender_env, 4),
+            "defender_env": round(r.defender_env, 4),
             "surprise": round(surprise, 4),
-            "att_power": round(att_power, 1),
-            "def_power": round(def_power, 1),
+            "att_power": round(r.att_power, 1),
+            "def_power": round(r.def_power, 1),
             "ratio": round(ratio, 4),
-            "assault_km": round(pushed, 3),
-            "att_losses": sum(att_losses.values()),
-            "def_losses": sum(def_losses.values()),
-            "outcome": str(outcome),
+            "assault_km": round(r.assault_km, 3),
+            "att_losses": sum(r.attacker_losses.values()),
+            "def_losses": sum(r.defender_losses.values()),
+            "outcome": outcome,
         }
         self._day["engagements"].append(record)
         if outcome in (combat.Outcome.WITHDRAWS, combat.Outcome.BREAKTHROUGH):
@@ -838,13 +785,10 @@ class Campaign:
                     for rid, key, _kind in w.roads_by_id
                     if ctl.get(key[0]) == side == ctl.get(key[1])
                 ]
-                if exposed:
-                    draws = self.rng.random(len(exposed))
-                    left = 1.0 - p.guerrilla.raid_capacity_cut
-                    for (rid, key), x in zip(exposed, draws, strict=True):
-                        if x < p.guerrilla.raid_chance_per_road:
-                            capacity[key] *= left
-                            raided.append(rid)
+                left = 1.0 - p.guerrilla.raid_capacity_cut
+                for rid, key in guerrilla.raided_roads(p.guerrilla, exposed, self.rng):
+                    capacity[key] *= left
+                    raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
@@ -861,7 +805,7 @@ class Campaign:
                 u.supply_stock_days, u.supply_state = supply.consume(
                     p.supply, u.supply_stock_days, delivered[u.id]
                 )
-            self._guerrilla_losses(side, raided, routes, units)
+            self._guerrilla_losses(raided, routes, units)
             tons = sum(d.tons * delivered[d.unit_id] for d in demands)
             report[str(side)] = {
                 "tons": round(tons, 1),
@@ -876,22 +820,17 @@ class Campaign:
         below = mean < p.doctrine.culmination_supply
         s.low_supply_days = s.low_supply_days + 1 if below else 0
 
-    def _guerrilla_losses(self, side: Side, raided: list[str], routes, units) -> None:
+    def _guerrilla_losses(self, raided: list[str], routes, units) -> None:
+        """Apply today's raids: the men each raid costs the first unit supplied over it."""
         if not raided:
             return
-        _, paths = routes
         ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
-        for rid in raided:
-            victims = [
-                u
-                for u in units
-                if u.present > 0
-                and (u.location or u.road_from) in paths
-                and ends[rid] <= set(paths[u.location or u.road_from])
-            ]
-            n = int(self.rng.poisson(self.params.guerrilla.raid_losses_men))
-            if victims and n > 0:
-                self._battle_loss(victims[0], n, False)
+        hits = guerrilla.raid_losses(
+            self.params.guerrilla, raided, ends, routes[1], units, self.rng
+        )
+        for rid, victim, men in hits:
+            if victim is not None and men > 0:
+                self._battle_loss(victim, men, False)
                 self._event("guerrilla", f"guerrillas raid the road {rid}", road=rid)
 
     # ------------------------------------------------------------------ attrition
@@ -941,7 +880,7 @@ class Campaign:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
         for side in Side:
             a = s.air[side]
-            a.damaged_aircraft -= int(a.damaged_aircraft * p.air.repair_rate)
+            a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
         self._day["positions"] = {
             u.id: u.location or f"{u.road_from}>{u.road_to}" for u in s.units.values() if u.on_map
         }

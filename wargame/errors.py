@@ -24,6 +24,13 @@ class VerificationError(Exception):
     exit_code = EXIT_FAILED
 
 
+class RunFailed(Exception):
+    """The work could not be finished for a reason other than its input, such as a worker
+    process that died: one line, exit 1."""
+
+    exit_code = EXIT_FAILED
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the choice closest to ``word``, or ``""`` if none is
     close (difflib's ratio of at least 0.6)."""

@@ -15,6 +15,26 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json", "markdown")
 
 
+def stdout_console(**kwargs: Any) -> Console:
+    """A rich Console on standard output that treats a closed pipe (``wargame oob | head
+    -1``) as the end of the output: ``BrokenPipeError``, which the command line turns into
+    a quiet exit 0 as other command-line tools do (rich itself exits with status 1)."""
+    from rich.console import Console
+
+    class _StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _StdoutConsole(**kwargs)
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic compact JSON (sorted keys, no spaces, finite floats only): what state
+    hashes, scenario digests and turn-log lines are made of."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def printable(text: str) -> str:
     """``text`` with control characters (escape, carriage return, newline...) written as
     Python escapes, so a name cannot move the cursor, clear the screen or fake a line."""

@@ -621,11 +621,6 @@ class DoctrineParams(_Table):
     culmination_days: int = Field(
         5, ge=1, le=60, description="Days of supply below threshold before culmination (estimate)."
     )
-    consolidate_strength: float = _p(
-        0.7,
-        "A column below this share of its starting strength halts to consolidate (estimate).",
-        le=1,
-    )
     consolidate_days: int = Field(
         2, ge=0, le=30, description="Days a column consolidates before resuming (estimate)."
     )

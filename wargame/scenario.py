@@ -12,9 +12,11 @@ Lists of records (``places``, ``roads``, ``units``, ``air_groups``) are addresse
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import math
+import os
 import tomllib
 import types
 from enum import StrEnum
@@ -25,6 +27,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wargame.errors import did_you_mean
+from wargame.formats import canonical_json
 from wargame.params import Params
 
 MAX_FILE_BYTES = 5_000_000
@@ -302,6 +305,17 @@ def read_toml(path: Path, *, kind: str = "scenario", name: str | None = None) ->
     """
     path = Path(path)
     name = str(path) if name is None else name
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError([f"{name}: a loop of symbolic links"]) from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ScenarioError([f"{name}: the file name is too long"]) from None
+        if path.is_symlink():
+            raise ScenarioError([f"{name}: a symbolic link to a missing file"]) from None
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise ScenarioError([f"{name}: cannot read file: {exc.strerror or exc}"]) from None
     if not path.exists():
         raise ScenarioError([f"{name}: file not found"])
     if path.is_dir():
@@ -321,6 +335,10 @@ def read_toml(path: Path, *, kind: str = "scenario", name: str | None = None) ->
         raise ScenarioError([f"{name}: file is over {MAX_FILE_BYTES} bytes, the limit"])
     if not raw.strip():
         raise ScenarioError([f"{name}: file is empty"])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ScenarioError(
+            [f"{name}: starts with a byte-order mark (BOM); save it as UTF-8 without BOM"]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -363,6 +381,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = value_text
     except RecursionError:
         raise ValueError(f"--set {key}: value nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ValueError(f"--set {key}: the value cannot be read ({exc})"[:200]) from None
     if _depth(value) > MAX_NESTING:
         raise ValueError(f"--set {key}: value nested more than {MAX_NESTING} levels deep")
     return key.split("."), value
@@ -560,11 +580,6 @@ def scenario_digest(scenario: Scenario) -> str:
     the map-only sections."""
     dumped = scenario.model_dump(mode="json", exclude=set(MAP_ONLY_SECTIONS))
     return hashlib.sha256(canonical_json(dumped).encode()).hexdigest()
-
-
-def canonical_json(obj: Any) -> str:
-    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 # --------------------------------------------------------------------------- references

@@ -12,11 +12,11 @@ and sick who came back to duty.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from wargame.formats import canonical_json
 from wargame.scenario import Side
 
 
@@ -199,8 +199,7 @@ class CampaignState:
             elif isinstance(v, float):
                 v = None if v == float("inf") else round(v, 6)
             rows.append(v)
-        text = json.dumps(rows, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     def men(self, side: Side) -> int:
         return sum(u.present for u in self.units.values() if u.side == side)

@@ -5,26 +5,27 @@ campaign again (scenario, SHA-256 of its canonical content, seed, overrides, bra
 each day line holds that day's inputs and results and the SHA-256 of the canonical state
 after the day; the footer holds the summary and the final hash.
 
-A log is written to ``PATH.partial`` line by line and renamed to ``PATH`` only when finished,
-so a killed run never leaves a corrupt ``PATH``; an interrupted or failed run renames its
-partial log with a footer marked ``"complete": false``, which is still readable.
+A log is written to a fresh ``PATH.XXXXXXXX.partial`` line by line and renamed to ``PATH``
+only when finished, so a killed run never leaves a corrupt ``PATH``; an interrupted or
+failed run renames its partial log with a footer marked ``"complete": false``, which is
+still readable.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from wargame import __version__
 from wargame.doctrine import Decision
 from wargame.errors import UserError
-from wargame.formats import printable
+from wargame.formats import canonical_json, printable
+from wargame.interrupts import deferred
+from wargame.outputs import AtomicFile
 from wargame.seeds import valid_seed
 
 SIDES = ("japanese", "chinese")
@@ -32,12 +33,6 @@ LOG_SCHEMA = 3
 """2: the footer counts its days, incomplete logs carry no summary; 3: each day records both
 sides' whole decisions (``"decisions"``), from which replay rebuilds the game."""
 MAX_LOG_BYTES = 50_000_000
-PARTIAL = ".partial"
-
-
-def canonical_json(obj: Any) -> str:
-    """Deterministic compact JSON: sorted keys, no spaces, finite floats only."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @dataclass
@@ -76,6 +71,8 @@ class TurnLog:
     days: list[dict[str, Any]]
     footer: dict[str, Any] | None
     lines: list[str]
+    scenario_file: str | None = None
+    """The scenario given on the command line (``--scenario``) in place of the header's."""
 
     @property
     def complete(self) -> bool:
@@ -122,82 +119,29 @@ def line_of(record: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _cannot_write(path: Path, exc: OSError) -> UserError:
-    return UserError(f"{path}: cannot write: {exc.strerror or exc}")
-
-
-def check_output_path(path: str | Path) -> Path:
-    """Fail early (exit 2) if an output file cannot be created; leaves nothing behind.
-
-    Tries to create and remove ``PATH.partial``, so permissions, read-only file systems and
-    special folders are all caught before a campaign is played.
-    """
-    p = Path(path)
-    parent = p.parent
-    if p.is_dir():
-        raise UserError(f"{p}: is a directory, not a file")
-    if not parent.exists():
-        raise UserError(f"{p}: directory {parent} does not exist")
-    if not parent.is_dir():
-        raise UserError(f"{p}: {parent} is not a directory")
-    if p.exists() and not os.access(p, os.W_OK):
-        raise UserError(f"{p}: not writable")
-    tmp = p.with_name(p.name + PARTIAL)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return p  # a stale partial file from a killed run: it will be overwritten
-    except OSError as exc:
-        raise UserError(f"{p}: not writable ({exc.strerror or exc})") from None
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        tmp.unlink()
-    return p
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that it is either complete or absent (temp file + rename)."""
-    tmp = path.with_name(path.name + PARTIAL)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise _cannot_write(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 class LogWriter:
-    """Writes a log line by line to ``PATH.partial`` and renames it to ``PATH`` when closed."""
+    """Writes a log line by line to a fresh ``PATH.XXXXXXXX.partial`` (see
+    :class:`wargame.outputs.AtomicFile`) and renames it to ``PATH`` when finished."""
 
     def __init__(self, path: str | Path, header: LogHeader) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + PARTIAL)
         self.days: list[dict[str, Any]] = []
-        try:
-            self._fh: IO[str] | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise _cannot_write(self.path, exc) from None
+        self._file: AtomicFile | None = AtomicFile(self.path)
+        self.tmp = self._file.tmp
         self._write(header.to_dict())
 
     def _write(self, record: dict[str, Any]) -> None:
-        assert self._fh is not None
+        assert self._file is not None
         # one write per line: an interrupt lands between lines, never inside one
-        self._fh.write(line_of(record) + "\n")
-        self._fh.flush()
+        self._file.write(line_of(record) + "\n")
+        self._file.flush()
 
     def day(self, record: dict[str, Any]) -> None:
         """Append one day (the engine's record; ``"type": "day"`` is added)."""
         line = {"type": "day", **record}
-        self._write(line)
-        self.days.append(line)
+        with deferred():  # the line and the count of days written stay together
+            self._write(line)
+            self.days.append(line)
 
     def finish(
         self,
@@ -208,34 +152,21 @@ class LogWriter:
         play: dict[str, Any] | None = None,
     ) -> None:
         """Write the footer and rename the log into place."""
-        if self._fh is None:
+        if self._file is None:
             return
-        self._write(footer_record(self.days, summary, complete=complete, reason=reason, play=play))
-        self._close(keep=True)
+        f = self._file
+        with deferred():
+            self._write(
+                footer_record(self.days, summary, complete=complete, reason=reason, play=play)
+            )
+            self._file = None
+            f.commit()
 
     def abort(self) -> None:
         """Drop the partial file (nothing worth keeping was written)."""
-        self._close(keep=False)
-
-    def _close(self, keep: bool) -> None:
-        if self._fh is None:
-            return
-        fh, self._fh = self._fh, None
-        try:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            if keep:
-                os.replace(self.tmp, self.path)
-        except OSError as exc:
-            keep = False
-            raise _cannot_write(self.path, exc) from None
-        finally:
-            if not keep:
-                with contextlib.suppress(OSError):
-                    fh.close()
-                with contextlib.suppress(OSError):
-                    self.tmp.unlink()
+        f, self._file = self._file, None
+        if f is not None:
+            f.discard()
 
 
 # --------------------------------------------------------------------------- reading

@@ -18,8 +18,6 @@ import datetime as dt
 import json
 import math
 import os
-import shutil
-import signal
 import sys
 import time
 from collections import deque
@@ -32,7 +30,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from wargame import __version__
-from wargame.errors import UserError
+from wargame.errors import RunFailed, UserError
+from wargame.interrupts import deferred, restore_defaults_in_worker
+from wargame.outputs import AtomicFile, cannot_write, close_locks_in_child, lock_output, real_path
 from wargame.scenario import Scenario
 
 from .stats import fmt_cell
@@ -190,7 +190,8 @@ _DAILY = False
 def _init_worker(scenarios: dict[str, Scenario], daily: bool) -> None:
     """Pool initializer: the scenarios stay in the worker; Ctrl-C is the parent's business."""
     global _DAILY
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    restore_defaults_in_worker()
+    close_locks_in_child()
     _SCENARIOS.clear()
     _SCENARIOS.update(scenarios)
     _DAILY = daily
@@ -199,6 +200,10 @@ def _init_worker(scenarios: dict[str, Scenario], daily: bool) -> None:
 def _run_task(task: Task) -> Result:
     key, index, seed = task
     return simulate(_SCENARIOS[key], key, index, seed, _DAILY)
+
+
+def _run_chunk(tasks: list[Task]) -> list[Result]:
+    return [_run_task(t) for t in tasks]
 
 
 def _dask_chunk(scenario: Scenario, tasks: list[Task], daily: bool) -> list[Result]:
@@ -225,6 +230,60 @@ def check_scheduler_address(address: str) -> str:
     ):
         raise UserError(f"--scheduler {address}: not a scheduler address like tcp://HOST:8786")
     return address
+
+
+MAX_HANDSHAKE_BYTES = 1 << 20
+
+
+def probe_scheduler(address: str, timeout_s: float) -> None:
+    """For ``tcp://``: connect and read the greeting a Dask scheduler sends first (a length
+    prefix, a frame count, frame lengths), all within ``timeout_s``. A server that accepts
+    and never speaks, or speaks something else, is a one-line UserError instead of a hang
+    or a huge allocation inside the Dask client. Other schemes are left to the client."""
+    import socket
+    import struct
+
+    parts = urlsplit(address)
+    if parts.scheme != "tcp":
+        return
+    deadline = time.monotonic() + timeout_s
+    where = f"--scheduler {address}"
+
+    def recv(sock: socket.socket, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise UserError(f"{where}: the server closed the connection without a greeting")
+            data += chunk
+        return data
+
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout_s) as sock:
+            (size,) = struct.unpack("<Q", recv(sock, 8))
+            if not 16 <= size <= MAX_HANDSHAKE_BYTES:
+                raise ValueError
+            body = recv(sock, size)
+            (frames,) = struct.unpack_from("<Q", body)
+            if not 1 <= frames <= 64 or 8 * (frames + 1) > size:
+                raise ValueError
+            lengths = struct.unpack_from(f"<{frames}Q", body, 8)
+            if sum(lengths) > MAX_HANDSHAKE_BYTES:
+                raise ValueError
+    except TimeoutError:
+        raise UserError(
+            f"{where}: no answer within {timeout_s:g} s (is it a Dask scheduler?)"
+        ) from None
+    except (ValueError, struct.error):
+        raise UserError(f"{where}: the server does not speak the Dask protocol") from None
+    except OSError as exc:
+        raise UserError(
+            f"{where}: cannot connect within {timeout_s:g} s ({exc.strerror or exc})"
+        ) from None
 
 
 def chunk_size(n_tasks: int, workers: int) -> int:
@@ -271,10 +330,14 @@ class Runner:
             self._connect()
         elif self.workers > 1:
             import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
 
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp
-            self._pool = ctx.Pool(
-                self.workers, initializer=_init_worker, initargs=(self.scenarios, self.daily)
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(self.scenarios, self.daily),
             )
         return self
 
@@ -283,9 +346,17 @@ class Runner:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=False)
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            for proc in procs:  # stop the runs under way at once (workers ignore SIGTERM)
+                with contextlib.suppress(Exception):
+                    proc.kill()
+            for proc in procs:
+                with contextlib.suppress(Exception):
+                    proc.join(5)
+            with contextlib.suppress(Exception):
+                pool.shutdown(wait=True)
         if self._client is not None:
             with contextlib.suppress(Exception):
                 self._client.close(timeout=2)
@@ -300,6 +371,8 @@ class Runner:
                 "(pip install 'wargame[distributed]')"
             ) from None
         t = self.connect_timeout_s
+        assert self.scheduler is not None
+        probe_scheduler(self.scheduler, t)
         try:
             client = Client(self.scheduler, timeout=t, set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -310,6 +383,11 @@ class Runner:
             )
             raise UserError(
                 f"--scheduler {self.scheduler}: cannot connect within {t:g} s ({reason})"
+            ) from None
+        except Exception as exc:  # a server that answers with something else
+            raise UserError(
+                f"--scheduler {self.scheduler}: the connection failed "
+                f"({type(exc).__name__}: {str(exc)[:100]})"
             ) from None
         try:
             deadline = time.monotonic() + t
@@ -330,10 +408,36 @@ class Runner:
         if self._client is not None:
             yield from self._map_dask(tasks, n_tasks)
         elif self._pool is not None:
-            yield from self._pool.imap(_run_task, tasks, chunk_size(n_tasks, self.workers))
+            yield from self._map_pool(tasks, n_tasks)
         else:
             for key, index, seed in tasks:
                 yield simulate(self.scenarios[key], key, index, seed, self.daily)
+
+    def _map_pool(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
+        """Chunks of tasks on the worker processes, at most a window ahead, in order; a
+        worker that dies (killed, out of memory) fails the batch instead of hanging it."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        window = 4 * self.workers
+        queue: deque[Any] = deque()
+        chunks = _chunks(tasks, chunk_size(n_tasks, self.workers))
+        # unfinished futures are left to close(), which stops the workers (cancelling them
+        # here races the executor's own clean-up in Python 3.11 and prints a traceback)
+        while True:
+            try:
+                for chunk in chunks:
+                    queue.append(self._pool.submit(_run_chunk, chunk))
+                    if len(queue) >= window:
+                        break
+                if not queue:
+                    return
+                results = queue.popleft().result()
+            except BrokenProcessPool:
+                raise RunFailed(
+                    "a worker process died (killed, or out of memory); the batch is "
+                    "stopped and nothing of it is kept"
+                ) from None
+            yield from results
 
     def _map_dask(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
         n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
@@ -375,17 +479,31 @@ def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
 
 @dataclass
 class OutDir:
-    """An output directory checked up front and created only when the work starts."""
+    """An output directory checked up front, created only when the work starts, and written
+    as one transaction: every file is staged in a temporary beside its name and
+    :meth:`commit` renames them all at once (the marker file, such as ``summary.json``,
+    last); :meth:`rollback` removes only the temporaries and folders this process made. So
+    the folder is always its previous self, a complete result or a result marked partial.
+    The folder is locked (``DIR.lock`` beside it) from :meth:`check` until the command ends.
+    """
 
     path: Path
     created: list[Path] = field(default_factory=list)
+    staged: dict[str, AtomicFile] = field(default_factory=dict)
 
     @classmethod
     def check(cls, path: str | Path, *, force: bool) -> OutDir:
         p = Path(path)
-        if p.exists() and not p.is_dir():
+        if str(path) in ("", "-"):
+            raise UserError(f"--out {str(path)!r}: give a directory name")
+        try:
+            exists, is_dir = p.exists(), p.is_dir()
+        except OSError as exc:
+            raise UserError(f"{p}: {exc.strerror or exc}") from None
+        if exists and not is_dir:
             raise UserError(f"{p}: exists and is not a directory")
-        if p.is_dir():
+        real = real_path(p)
+        if is_dir:
             if any(p.iterdir()) and not force:
                 raise UserError(
                     f"{p}: directory exists and holds files; choose another --out "
@@ -399,6 +517,7 @@ class OutDir:
                 parent = parent.parent
             if not parent.is_dir() or not os.access(parent, os.W_OK):
                 raise UserError(f"{p}: cannot create the directory ({parent} is not writable)")
+        lock_output(real, p)
         return cls(p)
 
     def create(self) -> None:
@@ -407,73 +526,116 @@ class OutDir:
         while not q.exists():
             missing.append(q)
             q = q.parent
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{self.path}: cannot create the directory: {exc.strerror}") from None
         self.created = missing
 
+    def stage(self, name: str, *, text: bool = True) -> AtomicFile:
+        """A fresh temporary for ``name``, renamed into place by :meth:`commit`."""
+        if name in self.staged:
+            self.staged.pop(name).discard()
+        f = AtomicFile(self.file(name), text=text)
+        self.staged[name] = f
+        return f
+
+    def put(self, name: str, data: str | bytes) -> None:
+        """Stage a whole file."""
+        f = self.stage(name, text=isinstance(data, str))
+        f.write(data)
+        f.flush()
+
+    def commit(self, *, marker: str | None = None, stale: Sequence[str] = ()) -> list[Path]:
+        """Rename every staged file into place, ``marker`` last (removed first, so a folder
+        caught half-way has no marker), and remove the ``stale`` files of an earlier result
+        that this one does not replace. Interrupts wait until it is done."""
+        order = sorted(self.staged, key=lambda n: n == marker)
+        written = []
+        with deferred():
+            for name in [marker, *stale]:
+                if name and (name not in self.staged or name == marker):
+                    q = self.file(name)
+                    if q.is_file() and not q.is_symlink():
+                        with contextlib.suppress(FileNotFoundError):
+                            q.unlink()
+            try:
+                for name in order:
+                    self.staged[name].commit()
+                    del self.staged[name]
+                    written.append(self.file(name))
+            except BaseException:
+                self.rollback()
+                raise
+        return written
+
     def rollback(self) -> None:
-        """Remove what this run created (temp files, and the directory if it made it)."""
-        for tmp in self.path.glob("*.partial"):
+        """Remove what this run created: its own temporaries, and the folders it made if
+        they hold nothing else."""
+        for f in self.staged.values():
+            f.discard()
+        self.staged.clear()
+        for q in self.created:
             with contextlib.suppress(OSError):
-                tmp.unlink()
-        if self.created:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self.created[-1])
+                q.rmdir()
 
     def file(self, name: str) -> Path:
         return self.path / name
 
 
 class CsvStream:
-    """Rows written as they come to ``NAME.partial``; renamed to ``NAME`` when closed."""
+    """Rows written as they come to a fresh temporary beside ``NAME`` (see
+    :class:`wargame.outputs.AtomicFile`); renamed to ``NAME`` by :meth:`close`, or by the
+    output folder's commit when the stream was opened with ``out``."""
 
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
+    def __init__(self, path: Path, header: Sequence[str], *, out: OutDir | None = None) -> None:
         self.path = path
-        self.tmp = path.with_name(path.name + ".partial")
-        self._fh: IO[str] | None = open(self.tmp, "w", newline="", encoding="utf-8")  # noqa: SIM115
-        self._w = csv.writer(self._fh, lineterminator="\n")
-        self._w.writerow(header)
+        self._file: AtomicFile | None = (
+            out.stage(path.name) if out is not None else AtomicFile(path)
+        )
+        self._owned = out is None
+        assert self._file.fh is not None
+        self.tmp = self._file.tmp
+        self._w = csv.writer(self._file.fh, lineterminator="\n")
+        self._guard(lambda: self._w.writerow(header))
         self.rows = 0
         self._last_flush = time.monotonic()
 
+    def _guard(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except OSError as exc:
+            self.abort()
+            raise cannot_write(self.path, exc) from None
+
     def write(self, cells: Sequence[str]) -> None:
-        assert self._fh is not None
-        self._w.writerow(cells)
+        assert self._file is not None
+        self._guard(lambda: self._w.writerow(cells))
         self.rows += 1
         now = time.monotonic()
         if now - self._last_flush > 1.0:
-            self._fh.flush()
+            self.flush()
             self._last_flush = now
 
+    def flush(self) -> None:
+        """Push the rows written so far to the temporary file (to read it back)."""
+        if self._file is not None:
+            self._file.flush()
+
     def close(self) -> None:
-        if self._fh is None:
+        if self._file is None:
             return
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        self._fh = None
-        os.replace(self.tmp, self.path)
+        f = self._file
+        if self._owned:
+            self._file = None
+            f.commit()
+        else:
+            f.flush()
 
     def abort(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write a whole file so it is either complete or absent (temp file + ``os.replace``)."""
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+        f, self._file = self._file, None
+        if f is not None:
+            f.discard()
 
 
 def dump_json(obj: Any) -> str:
@@ -711,12 +873,12 @@ def run_batch(
     summary.json, daily.csv and report.md. Ctrl-C keeps the finished prefix of runs and marks
     the summary partial (the KeyboardInterrupt is re-raised after writing)."""
     out.create()
-    stream = CsvStream(out.file("runs.csv"), COLUMNS)
     bands = DailyBands.for_scenario(spec.scenario) if runner.daily else None
     tasks = (("base", i, seed) for i, seed in run_seeds(spec.root_seed, spec.n))
     interrupted = False
     progress = ProgressReport(spec.n, "batch", quiet=quiet)
     try:
+        stream = CsvStream(out.file("runs.csv"), COLUMNS, out=out)
         with progress:
             try:
                 for _key, _index, cells, daily, _engaged in runner.map(tasks, spec.n):
@@ -730,11 +892,13 @@ def run_batch(
                 interrupted = True
                 runner.close()
         stream.close()
+        summary = write_batch_outputs(
+            spec, out, bands, partial=interrupted, runs_done=stream.rows, runs_csv=stream.tmp
+        )
+        out.commit(marker="summary.json", stale=BATCH_FILES)
     except BaseException:
-        stream.abort()
         out.rollback()
         raise
-    summary = write_batch_outputs(spec, out, bands, partial=interrupted, runs_done=stream.rows)
     result = BatchOutcome(stream.rows, interrupted, progress.elapsed_s, summary)
     if interrupted:
         raise BatchInterrupted(result)
@@ -768,25 +932,32 @@ def batch_meta(spec: BatchSpec, *, partial: bool, runs_done: int) -> dict[str, A
 
 
 def write_batch_outputs(
-    spec: BatchSpec, out: OutDir, bands: DailyBands | None, *, partial: bool, runs_done: int
+    spec: BatchSpec,
+    out: OutDir,
+    bands: DailyBands | None,
+    *,
+    partial: bool,
+    runs_done: int,
+    runs_csv: Path | None = None,
 ) -> dict[str, Any]:
-    """summary.json, daily.csv and report.md from the runs.csv just written."""
+    """Stage summary.json, daily.csv and report.md (renamed into place by
+    :meth:`OutDir.commit`) from the runs.csv just written (``runs_csv``: its temporary)."""
     from .history import load_record_or_none
     from .stats import read_runs, summarise
 
-    table = read_runs(out.file("runs.csv"))
+    table = read_runs(runs_csv or out.file("runs.csv"))
     summary = {
         **batch_meta(spec, partial=partial, runs_done=runs_done),
         **summarise(table, outcomes=OUTCOMES),
     }
-    atomic_write(out.file("summary.json"), dump_json(summary))
+    out.put("summary.json", dump_json(summary))
     if bands is not None and runs_done:
         lines = [",".join(DAILY_HEADER)] + [
             ",".join(r) for r in bands.rows(spec.scenario.meta.start_date)
         ]
-        atomic_write(out.file("daily.csv"), "\n".join(lines) + "\n")
+        out.put("daily.csv", "\n".join(lines) + "\n")
     record = load_record_or_none()
-    atomic_write(out.file("report.md"), batch_report(summary, table, record))
+    out.put("report.md", batch_report(summary, table, record))
     return summary
 
 

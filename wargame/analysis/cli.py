@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wargame.cli import DEFAULT_SCENARIO, load
-from wargame.cli import resolve_scenario as scenario_path
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
 from wargame.seeds import fresh_seed, seed_arg
+from wargame.session import DEFAULT_SCENARIO, load, log_scenario_path
+from wargame.session import resolve_scenario as scenario_path
 
 # Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
 # 'wargame --help' stays quick.
@@ -132,11 +132,11 @@ def announce(args: argparse.Namespace, seed: int) -> None:
 
 def console() -> Any:
     """Standard output as a rich Console; wide tables when not at a terminal."""
-    from rich.console import Console
+    from wargame.formats import stdout_console
 
-    c = Console(highlight=False)
+    c = stdout_console(highlight=False)
     if not c.is_terminal:
-        c = Console(highlight=False, width=140)
+        c = stdout_console(highlight=False, width=140)
     return c
 
 
@@ -227,8 +227,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
             meta = read_json_object(summary_path)
             start = dt.date.fromisoformat(meta["start_date"])
             name = f"{meta.get('scenario', name)} ({table.n} runs)"
+            if meta.get("partial"):
+                print(
+                    f"wargame: note: {d} is a partial batch ({meta.get('runs_done')} of "
+                    f"{meta.get('runs_requested')} runs)",
+                    file=sys.stderr,
+                )
         except (UserError, ValueError, KeyError, TypeError):
             start = None  # the runs are what is compared; a broken summary only loses dates
+    elif d.is_dir():
+        print(
+            f"wargame: note: {d} has no summary.json: not a complete batch (killed, or still "
+            f"being written); comparing the {table.n} runs it holds",
+            file=sys.stderr,
+        )
     rows = compare(record, table, start)
     if args.markdown:
         print(markdown_table(rows), end="")
@@ -244,7 +256,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from .batch import CsvStream, OutDir, Runner, atomic_write, dump_json
+    from .batch import CsvStream, OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
         RUN_COLUMNS,
@@ -287,7 +299,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         try:
             if out is not None:
                 out.create()
-                rows = CsvStream(out.file("whatif_runs.csv"), RUN_COLUMNS)
+                rows = CsvStream(out.file("whatif_runs.csv"), RUN_COLUMNS, out=out)
             runs = run_arms(
                 arms,
                 args.n,
@@ -301,15 +313,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             )
             if rows is not None:
                 rows.close()
+            result = whatif_result(
+                header(base, str(path), list(args.set), args.n, seed),
+                chosen,
+                runs,
+                WHATIF_METRICS,
+                units,
+            )
+            if out is not None:
+                out.put("whatif.json", dump_json(result))
+                out.put("whatif.md", whatif_markdown(result))
+                out.commit(marker="whatif.json")
         except BaseException:
-            if rows is not None:
-                rows.abort()
             if out is not None:
                 out.rollback()
             raise
-    result = whatif_result(
-        header(base, str(path), list(args.set), args.n, seed), chosen, runs, WHATIF_METRICS, units
-    )
     con = console()
     for t in whatif_tables(result):
         con.print(t)
@@ -319,8 +337,6 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     )
     con.print(f"[dim]{engaged_note()}[/]")
     if out is not None:
-        atomic_write(out.file("whatif.json"), dump_json(result))
-        atomic_write(out.file("whatif.md"), whatif_markdown(result))
         print(
             f"wrote {out.file('whatif_runs.csv')}, {out.file('whatif.json')}, "
             f"{out.file('whatif.md')}"
@@ -332,7 +348,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .batch import OutDir, Runner, atomic_write, dump_json
+    from .batch import OutDir, Runner, dump_json
     from .experiments import (
         BASELINE,
         SENSITIVITY_METRICS,
@@ -378,9 +394,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     console().print(sensitivity_table(result, args.top or None))
     if out is not None:
         out.create()
-        atomic_write(out.file("sensitivity.json"), dump_json(result))
-        atomic_write(out.file("sensitivity.md"), sensitivity_markdown(result))
-        written = [out.file("sensitivity.json"), out.file("sensitivity.md")]
+        try:
+            out.put("sensitivity.json", dump_json(result))
+            out.put("sensitivity.md", sensitivity_markdown(result))
+            written = out.commit(marker="sensitivity.json")
+        except BaseException:
+            out.rollback()
+            raise
         try:
             from .plots import require_matplotlib, tornado_chart
 
@@ -395,6 +415,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- plot
 
 
+CHARTS = {
+    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png"),
+    "daily.csv": ("strength.png",),
+    "whatif.json": ("whatif.png",),
+    "sensitivity.json": ("tornado.png",),
+}
+"""The charts ``plot DIR`` may draw from each input file (see :func:`plots.plot_directory`)."""
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from .plots import require_matplotlib
 
@@ -403,39 +432,54 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"{target}: not found (give a turn log or a batch directory)")
     require_matplotlib()
     if target.is_dir():
-        return _plot_dir(target, Path(args.out) if args.out else target)
-    return _plot_log(target, args.out)
+        return _plot_dir(target, Path(args.out) if args.out else target, args.force)
+    return _plot_log(target, args.out, args.force, args.scenario_file)
 
 
-def _plot_dir(src: Path, out: Path) -> int:
+def _plot_dir(src: Path, out: Path, force: bool) -> int:
     from .batch import OutDir
     from .history import load_record_or_none
     from .plots import plot_directory
 
-    inputs = ("runs.csv", "daily.csv", "whatif.json", "sensitivity.json")
-    if not any((src / f).is_file() for f in inputs):
+    inputs = tuple(CHARTS)
+    present = [f for f in inputs if (src / f).is_file()]
+    if not present:
         raise UserError(f"{src}: nothing to plot (no {', '.join(inputs)})")
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: exists and is not a directory")
-    OutDir.check(out, force=True)  # writable, or its parent is
+    there = [out / c for f in present for c in CHARTS[f] if (out / c).exists()]
+    if there and not force:
+        raise UserError(
+            f"{there[0]}: exists; add --force to draw the charts again over "
+            f"{', '.join(c.name for c in there)}"
+        )
+    OutDir.check(out, force=True)  # writable, or its parent is; locked while drawn
     written = plot_directory(src, out, load_record_or_none())  # creates `out` when all is read
+    if not written:
+        raise UserError(
+            f"{src}: nothing to draw (no finished runs or results in {', '.join(present)})"
+        )
     print(f"wrote {', '.join(str(w) for w in written)}")
     return EXIT_OK
 
 
-def _plot_log(log_path: Path, out: str | None) -> int:
-    from wargame.turnlog import check_output_path, read_log
+def _plot_log(log_path: Path, out: str | None, force: bool, scenario_file: str | None) -> int:
+    from wargame.outputs import check_output_path
+    from wargame.turnlog import read_log
 
     from .plots import campaign_map
 
     if not out:
         raise UserError("plot LOG: give --out MAP.png")
-    out_path = check_output_path(out)
-    if out_path.suffix.lower() != ".png":
-        raise UserError(f"{out_path}: --out must end in .png")
+    if Path(out).suffix.lower() != ".png":
+        raise UserError(f"{out}: --out must end in .png")
+    if Path(out).exists() and not force:
+        raise UserError(f"{out}: exists; add --force to draw over it")
     log = read_log(log_path)
+    log.scenario_file = scenario_file
     h = log.header
     spath = log_scenario(log)
+    out_path = check_output_path(out, [("log", log_path), ("scenario", spath)])
     scenario, _ = load(spath, list(h.overrides))
     summary = (log.footer or {}).get("summary") or {}
     subtitle = ""
@@ -448,24 +492,13 @@ def _plot_log(log_path: Path, out: str | None) -> int:
     elif log.days:
         subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
     campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
-    print(f"wrote {out_path}")
+    print(f"wrote {out}")
     return EXIT_OK
 
 
 def log_scenario(log: Any) -> Path:
-    """The scenario file a turn log names: a bundled name, or a path (relative to the log's
-    folder or to the working directory)."""
-    try:
-        from wargame.cli import log_scenario_path
-    except ImportError:  # pragma: no cover - older wargame.cli
-        pass
-    else:
-        return Path(log_scenario_path(log))
-    ref = log.header.scenario_path
-    for cand in (Path(log.path).parent / ref, Path(ref), scenario_path(ref)):
-        if cand.is_file():
-            return cand
-    raise UserError(f"{log.path}: its scenario {ref} is not found")
+    """The scenario file a turn log names (see :func:`wargame.session.log_scenario_path`)."""
+    return log_scenario_path(log)
 
 
 # --------------------------------------------------------------------------- parser
@@ -596,4 +629,13 @@ def register(sub: Any) -> None:
         "--out",
         metavar="PATH",
         help="map.png for a log; a directory for a batch (default: the same one)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="draw over charts (or a map) that already exist"
+    )
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="a log's scenario file, where the log names one outside its folder",
     )

@@ -92,6 +92,9 @@ def load_record(path: str | Path = DEFAULT_RECORD) -> list[Figure]:
         seen.add(fid)
         if "value" not in rec:
             raise UserError(f"{where}: needs a value")
+        values = rec["value"] if isinstance(rec["value"], list) else [rec["value"]]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise UserError(f"{where}: value {rec['value']!r} is not a finite number")
         metric = rec.get("metric")
         if metric is not None and (not isinstance(metric, str) or not metric):
             raise UserError(f"{where}: metric must be a dotted key like casualties.japanese.total")

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from wargame.errors import UserError
+from wargame.outputs import atomic_write
 from wargame.scenario import Feature, RoadKind, Scenario
 
-from .batch import atomic_write
 from .stats import RunTable, csv_errors, read_json_object, wilson
 
 DPI = 100

@@ -48,6 +48,11 @@ def load_variants(path: str | Path = VARIANTS_FILE) -> VariantSet:
     variants: dict[str, Variant] = {}
     for name, rec in raw.items():
         where = f"{p}: variants.{name}"
+        if name.strip().lower() == "baseline":  # experiments.BASELINE: the unchanged arm
+            raise UserError(
+                f"{where}: the name 'baseline' is taken by the unchanged scenario every "
+                f"variant is compared with; rename the variant"
+            )
         if not isinstance(rec, dict):
             raise UserError(f"{where}: not a table")
         sets = rec.get("set")

@@ -1,0 +1,51 @@
+"""Guerrilla raids on the Japanese supply line: which roads are raided today, and whom a raid
+hits (rates in ``params.guerrilla``; local guerrillas attacked Japanese positions, seed text).
+Pure functions; the engine applies their results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from wargame.params import GuerrillaParams
+from wargame.state import UnitState
+
+RoadKey = tuple[str, str]
+
+
+def raided_roads(
+    p: GuerrillaParams, exposed: Sequence[tuple[str, RoadKey]], rng: np.random.Generator
+) -> list[tuple[str, RoadKey]]:
+    """The roads raided today, from the roads behind the front (both ends held by the
+    occupier), in the order given: one uniform draw per road."""
+    if not exposed:
+        return []
+    draws = rng.random(len(exposed))
+    return [road for road, x in zip(exposed, draws, strict=True) if x < p.raid_chance_per_road]
+
+
+def raid_losses(
+    p: GuerrillaParams,
+    raided: Sequence[str],
+    road_ends: dict[str, set[str]],
+    paths: dict[str, list[str]],
+    units: Sequence[UnitState],
+    rng: np.random.Generator,
+) -> Iterator[tuple[str, UnitState | None, int]]:
+    """For each raided road (id): the first unit whose supply path runs over it, and the men
+    it loses (a Poisson draw around ``raid_losses_men``); no unit when none uses the road.
+
+    A generator: the caller applies each raid's losses before the next road's victims are
+    chosen and its draw is made."""
+    for rid in raided:
+        victims = [
+            u
+            for u in units
+            if u.present > 0
+            and (place := u.location or u.road_from) is not None
+            and place in paths
+            and road_ends[rid] <= set(paths[place])
+        ]
+        n = int(rng.poisson(p.raid_losses_men))
+        yield rid, (victims[0] if victims else None), n
