@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from wargame.errors import UserError
+from wargame.outputs import atomic_write
 from wargame.scenario import Feature, RoadKind, Scenario
 
-from .batch import atomic_write
 from .situations import ECHELON_MARK, DaySituation, UnitMark
 
 KM_PER_DEG = 111.2

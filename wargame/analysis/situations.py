@@ -82,13 +82,13 @@ def short_designation(name: str) -> str:
 def replay_situations(log: TurnLog) -> tuple[Scenario, list[DaySituation]]:
     """The scenario and every day's situation, by replaying ``log`` (exit 1 if a day does
     not replay as logged, exit 2 if its scenario is missing or invalid)."""
-    from wargame.cli import _replay_campaign, _replay_to
     from wargame.movement import road_effort_km
+    from wargame.replay import replay_campaign, replay_to
     from wargame.report import ColumnReach
 
     if not log.days:
         raise UserError(f"{log.path}: the log has no days to draw")
-    campaign = _replay_campaign(log)
+    campaign = replay_campaign(log)
     reach = ColumnReach()
     out: list[DaySituation] = []
 
@@ -177,7 +177,7 @@ def replay_situations(log: TurnLog) -> tuple[Scenario, list[DaySituation]]:
         )
 
     campaign.callbacks.insert(0, keep)
-    _replay_to(campaign, log, len(log.days) - 1)
+    replay_to(campaign, log, len(log.days) - 1)
     return campaign.world.scenario, out
 
 
