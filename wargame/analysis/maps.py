@@ -62,6 +62,9 @@ ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
 }
 FORMATS = (".png", ".svg")
 SVG_SALT = "wargame-west-hunan"
+CONTROL_ALPHA = 0.22
+"""Opacity of the tint over the areas each side holds."""
+WEATHER_TEXT = {"clear": "clear", "light_rain": "light rain", "heavy_rain": "heavy rain"}
 GRID_CELLS = (260, 220)
 """Relief and control grid, cells across x down (about 1.5 km a cell on the West Hunan map)."""
 
@@ -155,28 +158,87 @@ def control_field(scenario: Scenario, sit: DaySituation, ext: Extent) -> np.ndar
     return side
 
 
+FRONT_REACH_KM = 40.0
+"""The front is drawn only where a held place of each side lies within this many km."""
+HULL_MARGIN_KM = 8.0
+"""... and no further than this outside the hull of all the scenario's places."""
+
+
+def convex_hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The convex hull of ``points``, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(set(points))
+    if len(pts) <= 2:
+        return pts
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[tuple[float, float]] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def near_hull(
+    xy_km: np.ndarray, hull_km: Sequence[tuple[float, float]], margin_km: float
+) -> np.ndarray:
+    """For points (N×2, km), whether each lies inside the convex polygon ``hull_km``
+    (counter-clockwise) or within ``margin_km`` of it."""
+    n = len(hull_km)
+    if n < 3:
+        return np.ones(len(xy_km), bool)
+    inside = np.ones(len(xy_km), bool)
+    best = np.full(len(xy_km), np.inf)
+    for i in range(n):
+        (ax_, ay), (bx, by) = hull_km[i], hull_km[(i + 1) % n]
+        vx, vy = bx - ax_, by - ay
+        px, py = xy_km[:, 0] - ax_, xy_km[:, 1] - ay
+        inside &= vx * py - vy * px >= 0
+        t = np.clip((px * vx + py * vy) / (vx * vx + vy * vy or 1e-9), 0.0, 1.0)
+        best = np.minimum(best, np.hypot(px - t * vx, py - t * vy))
+    return inside | (best <= margin_km)
+
+
 def front_lines(scenario: Scenario, sit: DaySituation, ext: Extent) -> list[np.ndarray]:
     """The front as polylines of (lon, lat) points: the line between the areas each side
-    holds (nearest held place), drawn only where the two sides are within 60 km of it."""
+    holds (nearest held place), drawn only where a held place of each side lies within
+    :data:`FRONT_REACH_KM` and inside the hull of the places (so it never runs off to the
+    map's edge through country no one holds)."""
     import contourpy
 
     lon, lat = _grid(ext)
     field = control_field(scenario, sit, ext)
     gen = contourpy.contour_generator(lon, lat, field, line_type=contourpy.LineType.Separate)
     lines = gen.lines(0.0)
-    held = [p for p in scenario.places if sit.holder.get(p.id) is not None]
     kx = ext.kx
+    attacker = str(scenario.objective.attacker)
+    sides: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for p in scenario.places:
+        h = sit.holder.get(p.id)
+        if h is not None:
+            sides[h == attacker].append((p.lon * kx, p.lat * KM_PER_DEG))
+    if not sides[True] or not sides[False]:
+        return []
+    hull = convex_hull([(p.lon * kx, p.lat * KM_PER_DEG) for p in scenario.places])
     out: list[np.ndarray] = []
     for line in lines:
         pts = np.asarray(line)
-        near = np.zeros(len(pts), bool)
-        for p in held:
-            d = np.hypot((pts[:, 0] - p.lon) * kx, (pts[:, 1] - p.lat) * KM_PER_DEG)
-            near |= d < 60.0
-        # split where the line runs far from every held place
+        km = np.column_stack([pts[:, 0] * kx, pts[:, 1] * KM_PER_DEG])
+        ok = near_hull(km, hull, HULL_MARGIN_KM)
+        for group in sides.values():
+            g = np.asarray(group)
+            d = np.min(np.hypot(km[:, :1] - g[:, 0], km[:, 1:] - g[:, 1]), axis=1)
+            ok &= d <= FRONT_REACH_KM
         run: list[np.ndarray] = []
-        for ok, pt in zip(near, pts, strict=True):
-            if ok:
+        for good, pt in zip(ok, pts, strict=True):
+            if good:
                 run.append(pt)
             elif run:
                 if len(run) > 1:
@@ -187,12 +249,26 @@ def front_lines(scenario: Scenario, sit: DaySituation, ext: Extent) -> list[np.n
     return out
 
 
+CROSSING_NEAR_KM = 6.0
+"""A road end this close to a mapped river crosses it there (a town on the river)."""
+CROSSING_OFFSET_KM = 5.0
+"""... and its marker is drawn this far along the road from the town."""
+
+
 def river_crossings(scenario: Scenario) -> list[tuple[float, float, str, str]]:
-    """Where a road (drawn straight) crosses a river: (lon, lat, road id, river id)."""
+    """Where the roads the scenario says cross a river (``river_crossings`` > 0) meet a
+    mapped river: (lon, lat, road id, river id). A road drawn straight across a river's
+    course crosses it there; a road from a town on a river crosses it at the town. At most
+    ``river_crossings`` per road; a crossing of a river that is not mapped is not drawn."""
     xy = {p.id: (p.lon, p.lat) for p in scenario.places}
-    found = []
+    lat_mid = sum(p.lat for p in scenario.places) / max(1, len(scenario.places))
+    kx = KM_PER_DEG * math.cos(math.radians(lat_mid))
+    found: list[tuple[float, float, str, str]] = []
     for r in scenario.roads:
+        if r.river_crossings <= 0:
+            continue
         (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
+        hits: list[tuple[float, float, float, str]] = []  # (order, lon, lat, river)
         for river in scenario.rivers:
             pts = [(lo, la) for la, lo in river.course]
             for (x3, y3), (x4, y4) in itertools.pairwise(pts):
@@ -201,9 +277,39 @@ def river_crossings(scenario: Scenario) -> list[tuple[float, float, str, str]]:
                     continue
                 t = ((x1 - x3) * (y3 - y4) - (y1 - y3) * (x3 - x4)) / den
                 u = -((x1 - x2) * (y1 - y3) - (y1 - y2) * (x1 - x3)) / den
-                if 0.02 < t < 0.98 and 0.0 <= u <= 1.0:
-                    found.append((x1 + t * (x2 - x1), y1 + t * (y2 - y1), r.id, river.id))
+                if 0.0 <= t <= 1.0 and 0.0 <= u <= 1.0:
+                    hits.append((0.0, x1 + t * (x2 - x1), y1 + t * (y2 - y1), river.id))
+            if not any(h[3] == river.id for h in hits):
+                for ex, ey in ((x1, y1), (x2, y2)):
+                    d = min(_seg_dist_km(ex, ey, a, b, kx) for a, b in itertools.pairwise(pts))
+                    if d <= CROSSING_NEAR_KM:
+                        hits.append((1.0 + d, ex, ey, river.id))
+        seen: set[str] = set()
+        kept = 0
+        length = math.hypot((x2 - x1) * kx, (y2 - y1) * KM_PER_DEG) or 1.0
+        for _, hx, hy, rid in sorted(hits):
+            if rid in seen or kept >= r.river_crossings:
+                continue
+            seen.add(rid)
+            kept += 1
+            # at a town on the river: drawn a little way out along the road, clear of its dot
+            t = ((hx - x1) * kx * (x2 - x1) * kx + (hy - y1) * (y2 - y1) * KM_PER_DEG**2) / (
+                length * length
+            )
+            f = min(CROSSING_OFFSET_KM / length, 0.3)
+            t = min(max(t, f), 1.0 - f)
+            found.append((x1 + t * (x2 - x1), y1 + t * (y2 - y1), r.id, rid))
     return sorted(found, key=lambda c: (c[2], c[3], c[0]))
+
+
+def _seg_dist_km(
+    x: float, y: float, a: tuple[float, float], b: tuple[float, float], kx: float
+) -> float:
+    """Distance in km from (lon x, lat y) to the segment a-b."""
+    px, py = (x - a[0]) * kx, (y - a[1]) * KM_PER_DEG
+    vx, vy = (b[0] - a[0]) * kx, (b[1] - a[1]) * KM_PER_DEG
+    t = max(0.0, min(1.0, (px * vx + py * vy) / (vx * vx + vy * vy or 1e-9)))
+    return math.hypot(px - t * vx, py - t * vy)
 
 
 def counter_size_km(men: int) -> float:
@@ -378,27 +484,6 @@ def draw_base(mf: MapFigure, scenario: Scenario, *, scale: float = 1.0) -> None:
     cs = ax.contour(lon, lat, elev, levels=[500, 1000, 1500], colors="#7a5c3e", linewidths=0.4)
     cs.set_alpha(0.5)
     cs.set_gid("contours")
-    for ridge in scenario.ridges:
-        pts = ridge.crest
-        mid = len(pts) // 2
-        (la1, lo1, _), (la2, lo2, _) = pts[max(0, mid - 2)], pts[min(len(pts) - 1, mid + 2)]
-        angle = math.degrees(math.atan2((la2 - la1) * KM_PER_DEG, (lo2 - lo1) * ext.kx))
-        la, lo = (la1 + la2) / 2, (lo1 + lo2) / 2
-        t = ax.text(
-            lo + 0.12,
-            la - 0.1,
-            ridge.name.upper(),
-            rotation=angle,
-            rotation_mode="anchor",
-            ha="center",
-            va="center",
-            fontsize=9 * scale,
-            color="#6b4b2e",
-            fontstyle="italic",
-            alpha=0.8,
-            zorder=2,
-        )
-        t.set_gid(f"ridge-{ridge.id}")
     for river in scenario.rivers:
         xs = [lo for _la, lo in river.course]
         ys = [la for la, _lo in river.course]
@@ -536,7 +621,7 @@ def draw_situation(
         field,
         levels=[-1.5, 0.0, 1.5],
         cmap=ListedColormap([SIDE_COLOUR[defender], SIDE_COLOUR[attacker]]),
-        alpha=0.10,
+        alpha=CONTROL_ALPHA,
         zorder=1,
     )
     tint.set_gid("control")
@@ -682,6 +767,67 @@ PLACE_OFFSETS = (
 """Where a place's name may go, in points from the place, tried in this order."""
 
 
+RIDGE_LABEL_AT = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9)
+"""Where along a crest (fraction of its points) its name may go, tried in this order."""
+RIDGE_LABEL_SIDE_KM = (9.0, -9.0, 16.0, -16.0)
+"""... and how far to the side of the crest line (km, to its right looking along it)."""
+
+
+def ridge_labels(
+    mf: MapFigure, scenario: Scenario, obstacles: Sequence[Any] = (), *, scale: float = 1.0
+) -> list[Any]:
+    """Each ridge's name along its crest, at the first spot (see :data:`RIDGE_LABEL_AT`)
+    where it overlaps no unit counter or other label and stays inside the map."""
+    fig, ax, ext = mf.fig, mf.ax, mf.ext
+    renderer = fig.canvas.get_renderer()
+    taken = [o.get_window_extent(renderer) for o in obstacles]
+    frame = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+    for ridge in scenario.ridges:
+        pts = ridge.crest
+        n = len(pts)
+        for frac, side in itertools.product(RIDGE_LABEL_AT, RIDGE_LABEL_SIDE_KM):
+            i = min(n - 2, max(0, round(frac * (n - 1)) - 1))
+            (la1, lo1, _), (la2, lo2, _) = pts[i], pts[i + 1]
+            dx, dy = (lo2 - lo1) * ext.kx, (la2 - la1) * KM_PER_DEG
+            if dx < 0:
+                dx, dy = -dx, -dy
+            length = math.hypot(dx, dy) or 1.0
+            angle = math.degrees(math.atan2(dy, dx))
+            nx_, ny_ = dy / length, -dx / length
+            lo = (lo1 + lo2) / 2 + side * nx_ / ext.kx
+            la = (la1 + la2) / 2 + side * ny_ / KM_PER_DEG
+            t = ax.text(
+                lo,
+                la,
+                ridge.name.upper(),
+                rotation=angle,
+                rotation_mode="anchor",
+                ha="center",
+                va="center",
+                fontsize=9 * scale,
+                color="#6b4b2e",
+                fontstyle="italic",
+                fontweight="bold",
+                alpha=0.85,
+                zorder=2,
+            )
+            box = t.get_window_extent(renderer)
+            inside = (
+                box.x0 >= frame.x0
+                and box.x1 <= frame.x1
+                and box.y0 >= frame.y0
+                and box.y1 <= frame.y1
+            )
+            if inside and not any(box.overlaps(o) for o in taken):
+                t.set_gid(f"ridge-{ridge.id}")
+                taken.append(box)
+                placed.append(t)
+                break
+            t.remove()
+    return placed
+
+
 def _label_rank(scenario: Scenario, pid: str) -> tuple[int, str]:
     p = scenario.place(pid)
     feats = set(p.features)
@@ -757,7 +903,7 @@ def _legend(mf: MapFigure, scenario: Scenario, *, situation: bool, scale: float 
                 ls="",
                 markerfacecolor="white",
                 markeredgecolor=RIVER_COLOUR,
-                label="road crosses a river",
+                label="river crossing (no bridge)",
             )
         )
     if scenario.ridges:
@@ -783,8 +929,12 @@ def _legend(mf: MapFigure, scenario: Scenario, *, situation: bool, scale: float 
         attacker = str(scenario.objective.attacker)
         handles += [
             Line2D([], [], color=FRONT_COLOUR, lw=2.4, label="front"),
-            Patch(facecolor=SIDE_COLOUR["japanese"], alpha=0.25, label="held by the Japanese"),
-            Patch(facecolor=SIDE_COLOUR["chinese"], alpha=0.25, label="held by the Chinese"),
+            Patch(
+                facecolor=SIDE_COLOUR["japanese"], alpha=CONTROL_ALPHA, label="held by the Japanese"
+            ),
+            Patch(
+                facecolor=SIDE_COLOUR["chinese"], alpha=CONTROL_ALPHA, label="held by the Chinese"
+            ),
             Patch(facecolor=SIDE_FILL["japanese"], edgecolor=JAPANESE, label="Japanese unit"),
             Patch(facecolor=SIDE_FILL["chinese"], edgecolor=CHINESE, label="Chinese unit"),
             Line2D(
@@ -849,9 +999,14 @@ def day_title(scenario: Scenario, sit: DaySituation) -> tuple[str, str]:
     )
     return (
         f"{scenario.meta.name}: {sit.date.day} {sit.date:%B %Y} (D+{sit.day})",
-        f"weather: {sit.weather}   {air_text}   sorties: Japanese {sit.sorties['japanese']}, "
-        f"Chinese {sit.sorties['chinese']}",
+        f"weather: {weather_text(sit.weather)}   {air_text}   "
+        f"sorties: Japanese {sit.sorties['japanese']}, Chinese {sit.sorties['chinese']}",
     )
+
+
+def weather_text(weather: str) -> str:
+    """A weather id as words: ``"heavy_rain"`` → ``"heavy rain"``."""
+    return WEATHER_TEXT.get(weather, weather.replace("_", " "))
 
 
 def _strength_box(mf: MapFigure, scenario: Scenario, sit: DaySituation, scale: float) -> Any:
@@ -900,7 +1055,8 @@ def render_situation(
     counters = [
         a for a in mf.dynamic if a.get_gid() and str(a.get_gid()).startswith(("unit-", "echelon-"))
     ]
-    mf.labels = place_labels(mf, scenario, counters, scale=scale)
+    ridges = ridge_labels(mf, scenario, counters, scale=scale)
+    mf.labels = ridges + place_labels(mf, scenario, counters + ridges, scale=scale)
     return mf
 
 
@@ -1003,7 +1159,8 @@ def fronts_map(
         f"{scenario.meta.name}: the front, {first.day} {first:%B} to {last.day} {last:%B %Y}",
         f"{len(order)} dates; the line between the places each side holds",
     )
-    mf.labels = place_labels(mf, scenario, [])
+    ridges = ridge_labels(mf, scenario)
+    mf.labels = ridges + place_labels(mf, scenario, ridges)
     atomic_write(path, figure_bytes(mf.fig, fmt))
     return path
 
@@ -1038,7 +1195,8 @@ def campaign_animation(scenario: Scenario, days: Sequence[DaySituation], path: P
             dyn += _title_strip(mf, title, subtitle, scale)
             dyn.append(_strength_box(mf, scenario, days[d], scale))
             counters = [a for a in dyn if str(a.get_gid() or "").startswith(("unit-", "echelon-"))]
-            labels = place_labels(mf, scenario, counters, scale=scale)
+            labels = ridge_labels(mf, scenario, counters, scale=scale)
+            labels += place_labels(mf, scenario, counters + labels, scale=scale)
             writer.grab_frame()
             for a in [*dyn, *labels]:
                 a.remove()
