@@ -1,4 +1,4 @@
-"""The analysis commands of ``wargame``: batch, compare, whatif, sensitivity and plot.
+"""The analysis commands of ``wargame``: batch, compare, whatif, sensitivity, plot and export.
 
 :func:`register` adds them to the subparsers of :func:`wargame.cli.build_parser`. Each command
 checks all its input (scenario, variants, parameters, output directory, scheduler address)
@@ -61,8 +61,18 @@ variants). With --out: whatif_runs.csv, whatif.json and whatif.md.""",
 Ranks parameters by the largest paired change they make in P(objective captured), the
 closest approach or Japanese casualties (in standard deviations of that metric); with --out
 also draws a tornado chart (needs the extra 'plot').""",
+    "export": """examples:
+  wargame export west.jsonl --html game.html     # open game.html in any browser
+
+The page needs no server and no network: the map is inline SVG, one layer per day, with a
+day slider, play/pause/step/first/last buttons and the arrow keys; beside it the day's
+weather, air balance, both sides' strength, engagements and events. game.html#day=12 or
+game.html#1945-05-01 opens a day. Needs the optional extra 'plot'.""",
     "plot": """examples:
-  wargame plot west.jsonl --out map.png          # map with unit tracks from a turn log
+  wargame plot west.jsonl --out map.png          # the campaign map on the log's last day
+  wargame plot west.jsonl --date 1945-05-04 --out map.svg       # ... on a day, as SVG
+  wargame plot west.jsonl --dates 1945-04-15,1945-05-01,1945-05-20 --out fronts.png
+  wargame plot west.jsonl --animate campaign.gif # one frame per day
   wargame plot runs/base --out runs/base/charts  # outcome, casualty and strength charts
   wargame plot runs/whatif                       # what-if chart next to whatif.json
 
@@ -433,7 +443,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     require_matplotlib()
     if target.is_dir():
         return _plot_dir(target, Path(args.out) if args.out else target, args.force)
-    return _plot_log(target, args.out, args.force, args.scenario_file)
+    return _plot_log(target, args)
 
 
 def _plot_dir(src: Path, out: Path, force: bool) -> int:
@@ -463,36 +473,98 @@ def _plot_dir(src: Path, out: Path, force: bool) -> int:
     return EXIT_OK
 
 
-def _plot_log(log_path: Path, out: str | None, force: bool, scenario_file: str | None) -> int:
-    from wargame.outputs import check_output_path
+def _plot_log(log_path: Path, args: argparse.Namespace) -> int:
+    """The campaign map of a day (``--date``, default the last), the fronts of several dates
+    (``--dates``) and/or the animation (``--animate``), from a turn log."""
+    from wargame.outputs import check_outputs
     from wargame.turnlog import read_log
 
-    from .plots import campaign_map
+    from . import maps
+    from .situations import day_of_date, replay_situations
 
-    if not out:
-        raise UserError("plot LOG: give --out MAP.png")
-    if Path(out).suffix.lower() != ".png":
-        raise UserError(f"{out}: --out must end in .png")
-    if Path(out).exists() and not force:
-        raise UserError(f"{out}: exists; add --force to draw over it")
+    out, animate = args.out, args.animate
+    if not out and not animate:
+        raise UserError(f"{log_path}: give --out MAP.png (or .svg) or --animate CAMPAIGN.gif")
+    if (args.date or args.dates) and not out:
+        raise UserError(f"{log_path}: --date and --dates draw to --out MAP.png (or .svg)")
+    if args.date and args.dates:
+        raise UserError(f"{log_path}: give --date or --dates, not both")
+    if out:
+        maps.check_format(Path(out))
+    if animate:
+        maps.check_format(Path(animate), maps.ANIMATION_FORMATS, option="--animate")
+    wanted = [("--out", out)] if out else []
+    if animate:
+        wanted.append(("--animate", animate))
+    for _, path in wanted:
+        if Path(path).exists() and not args.force:
+            raise UserError(f"{path}: exists; add --force to draw over it")
     log = read_log(log_path)
-    log.scenario_file = scenario_file
-    h = log.header
+    log.scenario_file = args.scenario_file
+    if not log.days:
+        raise UserError(f"{log_path}: the log has no days to draw")
+    chosen: list[int] = []
+    if args.date:
+        chosen = [day_of_date(log, args.date)]
+    elif args.dates:
+        texts = [t for t in args.dates.split(",") if t.strip()]
+        if not texts:
+            raise UserError(f"{log_path}: --dates {args.dates!r} names no date")
+        chosen = [day_of_date(log, t, "--dates") for t in texts]
     spath = log_scenario(log)
-    out_path = check_output_path(out, [("log", log_path), ("scenario", spath)])
-    scenario, _ = load(spath, list(h.overrides))
+    reals = check_outputs(wanted, [("log", log_path), ("scenario", spath)])
+    scenario, days = replay_situations(log)
+    written = []
+    if out:
+        real = reals[0]
+        if args.dates:
+            maps.fronts_map(scenario, days, chosen, real)
+        else:
+            maps.situation_map(scenario, days, chosen[0] if chosen else len(days) - 1, real)
+        written.append(out)
+    if animate:
+        maps.campaign_animation(scenario, days, reals[-1])
+        written.append(animate)
+    print(f"wrote {', '.join(written)}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The replay page of a turn log: one self-contained HTML file."""
+    from wargame.outputs import check_outputs
+    from wargame.turnlog import read_log
+
+    from .page import export_html
+    from .plots import require_matplotlib
+    from .situations import replay_situations
+
+    log_path = Path(args.log)
+    if not args.html:
+        raise UserError(f"{log_path}: give --html GAME.html")
+    if Path(args.html).suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{args.html}: --html must end in .html")
+    if Path(args.html).exists() and not args.force:
+        raise UserError(f"{args.html}: exists; add --force to write over it")
+    require_matplotlib()
+    log = read_log(log_path)
+    log.scenario_file = args.scenario_file
+    if not log.days:
+        raise UserError(f"{log_path}: the log has no days to show")
+    spath = log_scenario(log)
+    (real,) = check_outputs([("--html", args.html)], [("log", log_path), ("scenario", spath)])
+    scenario, days = replay_situations(log)
+    h = log.header
     summary = (log.footer or {}).get("summary") or {}
-    subtitle = ""
+    subtitle = f"seed {h.seed}"
     if summary:
-        subtitle = (
-            f"seed {h.seed}: {str(summary.get('outcome', '')).replace('_', ' ')} on "
-            f"{summary.get('end_date')}; closest approach "
-            f"{summary.get('closest_approach_km')} km"
+        subtitle += (
+            f": {str(summary.get('outcome', '')).replace('_', ' ')} on "
+            f"{summary.get('end_date')}; closest approach {summary.get('closest_approach_km')} km"
         )
-    elif log.days:
-        subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
-    campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
-    print(f"wrote {out}")
+    elif not log.complete:
+        subtitle += f": {len(log.days)} days (log incomplete)"
+    export_html(scenario, days, real, subtitle=subtitle)
+    print(f"wrote {args.html}")
     return EXIT_OK
 
 
@@ -505,7 +577,7 @@ def log_scenario(log: Any) -> Path:
 
 
 def register(sub: Any) -> None:
-    """Add batch, compare, whatif, sensitivity and plot to ``wargame``'s subparsers."""
+    """Add batch, compare, whatif, sensitivity, plot and export to ``wargame``'s subparsers."""
 
     def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
@@ -631,6 +703,19 @@ def register(sub: Any) -> None:
         help="map.png for a log; a directory for a batch (default: the same one)",
     )
     p.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="a log's map shows this day (default: the last)"
+    )
+    p.add_argument(
+        "--dates",
+        metavar="D1,D2,...",
+        help="a log's map shows the fronts on these dates in one picture",
+    )
+    p.add_argument(
+        "--animate",
+        metavar="CAMPAIGN.gif",
+        help="an animated GIF of a log's campaign, one frame per day",
+    )
+    p.add_argument(
         "--force", action="store_true", help="draw over charts (or a map) that already exist"
     )
     p.add_argument(
@@ -638,4 +723,15 @@ def register(sub: Any) -> None:
         dest="scenario_file",
         metavar="FILE",
         help="a log's scenario file, where the log names one outside its folder",
+    )
+
+    p = add("export", cmd_export, "write a turn log's replay page: one self-contained HTML file")
+    p.add_argument("log", help="turn log (JSON Lines)")
+    p.add_argument("--html", required=True, metavar="GAME.html", help="the page to write")
+    p.add_argument("--force", action="store_true", help="write over a page that exists")
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="the log's scenario file, where the log names one outside its folder",
     )

@@ -62,7 +62,7 @@ ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
 }
 FORMATS = (".png", ".svg")
 SVG_SALT = "wargame-west-hunan"
-CONTROL_ALPHA = 0.22
+CONTROL_ALPHA = 0.28
 """Opacity of the tint over the areas each side holds."""
 WEATHER_TEXT = {"clear": "clear", "light_rain": "light rain", "heavy_rain": "heavy rain"}
 GRID_CELLS = (260, 220)
@@ -386,12 +386,12 @@ def figure_bytes(fig: Any, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def check_format(path: Path, allowed: tuple[str, ...] = FORMATS) -> str:
+def check_format(path: Path, allowed: tuple[str, ...] = FORMATS, option: str = "--out") -> str:
     """The format of ``path`` from its suffix; a one-line UserError for any other."""
     suffix = path.suffix.lower()
     if suffix not in allowed:
         raise UserError(
-            f"{path}: unknown format {suffix or '(no suffix)'!r}; --out must end in "
+            f"{path}: unknown format {suffix or '(no suffix)'!r}; {option} must end in "
             + " or ".join(allowed)
         )
     return suffix[1:]
@@ -417,8 +417,9 @@ PANEL_WIDTH_IN = 3.2
 STRIP_IN = 0.75
 
 
-def new_map_figure(scenario: Scenario, scale: float = 1.0) -> MapFigure:
-    """An empty figure: the map axes (equal km both ways), a side panel and a title strip."""
+def new_map_figure(scenario: Scenario, scale: float = 1.0, *, strip: bool = True) -> MapFigure:
+    """An empty figure: the map axes (equal km both ways), a side panel and (``strip``) room
+    for a title strip above them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -427,7 +428,7 @@ def new_map_figure(scenario: Scenario, scale: float = 1.0) -> MapFigure:
     map_h = map_w * ext.height_over_width
     pad = 0.15 * scale
     width = pad + map_w + pad + PANEL_WIDTH_IN * scale + pad
-    height = pad + map_h + STRIP_IN * scale
+    height = pad + map_h + (STRIP_IN * scale if strip else pad)
     fig = Figure(figsize=(width, height), dpi=MAP_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((pad / width, pad / height, map_w / width, map_h / height))
@@ -545,15 +546,21 @@ def draw_base(mf: MapFigure, scenario: Scenario, *, scale: float = 1.0) -> None:
     _north_arrow(ax, ext, scale)
 
 
+SCALE_BAR_KM = (10, 20, 25, 50, 100, 200)
+"""Scale bar lengths to choose from: the longest no more than a fifth of the map's width."""
+
+
 def _scale_bar(ax: Any, ext: Extent, scale: float) -> None:
-    """A 50 km bar (10 km steps) in the lower right corner."""
-    km = 50.0
-    x1 = ext.lon1 - 0.12
+    """A bar of a round length in km (five steps) in the lower right corner."""
+    width_km = (ext.lon1 - ext.lon0) * ext.kx
+    km = float(max([k for k in SCALE_BAR_KM if k <= width_km / 5] or [SCALE_BAR_KM[0]]))
+    dx, dy = (ext.lon1 - ext.lon0), (ext.lat1 - ext.lat0)
+    x1 = ext.lon1 - 0.03 * dx
     x0 = x1 - km / ext.kx
-    y = ext.lat0 + 0.10
+    y = ext.lat0 + 0.04 * dy
     for i in range(5):
         xa, xb = x0 + i * (x1 - x0) / 5, x0 + (i + 1) * (x1 - x0) / 5
-        ax.plot(
+        seg = ax.plot(
             [xa, xb],
             [y, y],
             color="black" if i % 2 == 0 else "white",
@@ -561,18 +568,30 @@ def _scale_bar(ax: Any, ext: Extent, scale: float) -> None:
             solid_capstyle="butt",
             zorder=9,
         )
+        seg[0].set_gid(f"scale-bar-{i}")
     ax.plot([x0, x1], [y, y], color="black", lw=0.6, zorder=9)
-    for xk, text in ((x0, "0"), ((x0 + x1) / 2, "25"), (x1, "50 km")):
-        t = ax.text(xk, y + 0.04, text, ha="center", va="bottom", fontsize=7 * scale, zorder=9)
+    for xk, text in ((x0, "0"), ((x0 + x1) / 2, f"{km / 2:g}"), (x1, f"{km:g} km")):
+        t = ax.annotate(
+            text,
+            (xk, y),
+            xytext=(0, 4 * scale),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7 * scale,
+            zorder=9,
+        )
         t.set_gid("scale-bar")
 
 
 def _north_arrow(ax: Any, ext: Extent, scale: float) -> None:
-    x = ext.lon1 - 0.15
-    y0 = ext.lat1 - 0.42
+    """An arrow a tenth of the map's height tall in the upper right corner."""
+    dx, dy = (ext.lon1 - ext.lon0), (ext.lat1 - ext.lat0)
+    x = ext.lon1 - 0.04 * dx
+    y0 = ext.lat1 - 0.17 * dy
     a = ax.annotate(
         "",
-        xy=(x, y0 + 0.22),
+        xy=(x, y0 + 0.10 * dy),
         xytext=(x, y0),
         arrowprops={
             "arrowstyle": "-|>,head_width=0.4,head_length=0.8",
@@ -582,10 +601,11 @@ def _north_arrow(ax: Any, ext: Extent, scale: float) -> None:
         zorder=9,
     )
     a.set_gid("north-arrow")
-    t = ax.text(
-        x,
-        y0 + 0.25,
+    t = ax.annotate(
         "N",
+        (x, y0 + 0.10 * dy),
+        xytext=(0, 2 * scale),
+        textcoords="offset points",
         ha="center",
         va="bottom",
         fontsize=10 * scale,
@@ -1165,6 +1185,7 @@ def fronts_map(
     return path
 
 
+ANIMATION_FORMATS = (".gif",)
 ANIMATION_SCALE = 0.8
 ANIMATION_FPS = 2
 
@@ -1174,10 +1195,7 @@ def campaign_animation(scenario: Scenario, days: Sequence[DaySituation], path: P
     matplotlib's PillowWriter, written atomically; the same days give the same bytes."""
     from matplotlib.animation import PillowWriter
 
-    if path.suffix.lower() != ".gif":
-        raise UserError(
-            f"{path}: unknown format {path.suffix or '(no suffix)'!r}; --animate must end in .gif"
-        )
+    check_format(path, ANIMATION_FORMATS, option="--animate")
     scale = ANIMATION_SCALE
     mf = new_map_figure(scenario, scale)
     draw_base(mf, scenario, scale=scale)
