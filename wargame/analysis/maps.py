@@ -601,6 +601,8 @@ def _north_arrow(ax: Any, ext: Extent, scale: float) -> None:
         zorder=9,
     )
     a.set_gid("north-arrow")
+    if a.arrow_patch is not None:
+        a.arrow_patch.set_gid("north-arrow")
     t = ax.annotate(
         "N",
         (x, y0 + 0.10 * dy),
