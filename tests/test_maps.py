@@ -418,3 +418,164 @@ def test_the_maps_do_not_import_the_command_line(logs: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- batch charts
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The figures the batch charts draw (kept instead of written)."""
+    from wargame.analysis import plots
+
+    figures: list[object] = []
+
+    def keep(fig: object, path: Path) -> Path:
+        figures.append(fig)
+        return path
+
+    monkeypatch.setattr(plots, "save_png", keep)
+    return figures
+
+
+def texts_overlapping(fig) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts (tick labels, axis labels, titles) that overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the constrained layout places everything
+    renderer = canvas.get_renderer()
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:  # not drawn
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    found = [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and id(t) not in hidden
+    ]
+    return [
+        (a, b)
+        for i, (a, box) in enumerate(found)
+        for b, other in found[i + 1 :]
+        if box.width > 0 and other.width > 0 and box.overlaps(other)
+    ]
+
+
+def sensitivity_result(n: int) -> dict[str, object]:
+    from wargame.analysis.experiments import SENSITIVITY_METRICS, metric_info
+
+    params = []
+    for i in range(n):
+        effects = {}
+        for m in SENSITIVITY_METRICS:
+            v = 0.0 if m.share else (n - i) * (400.0 if "casualties" in m.key else 4.0)
+            effects[m.key] = {"minus": {"mean": -v}, "plus": {"mean": 0.8 * v}}
+        params.append(
+            {"key": f"params.movement.march_rate_km_per_day_mountain_track_{i}", "effects": effects}
+        )
+    return {
+        "params": params,
+        "metrics": metric_info(SENSITIVITY_METRICS),
+        "delta": 0.2,
+        "scenario": "west_hunan_1945",
+        "runs": 200,
+    }
+
+
+def test_the_tornado_has_the_tables_rows_and_no_empty_panel_or_crowded_labels(
+    drawn: list[object], tmp_path: Path
+) -> None:
+    from wargame.analysis.plots import tornado_chart
+
+    tornado_chart(sensitivity_result(25), tmp_path / "t.png")
+    (fig,) = drawn
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    assert len(labels) == 20  # as `wargame sensitivity` prints (--top 20)
+    assert all(not x.startswith("params.") for x in labels)
+    xlabels = [ax.get_xlabel() for ax in axes]
+    assert not any("captured" in x for x in xlabels), "the all-zero panel is left out"
+    assert "not drawn" in fig._suptitle.get_text() and "captured" in fig._suptitle.get_text()
+    assert texts_overlapping(fig) == []
+
+
+def test_the_tornado_shows_every_row_when_the_table_does(
+    drawn: list[object], tmp_path: Path
+) -> None:
+    from wargame.analysis.plots import tornado_chart
+
+    tornado_chart(sensitivity_result(25), tmp_path / "t.png", None)
+    assert len(drawn[0].axes[0].get_yticklabels()) == 25
+
+
+def test_the_whatif_chart_leaves_out_a_metric_no_variant_changes(
+    drawn: list[object], tmp_path: Path
+) -> None:
+    from wargame.analysis.experiments import WHATIF_METRICS, metric_info
+    from wargame.analysis.plots import whatif_chart
+
+    variants = []
+    for name in ("no_air", "no_airlift", "dry_season"):
+        effects = {
+            m.key: (
+                {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+                if m.share
+                else {"mean": 1234.0, "lo": 1000.0, "hi": 1500.0}
+            )
+            for m in WHATIF_METRICS
+        }
+        variants.append({"name": name, "effects": effects, "its_units_engaged_pct": 50.0})
+    result = {"metrics": metric_info(WHATIF_METRICS), "variants": variants, "runs": 500}
+    whatif_chart(result, tmp_path / "w.png")
+    (fig,) = drawn
+    xlabels = [ax.get_xlabel() for ax in fig.axes]
+    assert len(xlabels) == 3 and not any("captured" in x for x in xlabels)
+    assert "captured" in fig._suptitle.get_text()
+    assert texts_overlapping(fig) == []
+
+
+def test_history_in_the_batch_charts_legends_is_described_not_an_id(
+    drawn: list[object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wargame.analysis.history import load_record_or_none
+    from wargame.analysis.plots import plot_directory
+
+    out = tmp_path / "b"
+    assert (
+        main(
+            [
+                "batch",
+                TUTORIAL,
+                "-n",
+                "4",
+                "--seed",
+                "1",
+                "--workers",
+                "1",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    record = load_record_or_none()
+    assert record
+    plot_directory(out, tmp_path / "charts", record)
+    entries = [
+        t.get_text()
+        for fig in drawn
+        for ax in fig.axes
+        if ax.get_legend() is not None
+        for t in ax.get_legend().get_texts()
+    ]
+    assert any(e.startswith("record: ") for e in entries)
+    ids = {f.id for f in record}
+    assert not [e for e in entries if any(i in e for i in ids)]
+    assert not [e for e in entries if "history: " in e]

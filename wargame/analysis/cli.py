@@ -415,7 +415,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             from .plots import require_matplotlib, tornado_chart
 
             require_matplotlib()
-            written.append(tornado_chart(result, out.file("tornado.png")))
+            written.append(tornado_chart(result, out.file("tornado.png"), args.top or None))
         except UserError as exc:
             print(f"wargame: no tornado chart: {exc}", file=sys.stderr)
         print(f"wrote {', '.join(str(w) for w in written)}")

@@ -287,17 +287,24 @@ def histograms(
                     float(value[1]),
                     color="orange",
                     alpha=0.25,
-                    label=f"history: {name}",
+                    label=_history_label(name),
                 )
             else:
                 ax.axvline(
-                    float(value), color="darkorange", ls=style, lw=1.4, label=f"history: {name}"
+                    float(value), color="darkorange", ls=style, lw=1.4, label=_history_label(name)
                 )
         ax.set_xlabel(label)
         ax.set_ylabel("runs")
         ax.legend(fontsize=6)
     fig.suptitle(title, fontsize=10)
     return save_png(fig, path)
+
+
+def _history_label(description: str) -> str:
+    """A historical figure's description as a legend entry, wrapped to fit a panel."""
+    import textwrap
+
+    return textwrap.fill(f"record: {description}", 44)
 
 
 MAX_DAILY_BYTES = 200_000_000
@@ -371,14 +378,39 @@ def _variant_label(v: dict[str, Any]) -> str:
     return v["name"] if pct is None else f"{v['name']}\n(its units engaged: {pct:.0f} %)"
 
 
+def _all_zero(values: list[float]) -> bool:
+    return all(v == 0.0 or not math.isfinite(v) for v in values)
+
+
+def _value_axis(ax: Any) -> None:
+    """At most five ticks with thousands separators, so the numbers never run together."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _tick(x)))
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _tick(x: float) -> str:
+    """A tick value: thousands separated, a true minus sign, no exponent."""
+    text = f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:,.2g}"
+    return text.replace("-", "−")
+
+
+def _zero_note(labels: list[str], rows: str) -> str:
+    """A second title line naming the metrics left out because no row changes them."""
+    if not labels:
+        return ""
+    return f"\nnot drawn: Δ {', Δ '.join(labels)}, 0 for every {rows}"
+
+
 def whatif_chart(result: dict[str, Any], path: Path) -> Path:
-    """Each variant's change in the key metrics with 95 % intervals."""
-    metrics = [m for m in result["metrics"] if m["key"] in WHATIF_PANELS]
+    """Each variant's change in the key metrics with 95 % intervals; a metric no variant
+    changes (all zero, intervals too) is named under the chart instead of an empty panel."""
     variants = result["variants"]
-    fig = _figure(4 * len(metrics), 0.5 * len(variants) + 1.8)
-    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
-    ypos = np.arange(len(variants))
-    for ax, m in zip(axes, metrics, strict=True):
+    drawn: list[tuple[dict[str, Any], list[float], list[float], list[float]]] = []
+    zero: list[str] = []
+    for m in (m for m in result["metrics"] if m["key"] in WHATIF_PANELS):
         k = 100.0 if m["share"] else 1.0
         means, lo, hi = [], [], []
         for v in variants:
@@ -387,42 +419,73 @@ def whatif_chart(result: dict[str, Any], path: Path) -> Path:
             means.append(mean * k)
             lo.append((mean - (e["lo"] if e["lo"] is not None else mean)) * k)
             hi.append(((e["hi"] if e["hi"] is not None else mean) - mean) * k)
+        if _all_zero(means + lo + hi):
+            zero.append(m["label"])
+        else:
+            drawn.append((m, means, lo, hi))
+    if not drawn:  # nothing changes at all: one panel says so
+        m = next(m for m in result["metrics"] if m["key"] in WHATIF_PANELS)
+        drawn, zero = [(m, [0.0] * len(variants), [0.0] * len(variants), [0.0] * len(variants))], []
+    fig = _figure(4 * len(drawn), 0.5 * len(variants) + 2.0)
+    axes = fig.subplots(1, len(drawn), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(variants))
+    for ax, (m, means, lo, hi) in zip(axes, drawn, strict=True):
         colours = [JAPANESE if x > 0 else CHINESE for x in means]
         ax.barh(ypos, means, xerr=[lo, hi], color=colours, alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+        _value_axis(ax)
     axes[0].set_yticks(ypos, [_variant_label(v) for v in variants])
     axes[0].invert_yaxis()
     fig.suptitle(
-        f"What if: change from the baseline, {result['runs']} paired runs (95 % CI)", fontsize=10
+        f"What if: change from the baseline, {result['runs']} paired runs (95 % CI)"
+        + _zero_note(zero, "variant"),
+        fontsize=10,
     )
     return save_png(fig, path)
 
 
-def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
-    """Tornado chart: the top parameters' change in each metric at −X % and +X %."""
-    rows = result["params"][:top]
-    metrics = result["metrics"]
+TORNADO_ROWS = 20
+"""Rows of the tornado chart: the same as the sensitivity table's (``--top``, default 20)."""
+
+
+def tornado_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_ROWS) -> Path:
+    """Tornado chart: the top parameters' change in each metric at −X % and +X % (``top``
+    rows, as many as the table shows; None: all); a metric no parameter changes is named
+    under the chart instead of an empty panel."""
+    rows = result["params"][:top] if top else result["params"]
     pct = f"{result['delta']:.0%}"
-    fig = _figure(4.2 * len(metrics) + 1.5, 0.32 * len(rows) + 1.8)
-    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
-    ypos = np.arange(len(rows))
-    for ax, m in zip(axes, metrics, strict=True):
+    drawn: list[tuple[dict[str, Any], list[float], list[float]]] = []
+    zero: list[str] = []
+    for m in result["metrics"]:
         k = 100.0 if m["share"] else 1.0
         minus = [(r["effects"][m["key"]]["minus"]["mean"] or 0.0) * k for r in rows]
         plus = [(r["effects"][m["key"]]["plus"]["mean"] or 0.0) * k for r in rows]
+        if _all_zero(minus + plus) and rows:
+            zero.append(m["label"])
+        else:
+            drawn.append((m, minus, plus))
+    if not drawn:
+        m = result["metrics"][0]
+        drawn, zero = [(m, [0.0] * len(rows), [0.0] * len(rows))], []
+    fig = _figure(3.8 * len(drawn) + 2.6, 0.26 * len(rows) + 2.0)
+    axes = fig.subplots(1, len(drawn), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(rows))
+    for ax, (m, minus, plus) in zip(axes, drawn, strict=True):
         ax.barh(ypos, minus, color=CHINESE, alpha=0.8, label=f"−{pct}")
         ax.barh(ypos, plus, color=JAPANESE, alpha=0.6, label=f"+{pct}")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+        _value_axis(ax)
     axes[0].set_yticks(ypos, [r["key"].removeprefix("params.") for r in rows], fontsize=7)
     axes[0].invert_yaxis()
     axes[-1].legend(fontsize=7, loc="lower right")
     fig.suptitle(
         f"Sensitivity of {result['scenario']}: one parameter at a time ±{pct}, "
-        f"{result['runs']} paired runs",
+        f"{result['runs']} paired runs; the {len(rows)} with the largest effect"
+        + _zero_note(zero, "parameter shown"),
         fontsize=10,
     )
     return save_png(fig, path)
@@ -467,7 +530,7 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
                         and not all(isinstance(x, int | float) for x in f.value)
                     )
                 ):
-                    reference.setdefault(f.metric, []).append((f.id, f.value))
+                    reference.setdefault(f.metric, []).append((f.description, f.value))
             if table.has("outcome"):
                 written.append(outcome_chart(table, out / "outcomes.png", title))
             for p in (
