@@ -539,35 +539,23 @@ def test_the_whatif_chart_leaves_out_a_metric_no_variant_changes(
     assert texts_overlapping(fig) == []
 
 
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("batch") / "b"
+    args = ["batch", TUTORIAL, "-n", "6", "--seed", "1", "--workers", "1", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    return out
+
+
 def test_history_in_the_batch_charts_legends_is_described_not_an_id(
-    drawn: list[object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    drawn: list[object], batch: Path, tmp_path: Path
 ) -> None:
     from wargame.analysis.history import load_record_or_none
     from wargame.analysis.plots import plot_directory
 
-    out = tmp_path / "b"
-    assert (
-        main(
-            [
-                "batch",
-                TUTORIAL,
-                "-n",
-                "4",
-                "--seed",
-                "1",
-                "--workers",
-                "1",
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    capsys.readouterr()
     record = load_record_or_none()
     assert record
-    plot_directory(out, tmp_path / "charts", record)
+    plot_directory(batch, tmp_path / "charts", record)
     entries = [
         t.get_text()
         for fig in drawn
@@ -579,3 +567,26 @@ def test_history_in_the_batch_charts_legends_is_described_not_an_id(
     ids = {f.id for f in record}
     assert not [e for e in entries if any(i in e for i in ids)]
     assert not [e for e in entries if "history: " in e]
+
+
+def test_the_batch_map_shows_where_each_column_stopped(
+    batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    from wargame.analysis.batch import parse_furthest
+    from wargame.analysis.maps import stopped_map
+    from wargame.session import load, resolve_scenario
+
+    rows = list(csv.DictReader((batch / "runs.csv").open(encoding="utf-8")))
+    stops = [parse_furthest(r["columns_furthest"]) for r in rows]
+    assert len(stops) == 6 and all(stops)
+    code, _, err = run_cli(["plot", str(batch), "--out", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "c" / "stopped.png").read_bytes()[:4] == b"\x89PNG"
+    scenario, _ = load(resolve_scenario(TUTORIAL), [])
+    svg = stopped_map(scenario, stops, tmp_path / "stopped.svg")
+    ids = svg_ids(svg)
+    assert "stop-density" in ids
+    want = {f"stop-{c}-{p}" for s in stops for c, p in s.items()}
+    assert want <= ids

@@ -69,10 +69,12 @@ COLUMNS: tuple[str, ...] = (
     *(f"casualties.{s}.{c}" for s in SIDES for c in LOSS_CATEGORIES),
     *(f"sorties.{s}" for s in SIDES),
     *(f"men_at_end.{s}" for s in SIDES),
+    "columns_furthest",
     "final_hash",
 )
 """Columns of ``runs.csv``. Dotted names are the keys of the engine's summary; ``*_day`` is
-the day of the campaign (0 = start date) of the date beside it."""
+the day of the campaign (0 = start date) of the date beside it; ``columns_furthest`` is each
+attacking column's furthest place (``column=place``, space-separated, by column name)."""
 
 DAILY_SERIES = tuple(f"{what}.{s}" for what in ("men", "casualties") for s in SIDES)
 """Per-day series kept as distributions: men present and cumulative casualties per side."""
@@ -133,6 +135,21 @@ def summary_row(index: int, seed: int, summary: dict[str, Any]) -> list[str]:
     return [fmt_cell(values[c]) for c in COLUMNS]
 
 
+def furthest_cell(furthest: dict[str, tuple[float, str, str]]) -> str:
+    """``runs.csv``'s ``columns_furthest``: ``"centre=shanmen north=yangxi"``."""
+    return " ".join(f"{col}={place}" for col, (_km, place, _date) in sorted(furthest.items()))
+
+
+def parse_furthest(cell: str) -> dict[str, str]:
+    """The inverse of :func:`furthest_cell`; malformed parts are skipped."""
+    out: dict[str, str] = {}
+    for part in cell.split():
+        col, sep, place = part.partition("=")
+        if sep and col and place:
+            out[col] = place
+    return out
+
+
 def _date(text: Any) -> dt.date | None:
     if not isinstance(text, str):
         return None
@@ -154,12 +171,16 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
     """Play one campaign; return its row, if asked its per-day series (days x 4 ints), and
     the units that fought."""
     from wargame.engine import Campaign
+    from wargame.report import ColumnReach
 
     campaign = Campaign(scenario, seed)
     series: list[tuple[int, int, int, int]] = []
+    reach = ColumnReach()
+    campaign.callbacks.append(lambda c, rec: reach.update(c.world, c.state, rec["date"]))
     if daily:
         campaign.callbacks.append(lambda c, rec: series.append(_daily_point(rec)))
     summary = campaign.run().to_dict()
+    summary["columns_furthest"] = furthest_cell(reach.furthest)
     arr = np.asarray(series, dtype=np.int64) if daily and series else None
     engaged = tuple(str(u) for u in summary.get("engaged_units") or ())
     return key, index, summary_row(index, seed, summary), arr, engaged

@@ -13,11 +13,14 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.session import DEFAULT_SCENARIO, load, log_scenario_path
+
+if TYPE_CHECKING:
+    from wargame.scenario import Scenario
 from wargame.session import resolve_scenario as scenario_path
 
 # Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
@@ -426,7 +429,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 CHARTS = {
-    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png"),
+    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png", "stopped.png"),
     "daily.csv": ("strength.png",),
     "whatif.json": ("whatif.png",),
     "sensitivity.json": ("tornado.png",),
@@ -442,11 +445,51 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"{target}: not found (give a turn log or a batch directory)")
     require_matplotlib()
     if target.is_dir():
-        return _plot_dir(target, Path(args.out) if args.out else target, args.force)
+        return _plot_dir(
+            target, Path(args.out) if args.out else target, args.force, args.scenario_file
+        )
     return _plot_log(target, args)
 
 
-def _plot_dir(src: Path, out: Path, force: bool) -> int:
+def batch_scenario(src: Path, scenario_file: str | None) -> Scenario | None:
+    """The scenario a batch folder's summary.json names, for the map of where the offensive
+    stopped: the file given (``--scenario``) or a bundled scenario, with the batch's
+    overrides, if its content is the batch's; otherwise None and a note on stderr."""
+    from wargame.bundled import SCENARIO_DIR
+    from wargame.session import resolve_scenario
+
+    from .stats import read_json_object
+
+    if not (src / "summary.json").is_file():
+        return None
+    meta = read_json_object(src / "summary.json")
+    ref = meta.get("scenario_path")
+    overrides = meta.get("overrides") or []
+    if not isinstance(ref, str) or not all(isinstance(o, str) for o in overrides):
+        return None
+    if scenario_file is not None:
+        path = resolve_scenario(scenario_file)
+    else:
+        path = Path(ref)
+        if path.resolve().parent != SCENARIO_DIR.resolve():
+            print(
+                f"wargame: no map of where the offensive stopped: {src}'s scenario {ref} is "
+                "not a bundled scenario; give it with --scenario FILE",
+                file=sys.stderr,
+            )
+            return None
+    scenario, digest = load(path, list(overrides))
+    if digest != meta.get("scenario_sha256"):
+        print(
+            f"wargame: no map of where the offensive stopped: {path} is not the scenario "
+            f"{src} was played with (SHA-256 differs)",
+            file=sys.stderr,
+        )
+        return None
+    return scenario
+
+
+def _plot_dir(src: Path, out: Path, force: bool, scenario_file: str | None = None) -> int:
     from .batch import OutDir
     from .history import load_record_or_none
     from .plots import plot_directory
@@ -464,7 +507,9 @@ def _plot_dir(src: Path, out: Path, force: bool) -> int:
             f"{', '.join(c.name for c in there)}"
         )
     OutDir.check(out, force=True)  # writable, or its parent is; locked while drawn
-    written = plot_directory(src, out, load_record_or_none())  # creates `out` when all is read
+    scenario = batch_scenario(src, scenario_file)
+    # creates `out` when all is read
+    written = plot_directory(src, out, load_record_or_none(), scenario)
     if not written:
         raise UserError(
             f"{src}: nothing to draw (no finished runs or results in {', '.join(present)})"

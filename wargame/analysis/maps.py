@@ -1224,3 +1224,129 @@ def campaign_animation(scenario: Scenario, days: Sequence[DaySituation], path: P
         data = out.read_bytes()
     atomic_write(path, data)
     return path
+
+
+STOP_SIGMA_KM = 10.0
+"""Spread of each run's stopping point in the density of :func:`stopped_map` (km)."""
+COLUMN_MARKERS = ("o", "s", "D", "v", "P", "X")
+
+
+def stopped_map(
+    scenario: Scenario, stops: Sequence[dict[str, str]], path: Path, *, title: str = ""
+) -> Path:
+    """:func:`stopped_figure` written to ``path`` (.png or .svg), atomically."""
+    fmt = check_format(path)
+    atomic_write(path, figure_bytes(stopped_figure(scenario, stops, title=title), fmt))
+    return path
+
+
+def stopped_figure(scenario: Scenario, stops: Sequence[dict[str, str]], *, title: str = "") -> Any:
+    """Where the offensive stopped across a batch: each attacking column's furthest place in
+    every run, as a density on the map (a Gaussian of :data:`STOP_SIGMA_KM` per run and
+    column) with the share of runs at each place. ``stops``: one ``{column: place}`` per run."""
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.lines import Line2D
+
+    n = len(stops)
+    if n == 0:
+        raise UserError("no runs with the columns' furthest places to draw")
+    known = {p.id for p in scenario.places}
+    counts: dict[tuple[str, str], int] = {}
+    for row in stops:
+        for col, place in row.items():
+            if place in known:
+                counts[(col, place)] = counts.get((col, place), 0) + 1
+    mf = new_map_figure(scenario)
+    draw_base(mf, scenario)
+    ax, ext = mf.ax, mf.ext
+    lon, lat = _grid(ext)
+    density = np.zeros(lon.shape)
+    for (_col, place), k in sorted(counts.items()):
+        p = scenario.place(place)
+        d2 = ((lon - p.lon) * ext.kx) ** 2 + ((lat - p.lat) * KM_PER_DEG) ** 2
+        density += k * np.exp(-d2 / (2 * STOP_SIGMA_KM**2))
+    top = float(density.max()) or 1.0
+    cmap = LinearSegmentedColormap.from_list(
+        "stops", [(1, 1, 1, 0), (0.65, 0.0, 0.6, 0.35), (0.45, 0.0, 0.45, 0.8)]
+    )
+    fill = ax.contourf(
+        lon, lat, density / top, levels=[0.05, 0.2, 0.4, 0.6, 0.8, 1.01], cmap=cmap, zorder=6
+    )
+    fill.set_gid("stop-density")
+    columns = sorted({c for c, _ in counts})
+    handles: list[Any] = []
+    obstacles: list[Any] = []
+    for i, col in enumerate(columns):
+        marker = COLUMN_MARKERS[i % len(COLUMN_MARKERS)]
+        places = sorted((p for c, p in counts if c == col), key=lambda p: -counts[(col, p)])
+        for place in places:
+            share = counts[(col, place)] / n
+            p = scenario.place(place)
+            m = ax.scatter(
+                [p.lon],
+                [p.lat],
+                marker=marker,
+                s=30 + 250 * share,
+                facecolor="none",
+                edgecolor=REACH_COLOUR,
+                linewidths=1.6,
+                zorder=8,
+            )
+            m.set_gid(f"stop-{col}-{place}")
+            if share >= 0.05:
+                t = ax.annotate(
+                    f"{share:.0%}",
+                    (p.lon, p.lat),
+                    xytext=(0, -11 - 7 * i),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top",
+                    fontsize=7,
+                    color=REACH_COLOUR,
+                    fontweight="bold",
+                    zorder=13,
+                )
+                t.set_gid(f"stop-share-{col}-{place}")
+                obstacles.append(t)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                ls="",
+                markerfacecolor="none",
+                markeredgecolor=REACH_COLOUR,
+                markeredgewidth=1.6,
+                markersize=8,
+                label=f"furthest place, {col} column",
+            )
+        )
+    leg = _legend(mf, scenario, situation=False)
+    mf.panel.add_artist(leg)
+    leg2 = mf.panel.legend(
+        handles=[
+            *handles,
+            Line2D(
+                [],
+                [],
+                color=(0.55, 0.0, 0.5),
+                lw=6,
+                alpha=0.6,
+                label="density of stops\n(marker size and %: share of runs)",
+            ),
+        ],
+        loc="lower left",
+        fontsize=8,
+        frameon=False,
+        borderaxespad=0.0,
+    )
+    leg2.set_gid("legend-stops")
+    _title_strip(
+        mf,
+        f"{title or scenario.meta.name}: where the offensive stopped",
+        f"{n:,} runs; each attacking column's furthest place by road toward "
+        f"{scenario.place(scenario.objective.place).name.split(' (')[0]}",
+    )
+    ridges = ridge_labels(mf, scenario, obstacles)
+    mf.labels = ridges + place_labels(mf, scenario, obstacles + ridges)
+    return mf.fig

@@ -67,10 +67,14 @@ def save_png(fig: Any, path: Path) -> Path:
     """Render to PNG bytes (no Software/version metadata) and write them atomically."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return _put(path, buf.getvalue())
+
+
+def _put(path: Path, data: bytes) -> Path:
     if _HELD:
-        _HELD[-1].append((path, buf.getvalue()))
+        _HELD[-1].append((path, data))
     else:
-        atomic_write(path, buf.getvalue())
+        atomic_write(path, data)
     return path
 
 
@@ -494,10 +498,13 @@ def tornado_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_
 # --------------------------------------------------------------------------- a directory
 
 
-def plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
-    """Every chart the files in ``src`` allow, written to ``out``; the paths written."""
+def plot_directory(
+    src: Path, out: Path, record: list[Any] | None, scenario: Scenario | None = None
+) -> list[Path]:
+    """Every chart the files in ``src`` allow, written to ``out``; the paths written. With
+    the batch's ``scenario``, also the map of where the offensive stopped (``stopped.png``)."""
     with _held_writes(out):
-        return _plot_directory(src, out, record)
+        return _plot_directory(src, out, record, scenario)
 
 
 def _chart(path: Path, what: str, draw: Any, result: dict[str, Any], out: Path) -> Path:
@@ -508,7 +515,10 @@ def _chart(path: Path, what: str, draw: Any, result: dict[str, Any], out: Path) 
         raise UserError(f"{path}: not {what} result ({type(exc).__name__}: {exc})") from None
 
 
-def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
+def _plot_directory(
+    src: Path, out: Path, record: list[Any] | None, scenario: Scenario | None
+) -> list[Path]:
+    from .batch import parse_furthest
     from .stats import read_runs
 
     written: list[Path] = []
@@ -560,6 +570,13 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
             ):
                 if p is not None:
                     written.append(p)
+            if scenario is not None and table.has("columns_furthest"):
+                stops = [parse_furthest(c) for c in table.texts("columns_furthest")]
+                if any(stops):
+                    from .maps import figure_bytes, stopped_figure
+
+                    fig = stopped_figure(scenario, [s for s in stops if s], title=title)
+                    written.append(_put(out / "stopped.png", figure_bytes(fig, "png")))
     if (src / "daily.csv").is_file():
         p = strength_chart(read_daily(src / "daily.csv"), out / "strength.png", title)
         if p is not None:
