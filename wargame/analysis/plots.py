@@ -1,4 +1,4 @@
-"""Charts with matplotlib (optional extra ``plot``): the campaign map and the batch charts.
+"""Charts with matplotlib (optional extra ``plot``): the batch charts (maps: ``maps.py``).
 
 Every chart is drawn on a fresh :class:`matplotlib.figure.Figure` with the Agg renderer (no
 pyplot state, no display needed), at a fixed size and resolution, and saved as PNG without
@@ -20,28 +20,13 @@ import numpy as np
 
 from wargame.errors import UserError
 from wargame.outputs import atomic_write
-from wargame.scenario import Feature, RoadKind, Scenario
+from wargame.scenario import Scenario
 
 from .stats import RunTable, csv_errors, read_json_object, wilson
 
 DPI = 100
 JAPANESE, CHINESE = "#b2182b", "#2166ac"
 SIDE_COLOUR = {"japanese": JAPANESE, "chinese": CHINESE}
-ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
-    RoadKind.HIGHWAY: {"color": "#8c510a", "linewidth": 2.2, "linestyle": "-", "label": "highway"},
-    RoadKind.CART_ROAD: {
-        "color": "#bf812d",
-        "linewidth": 1.3,
-        "linestyle": "--",
-        "label": "cart road",
-    },
-    RoadKind.MOUNTAIN_TRACK: {
-        "color": "#777777",
-        "linewidth": 1.0,
-        "linestyle": ":",
-        "label": "mountain track",
-    },
-}
 PLOT_EXTRA = "plot: needs the optional extra 'plot' (pip install 'wargame[plot]')"
 
 
@@ -91,146 +76,6 @@ def _held_writes(out: Path) -> Iterator[None]:
     out.mkdir(parents=True, exist_ok=True)
     for path, data in pending:
         atomic_write(path, data)
-
-
-# --------------------------------------------------------------------------- campaign map
-
-
-def _position(
-    scenario_xy: dict[str, tuple[float, float]],
-    pos: str,
-    progress: dict[str, float] | None = None,
-    unit: str = "",
-) -> tuple[float, float]:
-    """(lon, lat) of a unit's logged position: a place, or a point along 'a>b'."""
-    if ">" not in pos:
-        return scenario_xy[pos]
-    a, b = pos.split(">", 1)
-    f = (progress or {}).get(unit, 0.5)
-    (x1, y1), (x2, y2) = scenario_xy[a], scenario_xy[b]
-    return (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
-
-
-def campaign_map(
-    scenario: Scenario, days: list[dict[str, Any]], path: Path, *, title: str, subtitle: str = ""
-) -> Path:
-    """The map on real longitude/latitude: roads by class, places, airfields, the objective,
-    and every unit's track coloured by date (from each day's logged ``positions``)."""
-    from matplotlib.colors import Normalize
-    from matplotlib.lines import Line2D
-
-    xy = {p.id: (p.lon, p.lat) for p in scenario.places}
-    lengths = {frozenset((r.a, r.b)): r.length_km for r in scenario.roads}
-    lat0 = float(np.mean([p.lat for p in scenario.places]))
-    fig = _figure(10, 8)
-    ax = fig.add_subplot()
-    ax.set_aspect(1 / math.cos(math.radians(lat0)))
-    for kind, style in ROAD_STYLE.items():
-        for r in scenario.roads:
-            if r.kind == kind:
-                (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
-                ax.plot(
-                    [x1, x2],
-                    [y1, y2],
-                    color=style["color"],
-                    lw=style["linewidth"],
-                    ls=style["linestyle"],
-                    zorder=1,
-                )
-    objective = scenario.objective.place
-    for p in scenario.places:
-        feats = set(p.features)
-        marker, size = (
-            ("^", 28) if Feature.PASS in feats else ("o", 22 if Feature.TOWN in feats else 10)
-        )
-        if Feature.AIRFIELD in feats and p.id != objective:
-            marker, size = "s", 30
-        ax.scatter([p.lon], [p.lat], s=size, marker=marker, color="#222222", zorder=3)
-        ax.annotate(
-            p.name,
-            (p.lon, p.lat),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=7,
-            color="#222222",
-            zorder=4,
-        )
-    ox, oy = xy[objective]
-    ax.scatter([ox], [oy], s=260, marker="*", color="gold", edgecolors="black", zorder=6)
-    ax.annotate(
-        f"{scenario.place(objective).name} (objective)",
-        (ox, oy),
-        xytext=(6, -12),
-        textcoords="offset points",
-        fontsize=8,
-        fontweight="bold",
-        zorder=6,
-    )
-
-    tracks: dict[str, list[tuple[int, float, float]]] = {}
-    for rec in days:
-        progress = {}
-        for mv in rec.get("moves", []):
-            road = mv.get("road")
-            if road and mv.get("km") is not None:
-                length = lengths.get(frozenset(road), 0.0)
-                progress[mv["unit"]] = min(1.0, mv["km"] / length) if length else 0.5
-        for uid, pos in sorted((rec.get("positions") or {}).items()):
-            try:
-                x, y = _position(xy, pos, progress, uid)
-            except KeyError:
-                continue
-            tracks.setdefault(uid, []).append((int(rec["day"]), x, y))
-    side_of = {u.id: str(u.side) for u in scenario.units}
-    n_days = max(1, max((int(rec["day"]) for rec in days), default=scenario.days - 1))
-    norm = Normalize(0, n_days)
-    cmap = "viridis"
-    dy = 0.004 * (max(p.lat for p in scenario.places) - min(p.lat for p in scenario.places))
-    for k, (uid, pts) in enumerate(sorted(tracks.items())):
-        off = ((k % 5) - 2) * dy
-        ds = np.array([p[0] for p in pts])
-        xs = np.array([p[1] for p in pts])
-        ys = np.array([p[2] for p in pts]) + off
-        colour = SIDE_COLOUR.get(side_of.get(uid, ""), "black")
-        ax.plot(xs, ys, color=colour, lw=1.1, alpha=0.75, zorder=5)
-        ax.scatter(xs, ys, c=ds, cmap=cmap, norm=norm, s=9, zorder=5, linewidths=0)
-        ax.scatter(xs[-1:], ys[-1:], marker="x", s=22, color=colour, zorder=5)
-    if tracks:
-        import matplotlib.cm as cm
-
-        sm = cm.ScalarMappable(norm=norm, cmap=cmap)
-        bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01)
-        start = scenario.meta.start_date
-        ticks = list(range(0, n_days + 1, 7))
-        bar.set_ticks(ticks)
-        bar.set_ticklabels([(start + dt.timedelta(days=t)).strftime("%d %b") for t in ticks])
-        bar.set_label("date of the position")
-    handles = [
-        Line2D([], [], color=s["color"], lw=s["linewidth"], ls=s["linestyle"], label=s["label"])
-        for s in ROAD_STYLE.values()
-    ]
-    handles += [
-        Line2D([], [], color=JAPANESE, lw=1.2, label="Japanese unit track"),
-        Line2D([], [], color=CHINESE, lw=1.2, label="Chinese unit track"),
-        Line2D(
-            [],
-            [],
-            marker="*",
-            color="gold",
-            markeredgecolor="black",
-            ls="",
-            markersize=12,
-            label="objective",
-        ),
-        Line2D([], [], marker="s", color="#222222", ls="", label="airfield"),
-        Line2D([], [], marker="^", color="#222222", ls="", label="pass"),
-    ]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
-    ax.set_xlabel("longitude (° E)")
-    ax.set_ylabel("latitude (° N)")
-    ax.grid(True, lw=0.3, alpha=0.5)
-    ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=10)
-    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- batch charts
