@@ -318,29 +318,76 @@ def counter_size_km(men: int) -> float:
     return float(min(18.0, max(7.0, 15.0 * math.sqrt(max(men, 0) / 20_000))))
 
 
+COUNTER_MAP_KM = 380.0
+"""Map width (km) at which counters have the sizes of :func:`counter_size_km` (the West
+Hunan map); on a narrower map they shrink in proportion."""
+
+
 def counter_boxes(
     units: Sequence[UnitMark], ext: Extent
 ) -> list[tuple[UnitMark, float, float, float, float]]:
     """Each unit's counter as (unit, centre lon, centre lat, width deg lon, height deg lat):
-    units at the same point stand side by side in rows of three."""
+    units at the same point stand side by side in rows of three; a group that would cover
+    another (units on a road just short of a place) moves north or south until it does not,
+    the groups at places first."""
     groups: dict[tuple[float, float], list[UnitMark]] = {}
     for u in sorted(units, key=lambda u: (u.side, -u.men, u.id)):
         groups.setdefault((round(u.lon, 4), round(u.lat, 4)), []).append(u)
     out = []
-    for (lon, lat), us in sorted(groups.items()):
-        sizes = [counter_size_km(u.men) for u in us]
+    # counters are symbols: the same size on paper on a smaller map
+    shrink = min(1.0, (ext.lon1 - ext.lon0) * ext.kx / COUNTER_MAP_KM)
+    placed: list[tuple[float, float, float, float]] = []  # x0, y0, x1, y1 in km
+    order = sorted(groups.items(), key=lambda g: (any(">" in u.where for u in g[1]), g[0]))
+    for (lon, lat), us in order:
+        sizes = [counter_size_km(u.men) * shrink for u in us]
         rows = [list(range(i, min(i + 3, len(us)))) for i in range(0, len(us), 3)]
-        row_h = max(sizes) * 0.7 + 5.0  # km, room for the echelon mark
+        row_h = max(sizes) * 0.7 + 5.0 * shrink  # km, room for the echelon mark
+        boxes: list[tuple[int, float, float]] = []  # unit index, centre x, y (km from anchor)
         for r, row in enumerate(rows):
-            widths = [sizes[i] + 1.0 for i in row]
+            widths = [sizes[i] + 1.0 * shrink for i in row]
             x = -sum(widths) / 2
             for i, w in zip(row, widths, strict=True):
-                cx = (x + w / 2) / ext.kx
-                cy = -(r * row_h) / KM_PER_DEG
+                boxes.append((i, x + w / 2, -r * row_h))
                 x += w
-                out.append(
-                    (us[i], lon + cx, lat + cy, sizes[i] / ext.kx, sizes[i] * 0.65 / KM_PER_DEG)
+        ax_, ay = lon * ext.kx, lat * KM_PER_DEG
+
+        shift = 0.0
+        for step in (0, 1, -1, 2, -2, 3, -3):
+            mine = _counter_rects(boxes, sizes, ax_, ay + step * row_h, shrink)
+            if not any(
+                a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                for a in mine
+                for b in placed
+            ):
+                shift = step * row_h
+                break
+        placed += _counter_rects(boxes, sizes, ax_, ay + shift, shrink)
+        for i, bx, by in boxes:
+            out.append(
+                (
+                    us[i],
+                    lon + bx / ext.kx,
+                    lat + (by + shift) / KM_PER_DEG,
+                    sizes[i] / ext.kx,
+                    sizes[i] * 0.65 / KM_PER_DEG,
                 )
+            )
+    return sorted(out, key=lambda b: (b[0].side, b[0].id))
+
+
+def _counter_rects(
+    boxes: Sequence[tuple[int, float, float]],
+    sizes: Sequence[float],
+    x: float,
+    y: float,
+    shrink: float,
+) -> list[tuple[float, float, float, float]]:
+    """The km rectangles a group of counters covers, echelon marks included."""
+    out = []
+    for i, bx, by in boxes:
+        w, h = sizes[i] + 0.5 * shrink, sizes[i] * 0.65 + 3.0 * shrink
+        cx, cy = x + bx, y + by
+        out.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
     return out
 
 

@@ -42,7 +42,17 @@ def _svg_element(data: bytes) -> str:
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
     text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
+    text = re.sub(r' d="([^"]*)"', lambda m: ' d="' + _short_numbers(m.group(1)) + '"', text)
     return text.strip()
+
+
+_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _short_numbers(path: str) -> str:
+    """Path coordinates to a tenth of a point (matplotlib writes six decimals): a third of
+    the page's size, and no visible change."""
+    return _NUMBER.sub(lambda m: f"{float(m.group(0)):.1f}".removesuffix(".0"), path)
 
 
 def _svg(fig: Any) -> str:
@@ -93,7 +103,7 @@ def day_record(scenario: Scenario, sit: DaySituation) -> dict[str, Any]:
         "day": sit.day,
         "date": sit.date.isoformat(),
         "title": f"{sit.date.day} {sit.date:%B %Y} (D+{sit.day})",
-        "conditions": conditions,
+        "conditions": " · ".join(part.strip() for part in conditions.split("   ") if part),
         "strength": [
             {
                 "side": maps.SIDE_NAME[s],
@@ -264,12 +274,12 @@ def replay_page(scenario: Scenario, days: Sequence[DaySituation], *, subtitle: s
 <div id="conditions"></div>
 </header>
 <nav id="controls" aria-label="days">
-<button id="first" title="first day (Home)">&#x23EE; first</button>
+<button id="first" title="first day (Home)">|&#x25C0; first</button>
 <button id="prev" title="day before (&#x2190;)">&#x25C0; back</button>
 <button id="play" title="play (space)">&#x25B6; play</button>
-<button id="pause" title="pause (space)">&#x23F8; pause</button>
+<button id="pause" title="pause (space)">&#x2016; pause</button>
 <button id="next" title="next day (&#x2192;)">next &#x25B6;</button>
-<button id="last" title="last day (End)">last &#x23ED;</button>
+<button id="last" title="last day (End)">last &#x25B6;|</button>
 <input id="slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="day">
 <output id="day-label"></output>
 </nav>
