@@ -590,3 +590,13 @@ def test_the_batch_map_shows_where_each_column_stopped(
     assert "stop-density" in ids
     want = {f"stop-{c}-{p}" for s in stops for c, p in s.items()}
     assert want <= ids
+
+
+def test_a_day_of_a_batch_folder_is_refused_in_one_line(
+    batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        ["plot", str(batch), "--date", "1945-04-10", "--out", str(tmp_path / "c")], capsys
+    )
+    assert code == 2 and err.count("\n") == 1 and "--date" in err and "batch folder" in err
+    assert not (tmp_path / "c").exists()

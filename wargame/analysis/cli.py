@@ -445,6 +445,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"{target}: not found (give a turn log or a batch directory)")
     require_matplotlib()
     if target.is_dir():
+        for opt, value in (
+            ("--date", args.date),
+            ("--dates", args.dates),
+            ("--animate", args.animate),
+        ):
+            if value:
+                raise UserError(f"{target}: {opt} draws from a turn log, not a batch folder")
         return _plot_dir(
             target, Path(args.out) if args.out else target, args.force, args.scenario_file
         )
