@@ -33,6 +33,7 @@ from wargame import __version__
 from wargame.errors import RunFailed, UserError
 from wargame.interrupts import deferred, restore_defaults_in_worker
 from wargame.outputs import AtomicFile, cannot_write, close_locks_in_child, lock_output, real_path
+from wargame.report import ColumnReach  # here, not in simulate(): see the note there
 from wargame.scenario import Scenario
 
 from .stats import fmt_cell
@@ -171,10 +172,12 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
     """Play one campaign; return its row, if asked its per-day series (days x 4 ints), and
     the units that fought."""
     from wargame.engine import Campaign
-    from wargame.report import ColumnReach
 
     campaign = Campaign(scenario, seed)
     series: list[tuple[int, int, int, int]] = []
+    # ColumnReach comes with this module's imports: a module first imported inside a forked
+    # worker made a batch whose worker was killed hang instead of failing (test_safety's
+    # test_a_killed_worker_fails_the_batch_instead_of_hanging_it); cause not pinned down
     reach = ColumnReach()
     campaign.callbacks.append(lambda c, rec: reach.update(c.world, c.state, rec["date"]))
     if daily:
