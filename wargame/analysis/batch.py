@@ -340,6 +340,7 @@ class Runner:
         self.daily = daily
         self.connect_timeout_s = connect_timeout_s
         self._pool: Any = None
+        self._workers: dict[int, Any] = {}  # every worker process the pool has started
         self._client: Any = None
         self._scattered: dict[str, Any] = {}
 
@@ -372,7 +373,11 @@ class Runner:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=False)
-            procs = list((getattr(pool, "_processes", None) or {}).values())
+            # a broken pool may already have dropped its list of processes: kill every one
+            # it started, or a survivor (workers ignore SIGTERM) keeps the exit waiting
+            self._workers.update(getattr(pool, "_processes", None) or {})
+            procs = list(self._workers.values())
+            self._workers = {}
             for proc in procs:  # stop the runs under way at once (workers ignore SIGTERM)
                 with contextlib.suppress(Exception):
                     proc.kill()
@@ -451,6 +456,7 @@ class Runner:
             try:
                 for chunk in chunks:
                     queue.append(self._pool.submit(_run_chunk, chunk))
+                    self._workers.update(getattr(self._pool, "_processes", None) or {})
                     if len(queue) >= window:
                         break
                 if not queue:
