@@ -281,6 +281,10 @@ def test_the_replay_page_is_self_contained(page: Path, situations) -> None:
     assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=", text)
     assert "@import" not in text and "url(http" not in text
     assert len(re.findall(r'<template id="day-\d+">\s*<svg', text)) == SHORT_DAYS
+    assert len(re.findall(r'<template id="tint-\d+">\s*<svg', text)) == SHORT_DAYS
+    # the areas held lie under the roads: relief, tint, lines, then the day's counters
+    order = [text.index(f'id="{layer}"') for layer in ("base", "tint", "lines", "overlay")]
+    assert order == sorted(order)
     data = re.search(r'<script type="application/json" id="days-data">(.*?)</script>', text)
     assert data is not None
     days = json.loads(data.group(1))["days"]

@@ -1,8 +1,9 @@
 """The replay page: one self-contained HTML file to share a campaign (optional extra ``plot``).
 
 ``wargame export LOG --html game.html`` writes a page with no server and no network: the
-map as inline SVG (the relief, rivers, roads and places once; each day's areas held, front,
-advance, counters and labels as an SVG in a ``<template>``, shown one at a time), a day
+map as inline SVG in four layers (the relief; the day's areas held; rivers, roads and places;
+the day's front, advance, counters and labels), the day's two kept in ``<template>``
+elements and shown one day at a time, a day
 slider with first, back, play, pause, next and last buttons, keyboard arrows (Home/End for
 the first and last day, space to play or pause), and beside the map the day's date,
 weather, air balance, both sides' strength, the columns' furthest points, engagements and
@@ -19,7 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,25 +67,48 @@ def _svg(fig: Any) -> str:
     return _svg_element(buf.getvalue())
 
 
-def base_svg(scenario: Scenario) -> str:
-    """What does not change from day to day: relief, rivers, roads, places, scale, legend."""
-    mf = maps.new_map_figure(scenario, PAGE_SCALE, strip=False)
-    maps.draw_base(mf, scenario, scale=PAGE_SCALE)
-    maps._legend(mf, scenario, situation=True, scale=PAGE_SCALE)
-    return _svg(mf.fig)
+def _hide(ax: Any, keep: Callable[[Any], bool]) -> None:
+    """Hide every artist of the map axes that ``keep`` does not want (frame included)."""
+    for artist in ax.get_children():
+        if not keep(artist):
+            artist.set_visible(False)
 
 
-def day_svg(scenario: Scenario, days: Sequence[DaySituation], day: int) -> str:
-    """One day's layer, transparent, to lie over :func:`base_svg`: areas held, the front,
-    the advance, the furthest points, fighting, counters and place labels."""
-    mf = maps.new_map_figure(scenario, PAGE_SCALE, strip=False)
+def _transparent(mf: maps.MapFigure) -> None:
     mf.fig.patch.set_alpha(0.0)
+    mf.ax.patch.set_visible(False)
+
+
+def base_svgs(scenario: Scenario) -> tuple[str, str]:
+    """What does not change from day to day, in two layers that a day's tint goes between:
+    the relief (opaque, at the bottom), then rivers, roads, places, scale and legend."""
+    relief = maps.new_map_figure(scenario, PAGE_SCALE, strip=False)
+    maps.draw_base(relief, scenario, scale=PAGE_SCALE)
+    _hide(relief.ax, lambda a: a.get_gid() in ("relief", "contours") or a is relief.ax.patch)
+    lines = maps.new_map_figure(scenario, PAGE_SCALE, strip=False)
+    maps.draw_base(lines, scenario, scale=PAGE_SCALE)
+    maps._legend(lines, scenario, situation=True, scale=PAGE_SCALE)
+    _hide(lines.ax, lambda a: a.get_gid() not in ("relief", "contours"))
+    _transparent(lines)
+    return _svg(relief.fig), _svg(lines.fig)
+
+
+def day_svgs(scenario: Scenario, days: Sequence[DaySituation], day: int) -> tuple[str, str]:
+    """One day's two transparent layers: the areas held (under the roads), and the front,
+    advance, furthest points, fighting, counters and place labels (over everything)."""
+    mf = maps.new_map_figure(scenario, PAGE_SCALE, strip=False)
+    _transparent(mf)
     mf.ax.axis("off")
     dyn = maps.draw_situation(mf, scenario, days, day, scale=PAGE_SCALE)
     counters = [a for a in dyn if str(a.get_gid() or "").startswith(("unit-", "echelon-"))]
     ridges = maps.ridge_labels(mf, scenario, counters, scale=PAGE_SCALE)
     maps.place_labels(mf, scenario, counters + ridges, scale=PAGE_SCALE)
-    return _svg(mf.fig)
+    shown = {id(a): a.get_visible() for a in mf.ax.get_children()}
+    _hide(mf.ax, lambda a: a.get_gid() == "control")
+    tint = _svg(mf.fig)
+    for a in mf.ax.get_children():
+        a.set_visible(shown.get(id(a), True) and a.get_gid() != "control")
+    return tint, _svg(mf.fig)
 
 
 def _place_name(scenario: Scenario, where: str) -> str:
@@ -149,7 +173,7 @@ header h1{font-size:18px;margin:0}
 #main{display:flex;gap:12px;padding:8px 16px;align-items:flex-start}
 #map{position:relative;flex:0 0 68%}
 #map svg{width:100%;height:auto;display:block}
-#overlay{position:absolute;left:0;top:0;width:100%}
+#map .layer{position:absolute;left:0;top:0;width:100%}
 aside{flex:1;font-size:13px;min-width:240px}
 aside h2{font-size:14px;margin:10px 0 4px}
 aside ul{margin:0;padding-left:18px}
@@ -193,9 +217,11 @@ SCRIPT = r"""
     fill("column-list", d.columns);
     fill("engagement-list", d.engagements);
     fill("event-list", d.events);
-    var overlay = $("overlay");
-    while (overlay.firstChild) { overlay.removeChild(overlay.firstChild); }
-    overlay.appendChild($("day-" + n).content.cloneNode(true));
+    [["tint", "tint-"], ["overlay", "day-"]].forEach(function (p) {
+      var layer = $(p[0]);
+      while (layer.firstChild) { layer.removeChild(layer.firstChild); }
+      layer.appendChild($(p[1] + n).content.cloneNode(true));
+    });
     document.body.setAttribute("data-day", String(n));
     try { history.replaceState(null, "", "#day=" + n); } catch (e) { /* file: URLs */ }
   }
@@ -255,9 +281,13 @@ def replay_page(scenario: Scenario, days: Sequence[DaySituation], *, subtitle: s
         "interval_ms": PLAY_INTERVAL_MS,
     }
     last = len(days) - 1
-    templates = "\n".join(
-        f'<template id="day-{d}">{day_svg(scenario, days, d)}</template>' for d in range(len(days))
-    )
+    layers = []
+    for d in range(len(days)):
+        tint, top = day_svgs(scenario, days, d)
+        layers.append(f'<template id="tint-{d}">{tint}</template>')
+        layers.append(f'<template id="day-{d}">{top}</template>')
+    templates = "\n".join(layers)
+    relief, lines = base_svgs(scenario)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -285,8 +315,10 @@ def replay_page(scenario: Scenario, days: Sequence[DaySituation], *, subtitle: s
 </nav>
 <div id="main">
 <div id="map">
-<div id="base">{base_svg(scenario)}</div>
-<div id="overlay"></div>
+<div id="base">{relief}</div>
+<div id="tint" class="layer"></div>
+<div id="lines" class="layer">{lines}</div>
+<div id="overlay" class="layer"></div>
 </div>
 <aside>
 <h2>Strength</h2>
