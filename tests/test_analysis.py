@@ -718,7 +718,13 @@ def test_plot_draws_the_batch_charts_deterministically(
     assert main(["plot", str(batch_dir), "--out", str(tmp_path / "a")]) == 0
     assert main(["plot", str(batch_dir), "--out", str(tmp_path / "b")]) == 0
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["casualties.png", "closest_approach.png", "outcomes.png", "strength.png"]
+    assert names == [
+        "casualties.png",
+        "closest_approach.png",
+        "outcomes.png",
+        "stopped.png",
+        "strength.png",
+    ]
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     capsys.readouterr()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wargame import __version__, interrupts
+from wargame import interrupts
 from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import (
     EXIT_FAILED,
@@ -38,6 +38,7 @@ from wargame.errors import (
 )
 from wargame.formats import FORMATS, canonical_json, printable
 from wargame.outputs import atomic_write, check_outputs, release_locks
+from wargame.replay import PROGRAM, logged_commanders, replay_campaign, replay_to, version_note
 from wargame.rules import IllegalOrderError
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.session import (
@@ -63,12 +64,9 @@ from wargame.turnlog import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from wargame.commanders import Commander
     from wargame.engine import Campaign
-    from wargame.report import ColumnReach
     from wargame.scenario import Scenario, Side
 
-PROGRAM = f"wargame {__version__}"
 LIVE_DELAY_S = 0.08
 PIPE_WIDTH = 10_000
 """Line width off a terminal (``COLUMNS`` overrides): wide enough that nothing wraps."""
@@ -721,7 +719,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     session = play.Session(people, set(here), source, con, err)
     campaign: Campaign
     if resumed is not None:
-        campaign = _replay_campaign(resumed)
+        campaign = replay_campaign(resumed)
     else:
         campaign = Campaign(scenario, seed)
         header = LogHeader(
@@ -843,92 +841,6 @@ def _sides_arg(text: str) -> set[Side]:
 # --------------------------------------------------------------------------- logs
 
 
-def _replay_campaign(log: TurnLog, commanders: dict[Side, Commander] | None = None) -> Campaign:
-    """A fresh campaign set up exactly as the log's header says (exit 1 if the scenario
-    file has changed since the log was written), its sides commanded by the log's decisions
-    unless ``commanders`` are given."""
-    from wargame.engine import Campaign
-
-    h = log.header
-    path = log_scenario_path(log)
-
-    def changed() -> VerificationError | None:
-        name, digest = content_of(path)
-        if digest == h.scenario_sha256:
-            return None
-        now = "" if name == h.scenario_name else f" (it is now {name!r})"
-        return VerificationError(
-            f"{log.path}: the scenario file {path} has changed since the "
-            f"log was written{now}; SHA-256 of its content differs"
-        )
-
-    try:
-        base, digest = load(path, h.overrides)
-    except UserError:
-        problem = changed()  # a changed file explains a failure better than its symptoms
-        if problem is not None:
-            raise problem from None
-        raise
-    if digest != h.scenario_sha256:
-        problem = changed()
-        assert problem is not None
-        raise problem
-    branch = None
-    if h.branch is not None:
-        try:
-            branched, _ = load(path, [*h.overrides, *h.branch.get("overrides", [])])
-        except UserError as exc:
-            raise UserError(f"{log.path}: the branch's --set values: {exc}") from None
-        branch = (int(h.branch["day"]), branched)
-    return Campaign(base, h.seed, branch=branch, commanders=commanders or logged_commanders(log))
-
-
-def logged_commanders(log: TurnLog, until: int | None = None) -> dict[Side, Commander]:
-    """Commanders that give each side's decisions as the log recorded them (through day
-    ``until - 1``), then leave the side to its staff."""
-    from wargame.commanders import Logged, staff
-    from wargame.scenario import Side
-
-    return {side: Logged(side, log.decisions(str(side)), staff(side), until) for side in Side}
-
-
-def _version_note(log: TurnLog) -> str:
-    if log.header.program and log.header.program != PROGRAM:
-        return f" (log written by {log.header.program}, this is {PROGRAM})"
-    return ""
-
-
-def _replay_to(
-    campaign: Campaign, log: TurnLog, day: int, reach: ColumnReach | None = None
-) -> dict[str, Any]:
-    """Play ``campaign`` through ``day`` and check the state against the log's hash;
-    ``reach`` takes in every day's positions on the way."""
-    got: dict[str, Any] = {}
-
-    def keep(c: Campaign, record: dict[str, Any]) -> None:
-        if reach is not None:
-            reach.update(c.world, c.state, record["date"])
-        if record["day"] == day:
-            got.update(record)
-
-    campaign.callbacks.append(keep)
-    try:
-        campaign.run(until_day=day)
-    finally:
-        campaign.callbacks.remove(keep)
-    if campaign.state.day != day or campaign.digest() != log.days[day]["hash"]:
-        what = (
-            first_difference(log.days[day], {"type": "day", **got}, labels=("log ", "re-run "))
-            if got
-            else "the re-run ended early"
-        )
-        raise VerificationError(
-            f"{log.path}: day {day} ({log.days[day]['date']}) does not "
-            f"replay as logged: {what}{_version_note(log)}"
-        )
-    return got
-
-
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -946,7 +858,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     last = len(log.days) - 1
     if last < 0:
         raise UserError(f"{args.log}: the log has no days to replay")
-    campaign = _replay_campaign(log)
+    campaign = replay_campaign(log)
     if args.date is not None:
         day = _date_to_day(log, args.date)
     else:
@@ -955,7 +867,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.step:
         return _step(log, day, con)
     reach = report.ColumnReach()
-    _replay_to(campaign, log, day, reach)
+    replay_to(campaign, log, day, reach)
     con.print(
         report.situation(
             campaign.world, campaign.state, log.days[day], min(con.width, 160), reach=reach
@@ -1001,11 +913,11 @@ def _step(log: TurnLog, day: int, con: Console) -> int:
     from wargame import report
 
     last = len(log.days) - 1
-    campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
+    campaign, shown, reach = replay_campaign(log), -1, report.ColumnReach()
     while True:
         if day <= shown:  # going back: play again from the start
-            campaign, shown, reach = _replay_campaign(log), -1, report.ColumnReach()
-        _replay_to(campaign, log, day, reach)
+            campaign, shown, reach = replay_campaign(log), -1, report.ColumnReach()
+        replay_to(campaign, log, day, reach)
         shown = day
         con.clear()
         con.print(
@@ -1134,7 +1046,7 @@ def _short_value(v: Any) -> str:
 def cmd_verify(args: argparse.Namespace) -> int:
     log = read_log(args.log)
     log.scenario_file = args.scenario_file
-    campaign = _replay_campaign(log)
+    campaign = replay_campaign(log)
     head = _expected_header(log)
     if log.lines[0] != canonical_json(head):
         what = first_difference(json.loads(log.lines[0]), head, labels=("log ", "expected "))
@@ -1168,7 +1080,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             play=log.footer.get("play"),
         )
     expected = list(iter_lines(log.header, produced, footer))
-    note = _version_note(log)
+    note = version_note(log)
     if log.lines[0] != expected[0]:
         raise VerificationError(f"{args.log}: line 1: the header is not in canonical form")
     for d in range(min(n, len(produced))):

@@ -46,7 +46,7 @@ MAX_NESTING = 32
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-LIST_SECTIONS = ("places", "roads", "units", "air_groups")
+LIST_SECTIONS = ("places", "roads", "units", "air_groups", "rivers", "ridges")
 
 
 class ScenarioError(Exception):
@@ -153,6 +153,46 @@ class Road(_Record):
     note: str = ""
 
 
+LatLon = tuple[
+    Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)],
+    Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)],
+]
+"""A point of a polyline: (latitude degrees N, longitude degrees E)."""
+
+
+class River(_Record):
+    """A river drawn on the map: a polyline from upstream to downstream. Only the maps read
+    it (the roads' ``river_crossings`` are what the model plays)."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=100)
+    course: list[LatLon] = Field(
+        min_length=2, max_length=2000, description="(lat, lon) points, upstream first"
+    )
+    source: str = Field(min_length=1, max_length=1000, description="where the course comes from")
+    note: str = ""
+
+
+class Ridge(_Record):
+    """A mountain crest for the map's relief: a polyline of (lat, lon, height m) points; the
+    ground falls away from the crest over ``half_width_km`` (a Gaussian profile)."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=100)
+    crest: list[
+        tuple[
+            Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)],
+            Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)],
+            Annotated[float, Field(ge=0, le=9000, allow_inf_nan=False)],
+        ]
+    ] = Field(min_length=2, max_length=2000, description="(lat, lon, height_m) points")
+    half_width_km: float = Field(20.0, gt=0, le=500, allow_inf_nan=False)
+    source: str = Field(
+        min_length=1, max_length=1000, description="where crest and heights come from"
+    )
+    note: str = ""
+
+
 class Arrival(_Record):
     day: int = Field(ge=0, le=MAX_DAYS, description="campaign day (0 = start date)")
     place: Id
@@ -243,6 +283,8 @@ class Scenario(_Record):
     roads: list[Road] = Field(min_length=1, max_length=MAX_ROADS)
     units: list[Unit] = Field(min_length=2, max_length=MAX_UNITS)
     air_groups: list[AirGroup] = Field(default_factory=list, max_length=1000)
+    rivers: list[River] = Field(default_factory=list, max_length=1000)
+    ridges: list[Ridge] = Field(default_factory=list, max_length=1000)
     params: Params = Field(default_factory=Params)
 
     @property
@@ -525,15 +567,24 @@ def load_with_digest(path: str | Path, overrides: list[str] | None = None) -> tu
     return validate_data(data, str(path)), digest
 
 
+MAP_ONLY_SECTIONS = ("rivers", "ridges")
+"""Sections only the maps read: left out of the digests, so drawing a river does not make the
+turn logs of a scenario unreplayable."""
+
+
 def content_digest(data: dict[str, Any]) -> str:
-    """SHA-256 of parsed TOML data in canonical JSON form (dates as ISO strings)."""
+    """SHA-256 of parsed TOML data in canonical JSON form (dates as ISO strings), without the
+    map-only sections."""
+    data = {k: v for k, v in data.items() if k not in MAP_ONLY_SECTIONS}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of the canonical JSON of the validated scenario (overrides included)."""
-    return hashlib.sha256(canonical_json(scenario.model_dump(mode="json")).encode()).hexdigest()
+    """SHA-256 of the canonical JSON of the validated scenario (overrides included), without
+    the map-only sections."""
+    dumped = scenario.model_dump(mode="json", exclude=set(MAP_ONLY_SECTIONS))
+    return hashlib.sha256(canonical_json(dumped).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- references

@@ -33,6 +33,7 @@ from wargame import __version__
 from wargame.errors import RunFailed, UserError
 from wargame.interrupts import deferred, restore_defaults_in_worker
 from wargame.outputs import AtomicFile, cannot_write, close_locks_in_child, lock_output, real_path
+from wargame.report import ColumnReach  # here, not in simulate(): see the note there
 from wargame.scenario import Scenario
 
 from .stats import fmt_cell
@@ -69,10 +70,12 @@ COLUMNS: tuple[str, ...] = (
     *(f"casualties.{s}.{c}" for s in SIDES for c in LOSS_CATEGORIES),
     *(f"sorties.{s}" for s in SIDES),
     *(f"men_at_end.{s}" for s in SIDES),
+    "columns_furthest",
     "final_hash",
 )
 """Columns of ``runs.csv``. Dotted names are the keys of the engine's summary; ``*_day`` is
-the day of the campaign (0 = start date) of the date beside it."""
+the day of the campaign (0 = start date) of the date beside it; ``columns_furthest`` is each
+attacking column's furthest place (``column=place``, space-separated, by column name)."""
 
 DAILY_SERIES = tuple(f"{what}.{s}" for what in ("men", "casualties") for s in SIDES)
 """Per-day series kept as distributions: men present and cumulative casualties per side."""
@@ -133,6 +136,21 @@ def summary_row(index: int, seed: int, summary: dict[str, Any]) -> list[str]:
     return [fmt_cell(values[c]) for c in COLUMNS]
 
 
+def furthest_cell(furthest: dict[str, tuple[float, str, str]]) -> str:
+    """``runs.csv``'s ``columns_furthest``: ``"centre=shanmen north=yangxi"``."""
+    return " ".join(f"{col}={place}" for col, (_km, place, _date) in sorted(furthest.items()))
+
+
+def parse_furthest(cell: str) -> dict[str, str]:
+    """The inverse of :func:`furthest_cell`; malformed parts are skipped."""
+    out: dict[str, str] = {}
+    for part in cell.split():
+        col, sep, place = part.partition("=")
+        if sep and col and place:
+            out[col] = place
+    return out
+
+
 def _date(text: Any) -> dt.date | None:
     if not isinstance(text, str):
         return None
@@ -157,9 +175,15 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
 
     campaign = Campaign(scenario, seed)
     series: list[tuple[int, int, int, int]] = []
+    # ColumnReach comes with this module's imports: a module first imported inside a forked
+    # worker made a batch whose worker was killed hang instead of failing (test_safety's
+    # test_a_killed_worker_fails_the_batch_instead_of_hanging_it); cause not pinned down
+    reach = ColumnReach()
+    campaign.callbacks.append(lambda c, rec: reach.update(c.world, c.state, rec["date"]))
     if daily:
         campaign.callbacks.append(lambda c, rec: series.append(_daily_point(rec)))
     summary = campaign.run().to_dict()
+    summary["columns_furthest"] = furthest_cell(reach.furthest)
     arr = np.asarray(series, dtype=np.int64) if daily and series else None
     engaged = tuple(str(u) for u in summary.get("engaged_units") or ())
     return key, index, summary_row(index, seed, summary), arr, engaged
@@ -316,6 +340,7 @@ class Runner:
         self.daily = daily
         self.connect_timeout_s = connect_timeout_s
         self._pool: Any = None
+        self._workers: dict[int, Any] = {}  # every worker process the pool has started
         self._client: Any = None
         self._scattered: dict[str, Any] = {}
 
@@ -348,7 +373,11 @@ class Runner:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=False)
-            procs = list((getattr(pool, "_processes", None) or {}).values())
+            # a broken pool may already have dropped its list of processes: kill every one
+            # it started, or a survivor (workers ignore SIGTERM) keeps the exit waiting
+            self._workers.update(getattr(pool, "_processes", None) or {})
+            procs = list(self._workers.values())
+            self._workers = {}
             for proc in procs:  # stop the runs under way at once (workers ignore SIGTERM)
                 with contextlib.suppress(Exception):
                     proc.kill()
@@ -427,6 +456,7 @@ class Runner:
             try:
                 for chunk in chunks:
                     queue.append(self._pool.submit(_run_chunk, chunk))
+                    self._workers.update(getattr(self._pool, "_processes", None) or {})
                     if len(queue) >= window:
                         break
                 if not queue:

@@ -1,4 +1,4 @@
-"""The analysis commands of ``wargame``: batch, compare, whatif, sensitivity and plot.
+"""The analysis commands of ``wargame``: batch, compare, whatif, sensitivity, plot and export.
 
 :func:`register` adds them to the subparsers of :func:`wargame.cli.build_parser`. Each command
 checks all its input (scenario, variants, parameters, output directory, scheduler address)
@@ -14,11 +14,14 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wargame.errors import EXIT_INTERRUPTED, EXIT_OK, UserError
 from wargame.seeds import fresh_seed, seed_arg
 from wargame.session import DEFAULT_SCENARIO, load, log_scenario_path
+
+if TYPE_CHECKING:
+    from wargame.scenario import Scenario
 from wargame.session import resolve_scenario as scenario_path
 
 # Heavy modules (numpy, pydantic, the engine) are imported inside the commands, so that
@@ -62,8 +65,18 @@ variants). With --out: whatif_runs.csv, whatif.json and whatif.md.""",
 Ranks parameters by the largest paired change they make in P(objective captured), the
 closest approach or Japanese casualties (in standard deviations of that metric); with --out
 also draws a tornado chart (needs the extra 'plot').""",
+    "export": """examples:
+  wargame export west.jsonl --html game.html     # open game.html in any browser
+
+The page needs no server and no network: the map is inline SVG, one layer per day, with a
+day slider, play/pause/step/first/last buttons and the arrow keys; beside it the day's
+weather, air balance, both sides' strength, engagements and events. game.html#day=12 or
+game.html#1945-05-01 opens a day. Needs the optional extra 'plot'.""",
     "plot": """examples:
-  wargame plot west.jsonl --out map.png          # map with unit tracks from a turn log
+  wargame plot west.jsonl --out map.png          # the campaign map on the log's last day
+  wargame plot west.jsonl --date 1945-05-04 --out map.svg       # ... on a day, as SVG
+  wargame plot west.jsonl --dates 1945-04-15,1945-05-01,1945-05-20 --out fronts.png
+  wargame plot west.jsonl --animate campaign.gif # one frame per day
   wargame plot runs/base --out runs/base/charts  # outcome, casualty and strength charts
   wargame plot runs/whatif                       # what-if chart next to whatif.json
 
@@ -418,7 +431,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             from .plots import require_matplotlib, tornado_chart
 
             require_matplotlib()
-            written.append(tornado_chart(result, out.file("tornado.png")))
+            written.append(tornado_chart(result, out.file("tornado.png"), args.top or None))
         except UserError as exc:
             print(f"wargame: no tornado chart: {exc}", file=sys.stderr)
         print(f"wrote {', '.join(str(w) for w in written)}")
@@ -429,7 +442,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 CHARTS = {
-    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png"),
+    "runs.csv": ("outcomes.png", "casualties.png", "closest_approach.png", "stopped.png"),
     "daily.csv": ("strength.png",),
     "whatif.json": ("whatif.png",),
     "sensitivity.json": ("tornado.png",),
@@ -445,11 +458,58 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"{target}: not found (give a turn log or a batch directory)")
     require_matplotlib()
     if target.is_dir():
-        return _plot_dir(target, Path(args.out) if args.out else target, args.force)
-    return _plot_log(target, args.out, args.force, args.scenario_file)
+        for opt, value in (
+            ("--date", args.date),
+            ("--dates", args.dates),
+            ("--animate", args.animate),
+        ):
+            if value:
+                raise UserError(f"{target}: {opt} draws from a turn log, not a batch folder")
+        return _plot_dir(
+            target, Path(args.out) if args.out else target, args.force, args.scenario_file
+        )
+    return _plot_log(target, args)
 
 
-def _plot_dir(src: Path, out: Path, force: bool) -> int:
+def batch_scenario(src: Path, scenario_file: str | None) -> Scenario | None:
+    """The scenario a batch folder's summary.json names, for the map of where the offensive
+    stopped: the file given (``--scenario``) or a bundled scenario, with the batch's
+    overrides, if its content is the batch's; otherwise None and a note on stderr."""
+    from wargame.bundled import SCENARIO_DIR
+    from wargame.session import resolve_scenario
+
+    from .stats import read_json_object
+
+    if not (src / "summary.json").is_file():
+        return None
+    meta = read_json_object(src / "summary.json")
+    ref = meta.get("scenario_path")
+    overrides = meta.get("overrides") or []
+    if not isinstance(ref, str) or not all(isinstance(o, str) for o in overrides):
+        return None
+    if scenario_file is not None:
+        path = resolve_scenario(scenario_file)
+    else:
+        path = Path(ref)
+        if path.resolve().parent != SCENARIO_DIR.resolve():
+            print(
+                f"wargame: no map of where the offensive stopped: {src}'s scenario {ref} is "
+                "not a bundled scenario; give it with --scenario FILE",
+                file=sys.stderr,
+            )
+            return None
+    scenario, digest = load(path, list(overrides))
+    if digest != meta.get("scenario_sha256"):
+        print(
+            f"wargame: no map of where the offensive stopped: {path} is not the scenario "
+            f"{src} was played with (SHA-256 differs)",
+            file=sys.stderr,
+        )
+        return None
+    return scenario
+
+
+def _plot_dir(src: Path, out: Path, force: bool, scenario_file: str | None = None) -> int:
     from .batch import OutDir
     from .history import load_record_or_none
     from .plots import plot_directory
@@ -467,7 +527,9 @@ def _plot_dir(src: Path, out: Path, force: bool) -> int:
             f"{', '.join(c.name for c in there)}"
         )
     OutDir.check(out, force=True)  # writable, or its parent is; locked while drawn
-    written = plot_directory(src, out, load_record_or_none())  # creates `out` when all is read
+    scenario = batch_scenario(src, scenario_file)
+    # creates `out` when all is read
+    written = plot_directory(src, out, load_record_or_none(), scenario)
     if not written:
         raise UserError(
             f"{src}: nothing to draw (no finished runs or results in {', '.join(present)})"
@@ -476,36 +538,98 @@ def _plot_dir(src: Path, out: Path, force: bool) -> int:
     return EXIT_OK
 
 
-def _plot_log(log_path: Path, out: str | None, force: bool, scenario_file: str | None) -> int:
-    from wargame.outputs import check_output_path
+def _plot_log(log_path: Path, args: argparse.Namespace) -> int:
+    """The campaign map of a day (``--date``, default the last), the fronts of several dates
+    (``--dates``) and/or the animation (``--animate``), from a turn log."""
+    from wargame.outputs import check_outputs
     from wargame.turnlog import read_log
 
-    from .plots import campaign_map
+    from . import maps
+    from .situations import day_of_date, replay_situations
 
-    if not out:
-        raise UserError("plot LOG: give --out MAP.png")
-    if Path(out).suffix.lower() != ".png":
-        raise UserError(f"{out}: --out must end in .png")
-    if Path(out).exists() and not force:
-        raise UserError(f"{out}: exists; add --force to draw over it")
+    out, animate = args.out, args.animate
+    if not out and not animate:
+        raise UserError(f"{log_path}: give --out MAP.png (or .svg) or --animate CAMPAIGN.gif")
+    if (args.date or args.dates) and not out:
+        raise UserError(f"{log_path}: --date and --dates draw to --out MAP.png (or .svg)")
+    if args.date and args.dates:
+        raise UserError(f"{log_path}: give --date or --dates, not both")
+    if out:
+        maps.check_format(Path(out))
+    if animate:
+        maps.check_format(Path(animate), maps.ANIMATION_FORMATS, option="--animate")
+    wanted = [("--out", out)] if out else []
+    if animate:
+        wanted.append(("--animate", animate))
+    for _, path in wanted:
+        if Path(path).exists() and not args.force:
+            raise UserError(f"{path}: exists; add --force to draw over it")
     log = read_log(log_path)
-    log.scenario_file = scenario_file
-    h = log.header
+    log.scenario_file = args.scenario_file
+    if not log.days:
+        raise UserError(f"{log_path}: the log has no days to draw")
+    chosen: list[int] = []
+    if args.date:
+        chosen = [day_of_date(log, args.date)]
+    elif args.dates:
+        texts = [t for t in args.dates.split(",") if t.strip()]
+        if not texts:
+            raise UserError(f"{log_path}: --dates {args.dates!r} names no date")
+        chosen = [day_of_date(log, t, "--dates") for t in texts]
     spath = log_scenario(log)
-    out_path = check_output_path(out, [("log", log_path), ("scenario", spath)])
-    scenario, _ = load(spath, list(h.overrides))
+    reals = check_outputs(wanted, [("log", log_path), ("scenario", spath)])
+    scenario, days = replay_situations(log)
+    written = []
+    if out:
+        real = reals[0]
+        if args.dates:
+            maps.fronts_map(scenario, days, chosen, real)
+        else:
+            maps.situation_map(scenario, days, chosen[0] if chosen else len(days) - 1, real)
+        written.append(out)
+    if animate:
+        maps.campaign_animation(scenario, days, reals[-1])
+        written.append(animate)
+    print(f"wrote {', '.join(written)}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The replay page of a turn log: one self-contained HTML file."""
+    from wargame.outputs import check_outputs
+    from wargame.turnlog import read_log
+
+    from .page import export_html
+    from .plots import require_matplotlib
+    from .situations import replay_situations
+
+    log_path = Path(args.log)
+    if not args.html:
+        raise UserError(f"{log_path}: give --html GAME.html")
+    if Path(args.html).suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{args.html}: --html must end in .html")
+    if Path(args.html).exists() and not args.force:
+        raise UserError(f"{args.html}: exists; add --force to write over it")
+    require_matplotlib()
+    log = read_log(log_path)
+    log.scenario_file = args.scenario_file
+    if not log.days:
+        raise UserError(f"{log_path}: the log has no days to show")
+    spath = log_scenario(log)
+    (real,) = check_outputs([("--html", args.html)], [("log", log_path), ("scenario", spath)])
+    scenario, days = replay_situations(log)
+    h = log.header
     summary = (log.footer or {}).get("summary") or {}
-    subtitle = ""
+    subtitle = f"seed {h.seed}"
     if summary:
-        subtitle = (
-            f"seed {h.seed}: {str(summary.get('outcome', '')).replace('_', ' ')} on "
-            f"{summary.get('end_date')}; closest approach "
-            f"{summary.get('closest_approach_km')} km"
+        subtitle += (
+            f": {str(summary.get('outcome', '')).replace('_', ' ')} on "
+            f"{summary.get('end_date')}; closest approach {summary.get('closest_approach_km')} km"
         )
-    elif log.days:
-        subtitle = f"seed {h.seed}: {len(log.days)} days (log incomplete)"
-    campaign_map(scenario, log.days, out_path, title=scenario.meta.name, subtitle=subtitle)
-    print(f"wrote {out}")
+    elif not log.complete:
+        subtitle += f": {len(log.days)} days (log incomplete)"
+    export_html(scenario, days, real, subtitle=subtitle)
+    print(f"wrote {args.html}")
     return EXIT_OK
 
 
@@ -629,7 +753,8 @@ def show_backtest(bt: Any, since: int | None) -> None:
 
 
 def register(sub: Any) -> None:
-    """Add batch, compare, whatif, sensitivity, engagements and plot to ``wargame``'s subparsers."""
+    """Add batch, compare, whatif, sensitivity, engagements, plot and export to ``wargame``'s
+    subparsers."""
 
     def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
@@ -780,6 +905,19 @@ def register(sub: Any) -> None:
         help="map.png for a log; a directory for a batch (default: the same one)",
     )
     p.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="a log's map shows this day (default: the last)"
+    )
+    p.add_argument(
+        "--dates",
+        metavar="D1,D2,...",
+        help="a log's map shows the fronts on these dates in one picture",
+    )
+    p.add_argument(
+        "--animate",
+        metavar="CAMPAIGN.gif",
+        help="an animated GIF of a log's campaign, one frame per day",
+    )
+    p.add_argument(
         "--force", action="store_true", help="draw over charts (or a map) that already exist"
     )
     p.add_argument(
@@ -787,4 +925,15 @@ def register(sub: Any) -> None:
         dest="scenario_file",
         metavar="FILE",
         help="a log's scenario file, where the log names one outside its folder",
+    )
+
+    p = add("export", cmd_export, "write a turn log's replay page: one self-contained HTML file")
+    p.add_argument("log", help="turn log (JSON Lines)")
+    p.add_argument("--html", required=True, metavar="GAME.html", help="the page to write")
+    p.add_argument("--force", action="store_true", help="write over a page that exists")
+    p.add_argument(
+        "--scenario",
+        dest="scenario_file",
+        metavar="FILE",
+        help="the log's scenario file, where the log names one outside its folder",
     )

@@ -1,4 +1,4 @@
-"""Charts with matplotlib (optional extra ``plot``): the campaign map and the batch charts.
+"""Charts with matplotlib (optional extra ``plot``): the batch charts (maps: ``maps.py``).
 
 Every chart is drawn on a fresh :class:`matplotlib.figure.Figure` with the Agg renderer (no
 pyplot state, no display needed), at a fixed size and resolution, and saved as PNG without
@@ -21,28 +21,13 @@ import numpy as np
 
 from wargame.errors import UserError
 from wargame.outputs import atomic_write
-from wargame.scenario import Feature, RoadKind, Scenario
+from wargame.scenario import Scenario
 
 from .stats import RunTable, csv_errors, read_json_object, wilson
 
 DPI = 100
 JAPANESE, CHINESE = "#b2182b", "#2166ac"
 SIDE_COLOUR = {"japanese": JAPANESE, "chinese": CHINESE}
-ROAD_STYLE: dict[RoadKind, dict[str, Any]] = {
-    RoadKind.HIGHWAY: {"color": "#8c510a", "linewidth": 2.2, "linestyle": "-", "label": "highway"},
-    RoadKind.CART_ROAD: {
-        "color": "#bf812d",
-        "linewidth": 1.3,
-        "linestyle": "--",
-        "label": "cart road",
-    },
-    RoadKind.MOUNTAIN_TRACK: {
-        "color": "#777777",
-        "linewidth": 1.0,
-        "linestyle": ":",
-        "label": "mountain track",
-    },
-}
 PLOT_EXTRA = "plot: needs the optional extra 'plot' (pip install 'wargame[plot]')"
 
 
@@ -68,10 +53,14 @@ def save_png(fig: Any, path: Path) -> Path:
     """Render to PNG bytes (no Software/version metadata) and write them atomically."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return _put(path, buf.getvalue())
+
+
+def _put(path: Path, data: bytes) -> Path:
     if _HELD:
-        _HELD[-1].append((path, buf.getvalue()))
+        _HELD[-1].append((path, data))
     else:
-        atomic_write(path, buf.getvalue())
+        atomic_write(path, data)
     return path
 
 
@@ -88,146 +77,6 @@ def _held_writes(out: Path) -> Iterator[None]:
     out.mkdir(parents=True, exist_ok=True)
     for path, data in pending:
         atomic_write(path, data)
-
-
-# --------------------------------------------------------------------------- campaign map
-
-
-def _position(
-    scenario_xy: dict[str, tuple[float, float]],
-    pos: str,
-    progress: dict[str, float] | None = None,
-    unit: str = "",
-) -> tuple[float, float]:
-    """(lon, lat) of a unit's logged position: a place, or a point along 'a>b'."""
-    if ">" not in pos:
-        return scenario_xy[pos]
-    a, b = pos.split(">", 1)
-    f = (progress or {}).get(unit, 0.5)
-    (x1, y1), (x2, y2) = scenario_xy[a], scenario_xy[b]
-    return (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
-
-
-def campaign_map(
-    scenario: Scenario, days: list[dict[str, Any]], path: Path, *, title: str, subtitle: str = ""
-) -> Path:
-    """The map on real longitude/latitude: roads by class, places, airfields, the objective,
-    and every unit's track coloured by date (from each day's logged ``positions``)."""
-    from matplotlib.colors import Normalize
-    from matplotlib.lines import Line2D
-
-    xy = {p.id: (p.lon, p.lat) for p in scenario.places}
-    lengths = {frozenset((r.a, r.b)): r.length_km for r in scenario.roads}
-    lat0 = float(np.mean([p.lat for p in scenario.places]))
-    fig = _figure(10, 8)
-    ax = fig.add_subplot()
-    ax.set_aspect(1 / math.cos(math.radians(lat0)))
-    for kind, style in ROAD_STYLE.items():
-        for r in scenario.roads:
-            if r.kind == kind:
-                (x1, y1), (x2, y2) = xy[r.a], xy[r.b]
-                ax.plot(
-                    [x1, x2],
-                    [y1, y2],
-                    color=style["color"],
-                    lw=style["linewidth"],
-                    ls=style["linestyle"],
-                    zorder=1,
-                )
-    objective = scenario.objective.place
-    for p in scenario.places:
-        feats = set(p.features)
-        marker, size = (
-            ("^", 28) if Feature.PASS in feats else ("o", 22 if Feature.TOWN in feats else 10)
-        )
-        if Feature.AIRFIELD in feats and p.id != objective:
-            marker, size = "s", 30
-        ax.scatter([p.lon], [p.lat], s=size, marker=marker, color="#222222", zorder=3)
-        ax.annotate(
-            p.name,
-            (p.lon, p.lat),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=7,
-            color="#222222",
-            zorder=4,
-        )
-    ox, oy = xy[objective]
-    ax.scatter([ox], [oy], s=260, marker="*", color="gold", edgecolors="black", zorder=6)
-    ax.annotate(
-        f"{scenario.place(objective).name} (objective)",
-        (ox, oy),
-        xytext=(6, -12),
-        textcoords="offset points",
-        fontsize=8,
-        fontweight="bold",
-        zorder=6,
-    )
-
-    tracks: dict[str, list[tuple[int, float, float]]] = {}
-    for rec in days:
-        progress = {}
-        for mv in rec.get("moves", []):
-            road = mv.get("road")
-            if road and mv.get("km") is not None:
-                length = lengths.get(frozenset(road), 0.0)
-                progress[mv["unit"]] = min(1.0, mv["km"] / length) if length else 0.5
-        for uid, pos in sorted((rec.get("positions") or {}).items()):
-            try:
-                x, y = _position(xy, pos, progress, uid)
-            except KeyError:
-                continue
-            tracks.setdefault(uid, []).append((int(rec["day"]), x, y))
-    side_of = {u.id: str(u.side) for u in scenario.units}
-    n_days = max(1, max((int(rec["day"]) for rec in days), default=scenario.days - 1))
-    norm = Normalize(0, n_days)
-    cmap = "viridis"
-    dy = 0.004 * (max(p.lat for p in scenario.places) - min(p.lat for p in scenario.places))
-    for k, (uid, pts) in enumerate(sorted(tracks.items())):
-        off = ((k % 5) - 2) * dy
-        ds = np.array([p[0] for p in pts])
-        xs = np.array([p[1] for p in pts])
-        ys = np.array([p[2] for p in pts]) + off
-        colour = SIDE_COLOUR.get(side_of.get(uid, ""), "black")
-        ax.plot(xs, ys, color=colour, lw=1.1, alpha=0.75, zorder=5)
-        ax.scatter(xs, ys, c=ds, cmap=cmap, norm=norm, s=9, zorder=5, linewidths=0)
-        ax.scatter(xs[-1:], ys[-1:], marker="x", s=22, color=colour, zorder=5)
-    if tracks:
-        import matplotlib.cm as cm
-
-        sm = cm.ScalarMappable(norm=norm, cmap=cmap)
-        bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01)
-        start = scenario.meta.start_date
-        ticks = list(range(0, n_days + 1, 7))
-        bar.set_ticks(ticks)
-        bar.set_ticklabels([(start + dt.timedelta(days=t)).strftime("%d %b") for t in ticks])
-        bar.set_label("date of the position")
-    handles = [
-        Line2D([], [], color=s["color"], lw=s["linewidth"], ls=s["linestyle"], label=s["label"])
-        for s in ROAD_STYLE.values()
-    ]
-    handles += [
-        Line2D([], [], color=JAPANESE, lw=1.2, label="Japanese unit track"),
-        Line2D([], [], color=CHINESE, lw=1.2, label="Chinese unit track"),
-        Line2D(
-            [],
-            [],
-            marker="*",
-            color="gold",
-            markeredgecolor="black",
-            ls="",
-            markersize=12,
-            label="objective",
-        ),
-        Line2D([], [], marker="s", color="#222222", ls="", label="airfield"),
-        Line2D([], [], marker="^", color="#222222", ls="", label="pass"),
-    ]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
-    ax.set_xlabel("longitude (° E)")
-    ax.set_ylabel("latitude (° N)")
-    ax.grid(True, lw=0.3, alpha=0.5)
-    ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=10)
-    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- batch charts
@@ -288,17 +137,24 @@ def histograms(
                     float(value[1]),
                     color="orange",
                     alpha=0.25,
-                    label=f"history: {name}",
+                    label=_history_label(name),
                 )
             else:
                 ax.axvline(
-                    float(value), color="darkorange", ls=style, lw=1.4, label=f"history: {name}"
+                    float(value), color="darkorange", ls=style, lw=1.4, label=_history_label(name)
                 )
         ax.set_xlabel(label)
         ax.set_ylabel("runs")
         ax.legend(fontsize=6)
     fig.suptitle(title, fontsize=10)
     return save_png(fig, path)
+
+
+def _history_label(description: str) -> str:
+    """A historical figure's description as a legend entry, wrapped to fit a panel."""
+    import textwrap
+
+    return textwrap.fill(f"record: {description}", 44)
 
 
 MAX_DAILY_BYTES = 200_000_000
@@ -372,14 +228,39 @@ def _variant_label(v: dict[str, Any]) -> str:
     return v["name"] if pct is None else f"{v['name']}\n(its units engaged: {pct:.0f} %)"
 
 
+def _all_zero(values: list[float]) -> bool:
+    return all(v == 0.0 or not math.isfinite(v) for v in values)
+
+
+def _value_axis(ax: Any) -> None:
+    """At most five ticks with thousands separators, so the numbers never run together."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _tick(x)))
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _tick(x: float) -> str:
+    """A tick value: thousands separated, a true minus sign, no exponent."""
+    text = f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:,.2g}"
+    return text.replace("-", "−")
+
+
+def _zero_note(labels: list[str], rows: str) -> str:
+    """A second title line naming the metrics left out because no row changes them."""
+    if not labels:
+        return ""
+    return f"\nnot drawn: Δ {', Δ '.join(labels)}, 0 for every {rows}"
+
+
 def whatif_chart(result: dict[str, Any], path: Path) -> Path:
-    """Each variant's change in the key metrics with 95 % intervals."""
-    metrics = [m for m in result["metrics"] if m["key"] in WHATIF_PANELS]
+    """Each variant's change in the key metrics with 95 % intervals; a metric no variant
+    changes (all zero, intervals too) is named under the chart instead of an empty panel."""
     variants = result["variants"]
-    fig = _figure(4 * len(metrics), 0.5 * len(variants) + 1.8)
-    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
-    ypos = np.arange(len(variants))
-    for ax, m in zip(axes, metrics, strict=True):
+    drawn: list[tuple[dict[str, Any], list[float], list[float], list[float]]] = []
+    zero: list[str] = []
+    for m in (m for m in result["metrics"] if m["key"] in WHATIF_PANELS):
         k = 100.0 if m["share"] else 1.0
         means, lo, hi = [], [], []
         for v in variants:
@@ -388,42 +269,73 @@ def whatif_chart(result: dict[str, Any], path: Path) -> Path:
             means.append(mean * k)
             lo.append((mean - (e["lo"] if e["lo"] is not None else mean)) * k)
             hi.append(((e["hi"] if e["hi"] is not None else mean) - mean) * k)
+        if _all_zero(means + lo + hi):
+            zero.append(m["label"])
+        else:
+            drawn.append((m, means, lo, hi))
+    if not drawn:  # nothing changes at all: one panel says so
+        m = next(m for m in result["metrics"] if m["key"] in WHATIF_PANELS)
+        drawn, zero = [(m, [0.0] * len(variants), [0.0] * len(variants), [0.0] * len(variants))], []
+    fig = _figure(4 * len(drawn), 0.5 * len(variants) + 2.0)
+    axes = fig.subplots(1, len(drawn), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(variants))
+    for ax, (m, means, lo, hi) in zip(axes, drawn, strict=True):
         colours = [JAPANESE if x > 0 else CHINESE for x in means]
         ax.barh(ypos, means, xerr=[lo, hi], color=colours, alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+        _value_axis(ax)
     axes[0].set_yticks(ypos, [_variant_label(v) for v in variants])
     axes[0].invert_yaxis()
     fig.suptitle(
-        f"What if: change from the baseline, {result['runs']} paired runs (95 % CI)", fontsize=10
+        f"What if: change from the baseline, {result['runs']} paired runs (95 % CI)"
+        + _zero_note(zero, "variant"),
+        fontsize=10,
     )
     return save_png(fig, path)
 
 
-def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
-    """Tornado chart: the top parameters' change in each metric at −X % and +X %."""
-    rows = result["params"][:top]
-    metrics = result["metrics"]
+TORNADO_ROWS = 20
+"""Rows of the tornado chart: the same as the sensitivity table's (``--top``, default 20)."""
+
+
+def tornado_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_ROWS) -> Path:
+    """Tornado chart: the top parameters' change in each metric at −X % and +X % (``top``
+    rows, as many as the table shows; None: all); a metric no parameter changes is named
+    under the chart instead of an empty panel."""
+    rows = result["params"][:top] if top else result["params"]
     pct = f"{result['delta']:.0%}"
-    fig = _figure(4.2 * len(metrics) + 1.5, 0.32 * len(rows) + 1.8)
-    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
-    ypos = np.arange(len(rows))
-    for ax, m in zip(axes, metrics, strict=True):
+    drawn: list[tuple[dict[str, Any], list[float], list[float]]] = []
+    zero: list[str] = []
+    for m in result["metrics"]:
         k = 100.0 if m["share"] else 1.0
         minus = [(r["effects"][m["key"]]["minus"]["mean"] or 0.0) * k for r in rows]
         plus = [(r["effects"][m["key"]]["plus"]["mean"] or 0.0) * k for r in rows]
+        if _all_zero(minus + plus) and rows:
+            zero.append(m["label"])
+        else:
+            drawn.append((m, minus, plus))
+    if not drawn:
+        m = result["metrics"][0]
+        drawn, zero = [(m, [0.0] * len(rows), [0.0] * len(rows))], []
+    fig = _figure(3.8 * len(drawn) + 2.6, 0.26 * len(rows) + 2.0)
+    axes = fig.subplots(1, len(drawn), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(rows))
+    for ax, (m, minus, plus) in zip(axes, drawn, strict=True):
         ax.barh(ypos, minus, color=CHINESE, alpha=0.8, label=f"−{pct}")
         ax.barh(ypos, plus, color=JAPANESE, alpha=0.6, label=f"+{pct}")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Δ {m['label']}" + (" (pp)" if m["share"] else ""), fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+        _value_axis(ax)
     axes[0].set_yticks(ypos, [r["key"].removeprefix("params.") for r in rows], fontsize=7)
     axes[0].invert_yaxis()
     axes[-1].legend(fontsize=7, loc="lower right")
     fig.suptitle(
         f"Sensitivity of {result['scenario']}: one parameter at a time ±{pct}, "
-        f"{result['runs']} paired runs",
+        f"{result['runs']} paired runs; the {len(rows)} with the largest effect"
+        + _zero_note(zero, "parameter shown"),
         fontsize=10,
     )
     return save_png(fig, path)
@@ -432,10 +344,13 @@ def tornado_chart(result: dict[str, Any], path: Path, top: int = 15) -> Path:
 # --------------------------------------------------------------------------- a directory
 
 
-def plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
-    """Every chart the files in ``src`` allow, written to ``out``; the paths written."""
+def plot_directory(
+    src: Path, out: Path, record: list[Any] | None, scenario: Scenario | None = None
+) -> list[Path]:
+    """Every chart the files in ``src`` allow, written to ``out``; the paths written. With
+    the batch's ``scenario``, also the map of where the offensive stopped (``stopped.png``)."""
     with _held_writes(out):
-        return _plot_directory(src, out, record)
+        return _plot_directory(src, out, record, scenario)
 
 
 def _chart(path: Path, what: str, draw: Any, result: dict[str, Any], out: Path) -> Path:
@@ -446,7 +361,10 @@ def _chart(path: Path, what: str, draw: Any, result: dict[str, Any], out: Path) 
         raise UserError(f"{path}: not {what} result ({type(exc).__name__}: {exc})") from None
 
 
-def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path]:
+def _plot_directory(
+    src: Path, out: Path, record: list[Any] | None, scenario: Scenario | None
+) -> list[Path]:
+    from .batch import parse_furthest
     from .stats import read_runs
 
     written: list[Path] = []
@@ -468,7 +386,7 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
                         and not all(isinstance(x, int | float) for x in f.value)
                     )
                 ):
-                    reference.setdefault(f.metric, []).append((f.id, f.value))
+                    reference.setdefault(f.metric, []).append((f.description, f.value))
             if table.has("outcome"):
                 written.append(outcome_chart(table, out / "outcomes.png", title))
             for p in (
@@ -498,6 +416,13 @@ def _plot_directory(src: Path, out: Path, record: list[Any] | None) -> list[Path
             ):
                 if p is not None:
                     written.append(p)
+            if scenario is not None and table.has("columns_furthest"):
+                stops = [parse_furthest(c) for c in table.texts("columns_furthest")]
+                if any(stops):
+                    from .maps import figure_bytes, stopped_figure
+
+                    fig = stopped_figure(scenario, [s for s in stops if s], title=title)
+                    written.append(_put(out / "stopped.png", figure_bytes(fig, "png")))
     if (src / "daily.csv").is_file():
         p = strength_chart(read_daily(src / "daily.csv"), out / "strength.png", title)
         if p is not None:
