@@ -223,3 +223,26 @@ def test_a_defender_whose_road_back_is_cut_withdraws_or_fights_encircled() -> No
             if chinese.retreat_threatened(view, defender) is None:
                 break
     assert chinese.retreat_threatened(view, defender) is None
+
+
+def test_in_the_counteroffensive_a_division_under_attack_holds_its_place() -> None:
+    """The counteroffensive does not open the road: a division whose place an enemy column
+    is attacking holds it while the others go for the enemy-held places."""
+    from wargame.doctrine import chinese
+    from wargame.state import OnRoad
+
+    campaign = Campaign(load_scenario(WEST), 1)
+    campaign.run(until_day=0)
+    state, world = campaign.state, campaign.world
+    state.phase[str(Side.CHINESE)] = chinese.COUNTEROFFENSIVE
+    _alone(campaign, {"jp_47div"})
+    attacker = state.units["jp_47div"]
+    state.set_position(attacker, OnRoad("lianyuan", "xinhua", 10.0))
+    state.control["yangxi"] = Side.JAPANESE  # a place of ours to retake, next door
+    view = SideView(world, state, Side.CHINESE)
+    held = [u for u in state.units_of(Side.CHINESE) if u.location == "xinhua"]
+    assert held and "xinhua" in chinese.threatened_places(view)
+    orders = {o.unit_id: o for o in chinese.decide(view).orders}
+    for u in held:
+        assert (orders[u.id].mission, orders[u.id].target) == (Mission.HOLD, "xinhua")
+    assert any(o.mission == Mission.COUNTERATTACK for o in orders.values())  # the rest go

@@ -18,7 +18,8 @@
   ``culmination_supply``), every division attacks the nearest enemy-held place that was
   Chinese at the start; a second division sent after the same place goes for the place behind
   it on the enemy's line of retreat (envelopment). Divisions pursue no further than the
-  original front.
+  original front. A division whose own place is under attack holds it rather than leave the
+  road open behind it.
 
 The staff reads the day through its :class:`~wargame.commanders.SideView`: its own units,
 the Japanese it sees (the threatened places: an enemy on a road into a place the Chinese hold
@@ -214,10 +215,14 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
     enemy_depots = world.side_config(Side.JAPANESE).depots
     orders: list[Order] = []
     assigned: dict[str, int] = {}
+    under_attack = set(threatened_places(view))
     for u in ours:
         if u.status == Status.RESERVE:
             decision.commit.append(u.id)
         origin = u.location or u.road_to
+        if u.location in under_attack:  # a position under attack is held, not left open
+            orders.append(Order(u.id, Mission.HOLD, u.location))
+            continue
         if not targets or origin is None:
             orders.append(Order(u.id, Mission.HOLD, u.location))
             continue
