@@ -882,19 +882,19 @@ def ridge_labels(
                 zorder=2,
             )
             box = t.get_window_extent(renderer)
-            inside = (
-                box.x0 >= frame.x0
-                and box.x1 <= frame.x1
-                and box.y0 >= frame.y0
-                and box.y1 <= frame.y1
-            )
-            if inside and not any(box.overlaps(o) for o in taken):
+            if _fits(box, frame, taken):
                 t.set_gid(f"ridge-{ridge.id}")
                 taken.append(box)
                 placed.append(t)
                 break
             t.remove()
     return placed
+
+
+def _fits(box: Any, frame: Any, taken: list[Any]) -> bool:
+    """Is a label's box inside the map frame and clear of every box already placed?"""
+    inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+    return inside and not any(box.overlaps(o) for o in taken)
 
 
 def _label_rank(scenario: Scenario, pid: str) -> tuple[int, str]:
@@ -939,13 +939,7 @@ def place_labels(
                 bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.65},
             )
             box = t.get_window_extent(renderer)
-            inside = (
-                box.x0 >= frame.x0
-                and box.x1 <= frame.x1
-                and box.y0 >= frame.y0
-                and box.y1 <= frame.y1
-            )
-            if inside and not any(box.overlaps(o) for o in taken):
+            if _fits(box, frame, taken):
                 t.set_gid(f"label-{pid}")
                 taken.append(box)
                 placed.append(t)
