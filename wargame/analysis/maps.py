@@ -891,6 +891,23 @@ def ridge_labels(
     return placed
 
 
+def _reach_handle() -> Any:
+    """The legend's entry for the furthest point of a column (an open triangle)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        marker="^",
+        ls="",
+        markerfacecolor="none",
+        markeredgecolor=REACH_COLOUR,
+        markeredgewidth=2,
+        markersize=9,
+        label="furthest point of a column",
+    )
+
+
 def _fits(box: Any, frame: Any, taken: list[Any]) -> bool:
     """Is a label's box inside the map frame and clear of every box already placed?"""
     inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
@@ -1008,17 +1025,7 @@ def _legend(mf: MapFigure, scenario: Scenario, *, situation: bool, scale: float 
                 alpha=0.45,
                 label="advance of a column so far",
             ),
-            Line2D(
-                [],
-                [],
-                marker="^",
-                ls="",
-                markerfacecolor="none",
-                markeredgecolor=REACH_COLOUR,
-                markeredgewidth=2,
-                markersize=9,
-                label="furthest point of a column",
-            ),
+            _reach_handle(),
             Line2D(
                 [],
                 [],
@@ -1195,17 +1202,7 @@ def fronts_map(
             alpha=0.4,
             label=f"advance to {days[order[-1]].date.day} {days[order[-1]].date:%b}",
         ),
-        Line2D(
-            [],
-            [],
-            marker="^",
-            ls="",
-            markerfacecolor="none",
-            markeredgecolor=REACH_COLOUR,
-            markeredgewidth=2,
-            markersize=9,
-            label="furthest point of a column",
-        ),
+        _reach_handle(),
     ]
     leg2 = mf.panel.legend(
         handles=extra,

@@ -80,17 +80,16 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
                 threats.add(e.road_to)
     if not threats:
         return None
-    home = min(world.tmap.dist[here][d] for d in depots)
+
+    def home_km(place: str) -> float:
+        return min(world.tmap.dist[place][d] for d in depots)
+
     open_ = [
         n
         for n in world.tmap.neighbours(here)
-        if n not in threats
-        and view.occupant(n) != Side.JAPANESE
-        and min(world.tmap.dist[n][d] for d in depots) < home
+        if n not in threats and view.occupant(n) != Side.JAPANESE and home_km(n) < home_km(here)
     ]
-    if not open_:
-        return None
-    return min(open_, key=lambda n: (min(world.tmap.dist[n][d] for d in depots), n))
+    return min(open_, key=lambda n: (home_km(n), n)) if open_ else None
 
 
 def outnumbered(view: SideView, place: str) -> bool:
@@ -100,13 +99,13 @@ def outnumbered(view: SideView, place: str) -> bool:
     return theirs > ours
 
 
-def local_counterattacks(view: SideView, busy: set[str]) -> dict[str, str]:
+def local_counterattacks(view: SideView, threatened: set[str], busy: set[str]) -> dict[str, str]:
     """While defending: divisions next to an enemy-held place they see attack it when they
     have ``counteroffensive_ratio`` times its men between them (Dupuy Institute: 1.5-2:1
-    wins more often than not), if no enemy threatens their own place. Unit id -> target."""
+    wins more often than not), if their own place is not among ``threatened``. Unit id ->
+    target."""
     world = view.world
     ratio = world.params.doctrine.counteroffensive_ratio
-    threatened = set(threatened_places(view))
     held: dict[str, int] = {}
     for e in view.enemies():
         if e.location is not None and e.present > 0:
@@ -173,7 +172,8 @@ def decide(view: SideView) -> Decision:
     ours = view.own_on_map()
     if phase == DEFEND:
         reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
-        for place in threatened_places(view):
+        threatened = threatened_places(view)
+        for place in threatened:
             if not reserves:
                 break
             if closest > p.reserve_trigger_km and not outnumbered(view, place):
@@ -182,12 +182,11 @@ def decide(view: SideView) -> Decision:
             reserves.remove(pick)
             decision.commit.append(pick.id)
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
-        attacks = local_counterattacks(view, set(decision.commit))
+        attacks = local_counterattacks(view, set(threatened), set(decision.commit))
         for u in ours:
-            back = None if u.id in attacks else retreat_threatened(view, u)
             if u.id in attacks:  # strong enough to strike the enemy, even one behind it
                 decision.orders.append(Order(u.id, Mission.COUNTERATTACK, attacks[u.id]))
-            elif back is not None and u.id not in decision.commit:
+            elif u.id not in decision.commit and (back := retreat_threatened(view, u)) is not None:
                 names = world.tmap.graph.nodes
                 decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
                 decision.events.append(
@@ -220,10 +219,8 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
         if u.status == Status.RESERVE:
             decision.commit.append(u.id)
         origin = u.location or u.road_to
-        if u.location in under_attack:  # a position under attack is held, not left open
-            orders.append(Order(u.id, Mission.HOLD, u.location))
-            continue
-        if not targets or origin is None:
+        # a position under attack is held, not left open
+        if not targets or origin is None or u.location in under_attack:
             orders.append(Order(u.id, Mission.HOLD, u.location))
             continue
         target = min(targets, key=lambda t: (world.tmap.dist[origin][t], t))

@@ -120,14 +120,10 @@ def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
     return False
 
 
-def decide(
-    view: SideView,
-    low_supply_days: dict[str, int] | None = None,
-    spent: dict[str, str] | None = None,
-) -> Decision:
+def decide(view: SideView, spent: dict[str, str] | None = None) -> Decision:
     """Orders for today, from what the side sees and the staff's memory (:class:`Staff`):
-    ``low_supply_days``, each column's count of days its supply has been short, and
-    ``spent``, the columns whose attack has culminated, with the reason.
+    ``spent``, the columns whose attack has culminated, with the reason (the staff decides
+    that at night, from each column's supply clock and losses).
 
     Each column culminates on its own and falls back to the start line; the offensive is
     over when the force's losses pass ``culmination_loss``, when the main effort's column
@@ -135,7 +131,6 @@ def decide(
     world = view.world
     p = world.params.doctrine
     side = Side.JAPANESE
-    low_supply_days = low_supply_days or {}
     spent = spent or {}
     phase = ADVANCE if view.phase is None else view.phase
     decision = Decision(phase)
@@ -206,7 +201,7 @@ class Staff:
     announced: list[str] = field(default_factory=list)
 
     def decide(self, view: SideView) -> Decision:
-        decision = decide(view, self.low_supply_days, self.spent)
+        decision = decide(view, self.spent)
         if decision.phase == ADVANCE:
             for column in sorted(self.spent):
                 if column not in self.announced:
