@@ -318,6 +318,27 @@ class Result:
     routed: bool
 
 
+def engagement_rates(
+    p: CombatParams,
+    ratio: float,
+    env: Environment,
+    field: Battlefield,
+    attackers: list[Force],
+    defenders: list[Force],
+) -> tuple[float, float]:
+    """Both sides' daily casualty rates on a battlefield at a power ratio: the
+    :func:`casualty_rates` of the forces' sizes, the ground's casualty factor and the
+    defender's posture (a column attacked on the march fights at withdrawal posture)."""
+    return casualty_rates(
+        p,
+        ratio,
+        casualty_factor=env.casualty,
+        defender_posture="withdrawal" if field.on_the_march else field.defender_posture,
+        attacker_men=sum(f.men for f in attackers),
+        defender_men=sum(f.men for f in defenders),
+    )
+
+
 def resolve_engagement(
     p: CombatParams,
     attackers: list[Force],
@@ -326,8 +347,9 @@ def resolve_engagement(
     stakes: Stakes,
     rng: np.random.Generator,
 ) -> Result:
-    """One day's fighting between two groups of forces: the campaign's attacks and
-    pursuits, and the backtest's historical engagements, all go through here.
+    """One day's fighting between two groups of forces: the campaign's attacks and pursuits
+    go through here (the backtest of historical engagements uses the same
+    :func:`power_ratio` and :func:`engagement_rates`, without the noise).
 
     Power ratio with lognormal noise, both sides' casualty rates and binomial losses, the
     attacker's advance through the defended zone and who gives ground. Draws, in order: the
@@ -335,17 +357,8 @@ def resolve_engagement(
     """
     att_power, def_power, env = power_ratio(p, attackers, defenders, field)
     ratio = noisy_ratio(p, att_power, def_power, rng)
-    att_men = sum(f.men for f in attackers)
     def_men = sum(f.men for f in defenders)
-    posture = "withdrawal" if field.on_the_march else field.defender_posture
-    att_rate, def_rate = casualty_rates(
-        p,
-        ratio,
-        casualty_factor=env.casualty,
-        defender_posture=posture,
-        attacker_men=att_men,
-        defender_men=def_men,
-    )
+    att_rate, def_rate = engagement_rates(p, ratio, env, field, attackers, defenders)
     def_losses = {f.unit_id: draw_casualties(f.men, def_rate, rng) for f in defenders}
     att_losses = {f.unit_id: draw_casualties(f.men, att_rate, rng) for f in attackers}
     if field.on_the_march:

@@ -254,14 +254,7 @@ def predict(p: CombatParams, x: Inputs) -> Prediction:
     noise: the expected engagement)."""
     att, dfn, env = combat.power_ratio(p, x.attackers, x.defenders, x.field)
     ratio = att / dfn if dfn > 0 else combat.MAX_RATIO
-    ar, dr = combat.casualty_rates(
-        p,
-        ratio,
-        casualty_factor=env.casualty,
-        defender_posture=x.posture,
-        attacker_men=sum(f.men for f in x.attackers),
-        defender_men=sum(f.men for f in x.defenders),
-    )
+    ar, dr = combat.engagement_rates(p, ratio, env, x.field, x.attackers, x.defenders)
     return Prediction(ratio, ar, dr)
 
 
