@@ -180,7 +180,7 @@ def test_a_column_held_at_the_gates_goes_round_by_the_tracks() -> None:
         world,
         state,
         u,
-        campaign._routes,
+        campaign.world.supply_routes,
         rain=False,
         enemy_air_superiority=False,
         low_supply=False,

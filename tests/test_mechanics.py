@@ -506,7 +506,7 @@ def _a_march_leaves_one_position(tutorial, data) -> None:  # helper body, see be
         c.world,
         c.state,
         u,
-        c._routes,
+        c.world.supply_routes,
         rain=data.draw(st.booleans()),
         enemy_air_superiority=data.draw(st.booleans()),
         low_supply=data.draw(st.booleans()),

@@ -42,6 +42,7 @@ class SideView:
     side: Side
     _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _enemies: list[UnitState] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def day(self) -> int:
@@ -72,8 +73,11 @@ class SideView:
         return self.state.units_of(self.side)
 
     def enemies(self) -> list[UnitState]:
-        """The enemy units seen today (:meth:`seen`), in scenario order."""
-        return [e for e in self.state.units_of(self.side.enemy) if self.seen(e)]
+        """The enemy units seen today (:meth:`seen`), in scenario order (a fresh list; the
+        sighting is remembered: a view is of one moment)."""
+        if self._enemies is None:
+            self._enemies = [e for e in self.state.units_of(self.side.enemy) if self.seen(e)]
+        return list(self._enemies)
 
     def occupant(self, place: str) -> Side | None:
         """The side with units at a place as this side knows it: its own units, or enemy

@@ -109,8 +109,17 @@ class Campaign:
         *,
         branch: tuple[int, Scenario] | None = None,
         commanders: dict[Side, Commander] | None = None,
+        world: World | None = None,
+        daily_hash: bool = True,
     ) -> None:
-        self.world = World.from_scenario(scenario)
+        if world is not None and world.scenario is not scenario:
+            raise ValueError("the world given is not built from this scenario")
+        self.world = world or World.from_scenario(scenario)
+        """The static world (a batch worker passes the one it keeps per scenario: its route
+        memories carry over from campaign to campaign)."""
+        self.daily_hash = daily_hash
+        """Hash the state every day (the turn log's ``hash``). A batch, which writes no log,
+        turns it off; the summary's ``final_hash`` is computed all the same."""
         self.commanders: dict[Side, Commander] = {side: staff(side) for side in Side}
         """Who decides for each side: the built-in staff unless told otherwise."""
         self.commanders.update(commanders or {})
@@ -128,7 +137,6 @@ class Campaign:
         self._stop_after: int | None = None
         self._started = False
         self.over = False
-        self._route_cache: dict[tuple[tuple[str, ...], frozenset[str]], Any] = {}
         for name, offset in PHASES.items():
             self.env.process(self._phase(offset, getattr(self, f"_{name}")))
 
@@ -172,7 +180,6 @@ class Campaign:
         self._started = True
         if self.branch is not None and s.day == self.branch[0]:
             self.world = World.from_scenario(self.branch[1])
-            self._route_cache.clear()
             self._reinforce_pending()
         self._day = {
             "day": s.day,
@@ -305,8 +312,8 @@ class Campaign:
 
     def _movement(self) -> None:
         rain = weather.is_rain(self.state.weather)
-        for u in self.state.units.values():
-            if u.on_map and u.present > 0 and not movement.stays_put(u):
+        for u in self.state.on_map_units():
+            if u.present > 0 and not movement.stays_put(u):
                 self._move(u, rain)
         self._update_closest()
 
@@ -317,7 +324,7 @@ class Campaign:
             self.world,
             s,
             u,
-            self._routes,
+            self.world.supply_routes,
             rain=rain,
             enemy_air_superiority=s.air_superiority == u.side.enemy,
             low_supply=u.supply_state < self.params.supply.shortfall_threshold,
@@ -386,11 +393,10 @@ class Campaign:
         for u in s.units.values():
             u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
-        for u in s.units.values():
+        for u in s.on_map_units():
             pos = u.pos
             if (
                 isinstance(pos, OnRoad)
-                and u.on_map
                 and u.present > 0
                 and u.mission in ATTACKING
                 and s.occupant(pos.dest) == u.side.enemy
@@ -405,24 +411,9 @@ class Campaign:
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
         self._pursuits(self._engaged_today(), max(1, engagements))
-        for u in s.units.values():
-            if u.on_map and isinstance(u.pos, OnRoad) and u.pos.dest not in sites:
+        for u in s.on_map_units():
+            if isinstance(u.pos, OnRoad) and u.pos.dest not in sites:
                 u.contact_days = 0
-
-    def _routes(
-        self, sources: list[str], blocked: set[str]
-    ) -> tuple[dict[str, float], dict[str, list[str]]]:
-        """:func:`supply.supply_routes`, remembered while the blocked places stay the same
-        (callers only read the result)."""
-        key = (tuple(sources), frozenset(blocked))
-        hit = self._route_cache.get(key)
-        if hit is None:
-            if len(self._route_cache) > 512:
-                self._route_cache.clear()
-            hit = self._route_cache[key] = supply.supply_routes(
-                self.world.tmap.graph, sources, blocked
-            )
-        return hit
 
     def _forces(self, units: list[UnitState], defending: bool) -> list[combat.Force]:
         """Each unit's men, quality (CEV), supply factor and, for a defender, its posture."""
@@ -460,9 +451,9 @@ class Campaign:
         withdrawal posture). The column keeps going; a rout costs it men captured."""
         s, w, p = self.state, self.world, self.params
         cp = p.combat
-        for u in list(s.units.values()):
+        for u in s.on_map_units():
             if (
-                not u.on_map
+                not u.on_map  # routed and destroyed by an earlier pursuit today
                 or u.present <= 0
                 or u.location is not None
                 or u.mission != Mission.WITHDRAW
@@ -696,7 +687,7 @@ class Campaign:
         marched = {m["unit"] for m in self._day["moves"]}
         for side in Side:
             blocked = w.enemy_held(s, side)
-            routes = self._routes(w.side_config(side).depots, blocked)
+            routes = w.supply_routes(w.side_config(side).depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             by_kind = {
@@ -783,8 +774,8 @@ class Campaign:
         s, w, p = self.state, self.world, self.params
         date = self.today()
         engaged = self._engaged_today()
-        for u in s.units.values():
-            if not u.on_map or u.present <= 0:
+        for u in s.on_map_units():  # a unit's status changes only in its own turn here
+            if u.present <= 0:
                 continue
             pos = u.pos
             assert not isinstance(pos, NotArrived), u.id
@@ -814,14 +805,11 @@ class Campaign:
 
     def _end_of_day(self) -> None:
         s, p = self.state, self.params
-        for u in s.units.values():
-            if not u.on_map:
-                continue
+        moved = {m["unit"] for m in self._day["moves"]}
+        for u in s.on_map_units():
             if u.hold_days > 0:
                 u.hold_days -= 1
-            if isinstance(u.pos, AtPlace) and not any(
-                m["unit"] == u.id for m in self._day["moves"]
-            ):
+            if isinstance(u.pos, AtPlace) and u.id not in moved:
                 u.days_in_place += 1
                 if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
@@ -830,12 +818,12 @@ class Campaign:
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
         self._day["positions"] = {
             u.id: u.pos.place if isinstance(u.pos, AtPlace) else f"{u.road_from}>{u.road_to}"
-            for u in s.units.values()
-            if u.on_map
+            for u in s.on_map_units()
         }
         self._day["men"] = {str(side): s.men(side) for side in Side}
         self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
-        self._day["hash"] = self.digest()
+        if self.daily_hash:
+            self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()
         record = self._day
         for cb in self.callbacks:

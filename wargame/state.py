@@ -196,6 +196,7 @@ class CampaignState:
     foraged: dict[str, float] = field(default_factory=dict)  # place -> unit-days foraged there
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
+    _all_on_map: tuple[UnitState, ...] = field(default=(), repr=False, compare=False)
 
     # -- who is where: an index kept in step by set_position/set_status (not hashed)
 
@@ -234,7 +235,16 @@ class CampaignState:
                 str(s): [u for u in self.units.values() if u.side == s and u.on_map]
                 for s in (Side.JAPANESE, Side.CHINESE)
             }
+            self._all_on_map = tuple(u for u in self.units.values() if u.on_map)
         return list(self._on_map[side])
+
+    def on_map_units(self) -> tuple[UnitState, ...]:
+        """Every on-map unit, both sides, in scenario order (cached between status changes,
+        like :meth:`units_of`)."""
+        if self._on_map is None:
+            self.units_of(Side.JAPANESE)
+        assert self._on_map is not None
+        return self._all_on_map
 
     def units_at(self, place: str) -> list[UnitState]:
         return [

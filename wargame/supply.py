@@ -12,6 +12,7 @@ can take from the country (foraging: food only, less as the area is stripped).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import networkx as nx
@@ -35,7 +36,7 @@ def need_tons(p: SupplyParams, side: str, men: int, activity: str) -> float:
 
 
 def supply_routes(
-    graph: nx.Graph, depots: list[str], blocked: set[str]
+    graph: nx.Graph, depots: list[str], blocked: AbstractSet[str]
 ) -> tuple[dict[str, float], dict[str, list[str]]]:
     """Road distance (km) and route from the nearest usable depot to every reachable place."""
     sources = [d for d in depots if d not in blocked]

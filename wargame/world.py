@@ -16,7 +16,15 @@ from wargame.movement import road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
+from wargame.supply import supply_routes
 from wargame.terrain import TerrainMap, haversine_km
+
+CACHE_SIZE = 4096
+"""Entries a world's route memories keep before starting afresh (the answers are pure
+functions of the static map, so forgetting changes nothing but time)."""
+
+Routes = tuple[dict[str, float], dict[str, list[str]]]
+"""Road km and route (places) from the nearest usable source to every reachable place."""
 
 
 @dataclass
@@ -30,6 +38,25 @@ class World:
     """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
     _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
+    _ways: dict[tuple[str, str, frozenset[str]], tuple[float, list[str]] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    _routes: dict[tuple[tuple[str, ...], frozenset[str]], Routes] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def supply_routes(self, sources: list[str], blocked: set[str]) -> Routes:
+        """:func:`wargame.supply.supply_routes` from ``sources`` around ``blocked`` places
+        (remembered: callers only read the result; shared by every campaign on this
+        world)."""
+        key = (tuple(sources), frozenset(blocked))
+        hit = self._routes.get(key)
+        if hit is None:
+            if len(self._routes) > CACHE_SIZE:
+                self._routes.clear()
+            hit = self._routes[key] = supply_routes(self.tmap.graph, sources, key[1])
+        return hit
 
     def recon_km(self, airfield: str, place: str) -> float:
         """Great-circle km from an airfield to a place, for air reconnaissance
@@ -112,9 +139,18 @@ class World:
 
     def way_round(self, a: str, b: str, avoid: set[str]) -> tuple[float, list[str]] | None:
         """The shortest road route (km, places) from ``a`` to ``b`` through no place of
-        ``avoid``, or None."""
+        ``avoid``, or None (remembered: callers only read the route)."""
         if a in avoid or b in avoid:
             return None
+        key = (a, b, frozenset(avoid))
+        if key in self._ways:
+            return self._ways[key]
+        if len(self._ways) > CACHE_SIZE:
+            self._ways.clear()
+        self._ways[key] = found = self._way_round(a, b, key[2])
+        return found
+
+    def _way_round(self, a: str, b: str, avoid: frozenset[str]) -> tuple[float, list[str]] | None:
 
         def weight(u: str, v: str, d: dict) -> float | None:
             return None if v in avoid else d["km"]

@@ -35,6 +35,7 @@ from wargame.interrupts import deferred, restore_defaults_in_worker
 from wargame.outputs import AtomicFile, cannot_write, close_locks_in_child, lock_output, real_path
 from wargame.report import ColumnReach  # here, not in simulate(): see the note there
 from wargame.scenario import Scenario
+from wargame.world import World
 
 from .stats import fmt_cell
 
@@ -173,7 +174,7 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
     the units that fought."""
     from wargame.engine import Campaign
 
-    campaign = Campaign(scenario, seed)
+    campaign = Campaign(scenario, seed, world=_world(key, scenario), daily_hash=False)
     series: list[tuple[int, int, int, int]] = []
     # ColumnReach comes with this module's imports: a module first imported inside a forked
     # worker made a batch whose worker was killed hang instead of failing (test_safety's
@@ -187,6 +188,18 @@ def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -
     arr = np.asarray(series, dtype=np.int64) if daily and series else None
     engaged = tuple(str(u) for u in summary.get("engaged_units") or ())
     return key, index, summary_row(index, seed, summary), arr, engaged
+
+
+_WORLDS: dict[str, World] = {}
+"""The world of each scenario key, kept in this process from campaign to campaign (building
+it and its routes is a twentieth of a campaign)."""
+
+
+def _world(key: str, scenario: Scenario) -> World:
+    w = _WORLDS.get(key)
+    if w is None or w.scenario is not scenario:
+        w = _WORLDS[key] = World.from_scenario(scenario)
+    return w
 
 
 def _daily_point(rec: dict[str, Any]) -> tuple[int, int, int, int]:
