@@ -298,13 +298,12 @@ class Campaign:
         s = self.state
         if s.control.get(base) == side.enemy:
             return False
-        rng_km = self.params.air.airfield_artillery_km
+        zone = self.world.artillery_zone(base)
         for e in s.units_of(side.enemy):
             pos = e.pos  # at a place within range, or on a road into the airfield
-            near = pos.place if isinstance(pos, AtPlace) else None
-            if isinstance(pos, OnRoad) and pos.dest == base:
-                near = base
-            if near is not None and self.world.tmap.straight_km(near, base) <= rng_km:
+            if (isinstance(pos, AtPlace) and pos.place in zone) or (
+                isinstance(pos, OnRoad) and pos.dest == base
+            ):
                 return False
         return True
 
@@ -661,10 +660,11 @@ class Campaign:
         if total <= 0:
             return
         u.present -= total
+        day_losses = self._day["losses"].get(u.id)
+        if day_losses is None:
+            day_losses = self._day["losses"][u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
         for cat, n in split.items():
             setattr(u, cat, getattr(u, cat) + n)
-        day_losses = self._day["losses"].setdefault(u.id, dict.fromkeys(LOSS_CATEGORIES, 0))
-        for cat, n in split.items():
             day_losses[cat] += n
         back = attrition.to_recovering(
             self.params.attrition, split.get("wounded", 0), split.get("disease", 0), self.rng
@@ -687,7 +687,8 @@ class Campaign:
         marched = {m["unit"] for m in self._day["moves"]}
         for side in Side:
             blocked = w.enemy_held(s, side)
-            routes = w.supply_routes(w.side_config(side).depots, blocked)
+            depots = w.side_config(side).depots
+            routes = w.supply_routes(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             by_kind = {
@@ -721,7 +722,9 @@ class Campaign:
                         u.id, place, supply.need_tons(p.supply, side, u.present, activity)
                     )
                 )
-            delivered = supply.deliveries(p.supply, side, demands, routes, capacity)
+            delivered = supply.deliveries(
+                p.supply, side, demands, routes, capacity, w.route_edges(depots, blocked)
+            )
             foraged: dict[str, int] = {}
             for u, d in zip(units, demands, strict=True):
                 got = delivered[u.id]
@@ -774,20 +777,28 @@ class Campaign:
         s, w, p = self.state, self.world, self.params
         date = self.today()
         engaged = self._engaged_today()
+        terrain_of = w.tmap.terrain
+        shortfall = p.supply.shortfall_threshold
+        rates: dict[tuple[str, bool, bool, bool], float] = {}  # the day's rate by situation
         for u in s.on_map_units():  # a unit's status changes only in its own turn here
             if u.present <= 0:
                 continue
             pos = u.pos
             assert not isinstance(pos, NotArrived), u.id
-            terrain = str(w.tmap.terrain(pos.place if isinstance(pos, AtPlace) else pos.dest))
-            rate = attrition.disease_rate(
-                p.attrition,
-                date,
+            on_road = isinstance(pos, OnRoad)
+            where = pos.dest if isinstance(pos, OnRoad) else pos.place
+            assert where is not None, u.id
+            key = (
                 str(u.side),
-                mountain=terrain in ("mountain", "pass"),
-                low_supply=u.supply_state < p.supply.shortfall_threshold,
-                in_field=isinstance(pos, OnRoad) or u.mission in ATTACKING or u.id in engaged,
+                str(terrain_of(where)) in ("mountain", "pass"),
+                u.supply_state < shortfall,
+                on_road or u.mission in ATTACKING or u.id in engaged,
             )
+            rate = rates.get(key)
+            if rate is None:
+                rate = rates[key] = attrition.disease_rate(
+                    p.attrition, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
+                )
             sick = combat.draw_casualties(u.present, rate, self.rng)
             if sick:
                 self._lose(u, {"disease": sick})

@@ -55,21 +55,29 @@ def deliveries(
     demands: list[Demand],
     routes: tuple[dict[str, float], dict[str, list[str]]],
     capacity: dict[tuple[str, str], float],
+    edges: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, float]:
     """Share of each unit's need delivered today (0..1), sharing road capacity pro rata.
 
     ``capacity`` maps each road (a, b) with a < b to its throughput today, tons/day.
+    ``edges``, if given, remembers each route's roads by place for these ``routes`` (filled
+    in here: the caller keeps it with the routes).
     """
     dist, paths = routes
+    if edges is None:
+        edges = {}
     load: dict[tuple[str, str], float] = {}
     unit_edges: dict[str, list[tuple[str, str]]] = {}
     for d in demands:
-        if d.place not in paths:
-            continue
-        path = paths[d.place]
-        edges = [(min(a, b), max(a, b)) for a, b in itertools.pairwise(path)]
-        unit_edges[d.unit_id] = edges
-        for e in edges:
+        route = edges.get(d.place)
+        if route is None:
+            if d.place not in paths:
+                continue
+            route = edges[d.place] = [
+                (a, b) if a < b else (b, a) for a, b in itertools.pairwise(paths[d.place])
+            ]
+        unit_edges[d.unit_id] = route
+        for e in route:
             load[e] = load.get(e, 0.0) + d.tons
     haul = p.haul_limit_km.get(side, 0.0)
     out: dict[str, float] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -52,42 +53,74 @@ def build_graph(scenario: Scenario) -> nx.Graph:
     return g
 
 
+class _Rows(dict):
+    """Shortest road distances or routes from each place, computed for a place the first time
+    it is asked for (one Dijkstra from it; the map never changes). Do not iterate: only the
+    rows asked for so far are there."""
+
+    def __init__(self, tmap: TerrainMap, which: int) -> None:
+        super().__init__()
+        self._tmap, self._which = tmap, which
+
+    def __missing__(self, place: str) -> Any:
+        if place not in self._tmap.graph:
+            raise KeyError(place)
+        d, p = nx.single_source_dijkstra(self._tmap.graph, place, weight="km")
+        dict.__setitem__(self._tmap.dist, place, d)
+        dict.__setitem__(self._tmap.paths, place, p)
+        return (d, p)[self._which]
+
+
 @dataclass
 class TerrainMap:
-    """The road graph plus static shortest road distances (km) and routes."""
+    """The road graph plus static shortest road distances (km) and routes (each place's row
+    computed when first needed: set-up stays cheap on big maps), and plain-dict copies of
+    the node and edge attributes the engine reads every day."""
 
     graph: nx.Graph
     objective: str
     dist: dict[str, dict[str, float]] = field(init=False, repr=False)
     paths: dict[str, dict[str, list[str]]] = field(init=False, repr=False)
     _straight: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
+    _roads: dict[tuple[str, str], dict] = field(init=False, repr=False, default_factory=dict)
+    _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
+    _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.dist, self.paths = {}, {}
-        for node in sorted(self.graph.nodes):
-            d, p = nx.single_source_dijkstra(self.graph, node, weight="km")
-            self.dist[node], self.paths[node] = d, p
+        self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
+        for a, b, data in self.graph.edges(data=True):
+            self._roads[a, b] = self._roads[b, a] = data  # networkx's own attribute dict
+        for n, data in self.graph.nodes(data=True):
+            self._terrain[n] = data["terrain"]
+            self._neighbours[n] = tuple(sorted(self.graph.adj[n]))
+
+    def within_km(self, place: str, km: float) -> dict[str, float]:
+        """Places within ``km`` by road of ``place`` (and their distance), a superset by a
+        hair of rounding: callers compare ``dist`` themselves."""
+        return nx.single_source_dijkstra_path_length(
+            self.graph, place, cutoff=km + 1e-6, weight="km"
+        )
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> TerrainMap:
         return cls(build_graph(scenario), scenario.objective.place)
 
     def terrain(self, place: str) -> Terrain:
-        return self.graph.nodes[place]["terrain"]
+        return self._terrain[place]
 
     def has(self, place: str, feature: Feature) -> bool:
         return feature in self.graph.nodes[place]["features"]
 
     def road(self, a: str, b: str) -> dict:
         """Edge attributes of the road between two adjacent places."""
-        return self.graph.edges[a, b]
+        return self._roads[a, b]
 
     def road_kind(self, a: str, b: str) -> RoadKind:
-        return self.graph.edges[a, b]["kind"]
+        return self._roads[a, b]["kind"]
 
     def neighbours(self, place: str) -> list[str]:
         """Adjacent places in a fixed (sorted) order."""
-        return sorted(self.graph.adj[place])
+        return list(self._neighbours[place])
 
     def straight_km(self, a: str, b: str) -> float:
         """Great-circle distance (km) between two places (cached: places do not move)."""

@@ -42,9 +42,37 @@ class World:
         default_factory=dict, repr=False, compare=False
     )
 
+    _zones: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _routes: dict[tuple[tuple[str, ...], frozenset[str]], Routes] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    _edges: dict[tuple[tuple[str, ...], frozenset[str]], dict[str, list[tuple[str, str]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def route_edges(
+        self, sources: list[str], blocked: set[str]
+    ) -> dict[str, list[tuple[str, str]]]:
+        """The roads of each route of :meth:`supply_routes` for the same arguments, by place:
+        a memory that :func:`wargame.supply.deliveries` fills in."""
+        key = (tuple(sources), frozenset(blocked))
+        hit = self._edges.get(key)
+        if hit is None:
+            if len(self._edges) > CACHE_SIZE:
+                self._edges.clear()
+            hit = self._edges[key] = {}
+        return hit
+
+    def artillery_zone(self, base: str) -> frozenset[str]:
+        """Places within ``params.air.airfield_artillery_km`` of an airfield, straight line
+        (remembered)."""
+        zone = self._zones.get(base)
+        if zone is None:
+            km, straight = self.params.air.airfield_artillery_km, self.tmap.straight_km
+            zone = frozenset(n for n in self.tmap.graph.nodes if straight(n, base) <= km)
+            self._zones[base] = zone
+        return zone
 
     def supply_routes(self, sources: list[str], blocked: set[str]) -> Routes:
         """:func:`wargame.supply.supply_routes` from ``sources`` around ``blocked`` places
@@ -73,7 +101,9 @@ class World:
         near = self._contact.get(place)
         if near is None:
             reach, dist = self.params.intel.contact_km, self.tmap.dist
-            near = frozenset(a for a in dist if dist[a].get(place, float("inf")) <= reach)
+            near = frozenset(
+                a for a in self.tmap.within_km(place, reach) if dist[a][place] <= reach
+            )
             self._contact[place] = near
         return near
 
