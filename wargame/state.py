@@ -287,10 +287,14 @@ class CampaignState:
         return sum(u.present for u in self.units.values() if u.side == side)
 
     def casualties(self, side: Side) -> dict[str, int]:
-        out = {
-            c: sum(getattr(u, c) for u in self.units.values() if u.side == side)
-            for c in LOSS_CATEGORIES
-        }
+        killed = wounded = captured = disease = 0
+        for u in self.units.values():
+            if u.side == side:
+                killed += u.killed
+                wounded += u.wounded
+                captured += u.captured
+                disease += u.disease
+        out = dict(zip(LOSS_CATEGORIES, (killed, wounded, captured, disease), strict=True))
         out["total"] = sum(out.values())
         return out
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
 from wargame.params import SupplyParams
 
 
-@dataclass(frozen=True)
-class Demand:
+class Demand(NamedTuple):
     """One unit's need: where it draws supply (a place) and how much (tons/day)."""
 
     unit_id: str

@@ -43,6 +43,10 @@ class World:
     )
 
     _zones: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _home_steps: dict[tuple[Side, str], frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _home_km: dict[tuple[Side, str], float] = field(default_factory=dict, repr=False, compare=False)
     _routes: dict[tuple[tuple[str, ...], frozenset[str]], Routes] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -63,6 +67,26 @@ class World:
                 self._edges.clear()
             hit = self._edges[key] = {}
         return hit
+
+    def roads_home(self, side: Side, place: str) -> frozenset[str]:
+        """The first place of the shortest road from ``place`` to each of the side's depots
+        (remembered)."""
+        key = (side, place)
+        hit = self._home_steps.get(key)
+        if hit is None:
+            route = self.tmap.route
+            hit = frozenset(route(place, d)[1] for d in self.side_config(side).depots)
+            self._home_steps[key] = hit
+        return hit
+
+    def home_km(self, side: Side, place: str) -> float:
+        """Road km from ``place`` to the side's nearest depot (remembered)."""
+        key = (side, place)
+        km = self._home_km.get(key)
+        if km is None:
+            d = self.tmap.dist[place]
+            km = self._home_km[key] = min(d[x] for x in self.side_config(side).depots)
+        return km
 
     def artillery_zone(self, base: str) -> frozenset[str]:
         """Places within ``params.air.airfield_artillery_km`` of an airfield, straight line

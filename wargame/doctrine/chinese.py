@@ -69,7 +69,7 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     depots = world.side_config(Side.CHINESE).depots
     if here in depots:
         return None
-    road_back = {world.tmap.route(here, d)[1] for d in depots}
+    road_back = world.roads_home(Side.CHINESE, here)
     threats = set()
     for e in view.enemies():
         if e.location in road_back:
@@ -81,15 +81,15 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     if not threats:
         return None
 
-    def home_km(place: str) -> float:
-        return min(world.tmap.dist[place][d] for d in depots)
-
+    home_km = world.home_km
     open_ = [
         n
         for n in world.tmap.neighbours(here)
-        if n not in threats and view.occupant(n) != Side.JAPANESE and home_km(n) < home_km(here)
+        if n not in threats
+        and view.occupant(n) != Side.JAPANESE
+        and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
     ]
-    return min(open_, key=lambda n: (home_km(n), n)) if open_ else None
+    return min(open_, key=lambda n: (home_km(Side.CHINESE, n), n)) if open_ else None
 
 
 def outnumbered(view: SideView, place: str) -> bool:
