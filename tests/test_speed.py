@@ -1,0 +1,99 @@
+"""The lean paths give the same campaigns as the plain ones (issue 17).
+
+A batch worker keeps one World per scenario (its route memories carried from campaign to
+campaign) and skips the daily state hash; the terrain map computes each place's routes when
+first asked. None of this may change a result: every test here compares an optimised path
+with the plain one, day by day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
+from wargame.engine import Campaign
+from wargame.scenario import load_scenario, load_with_digest
+from wargame.world import World
+
+ROOT = Path(__file__).resolve().parent.parent
+WEST_HUNAN = ROOT / "scenarios" / "west_hunan_1945.toml"
+
+
+def _days(campaign: Campaign) -> list[str]:
+    days: list[str] = []
+    campaign.callbacks.append(
+        lambda c, r: days.append(json.dumps({k: v for k, v in r.items() if k != "hash"}))
+    )
+    campaign.run()
+    return days
+
+
+@pytest.fixture(scope="module")
+def west_hunan():
+    return load_scenario(WEST_HUNAN)
+
+
+def test_a_shared_world_gives_the_same_campaigns_as_a_fresh_one(west_hunan) -> None:
+    shared = World.from_scenario(west_hunan)
+    for seed in (3, 8, 3):  # warm memories from other seeds and from the same seed
+        plain = Campaign(west_hunan, seed)
+        lean = Campaign(west_hunan, seed, world=shared, daily_hash=False)
+        assert _days(lean) == _days(plain)
+        assert lean.summary().to_dict() == plain.summary().to_dict()
+
+
+def test_without_the_daily_hash_the_record_has_no_hash_but_the_summary_does(west_hunan) -> None:
+    lean = Campaign(west_hunan, 2, daily_hash=False)
+    records: list[dict] = []
+    lean.callbacks.append(lambda c, r: records.append(r))
+    summary = lean.run().to_dict()
+    assert all("hash" not in r for r in records)
+    assert summary["final_hash"] == Campaign(west_hunan, 2).run().to_dict()["final_hash"]
+
+
+def test_a_world_from_another_scenario_is_refused(west_hunan) -> None:
+    other = load_scenario(ROOT / "scenarios" / "tutorial.toml")
+    with pytest.raises(ValueError, match="not built from this scenario"):
+        Campaign(west_hunan, 1, world=World.from_scenario(other))
+
+
+def test_routes_computed_on_demand_equal_all_pairs_dijkstra(west_hunan) -> None:
+    tmap = World.from_scenario(west_hunan).tmap
+    for node, (dist, paths) in sorted(nx.all_pairs_dijkstra(tmap.graph, weight="km")):
+        assert tmap.dist[node] == dist
+        assert tmap.paths[node] == paths
+    with pytest.raises(KeyError):
+        tmap.dist["atlantis"]
+
+
+def test_places_in_contact_are_those_within_contact_km_by_road(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    reach = west_hunan.params.intel.contact_km
+    for place in sorted(world.tmap.graph.nodes):
+        lengths = nx.single_source_dijkstra_path_length(world.tmap.graph, place, weight="km")
+        assert world.in_contact_of(place) == {a for a, km in lengths.items() if km <= reach}
+
+
+def _batch_rows(tmp_path: Path, workers: int) -> str:
+    scenario, digest = load_with_digest(WEST_HUNAN)
+    out = OutDir.check(tmp_path / f"w{workers}", force=True)
+    with Runner({"base": scenario}, workers=workers, daily=True) as runner:
+        run_batch(BatchSpec(str(WEST_HUNAN), scenario, digest, [], 6, 11), out, runner, quiet=True)
+    return (tmp_path / f"w{workers}" / "runs.csv").read_text()
+
+
+def test_a_batch_row_is_the_plain_campaigns_summary(west_hunan, tmp_path: Path) -> None:
+    text = _batch_rows(tmp_path, 2)
+    assert text == _batch_rows(tmp_path, 1)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6
+    for row in rows:
+        plain = Campaign(west_hunan, int(row["seed"])).run().to_dict()
+        assert row["final_hash"] == plain["final_hash"]
+        assert float(row["closest_approach_km"]) == plain["closest_approach_km"]
