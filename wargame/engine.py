@@ -655,8 +655,11 @@ class Campaign:
         self._lose(u, split)
         u.last_battle_loss += men
 
-    def _lose(self, u: UnitState, split: dict[str, int]) -> None:
-        total = sum(split.values())
+    def _lose(self, u: UnitState, split: dict[str, int], total: int | None = None) -> None:
+        """Take ``split`` (men by loss category; ``total``, their sum, if known) from a
+        unit."""
+        if total is None:
+            total = sum(split.values())
         if total <= 0:
             return
         u.present -= total
@@ -801,7 +804,7 @@ class Campaign:
                 )
             sick = combat.draw_casualties(u.present, rate, self.rng)
             if sick:
-                self._lose(u, {"disease": sick})
+                self._lose(u, {"disease": sick}, total=sick)
             back = attrition.returns_today(p.attrition, u.recovering, self.rng)
             if back and u.status != Status.DESTROYED:
                 u.recovering -= back

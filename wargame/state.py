@@ -248,9 +248,7 @@ class CampaignState:
 
     def units_at(self, place: str) -> list[UnitState]:
         return [
-            u
-            for u in self.units.values()
-            if u.on_map and isinstance(u.pos, AtPlace) and u.pos.place == place
+            u for u in self.on_map_units() if isinstance(u.pos, AtPlace) and u.pos.place == place
         ]
 
     def occupant(self, place: str) -> Side | None:

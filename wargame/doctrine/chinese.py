@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
-from wargame.state import Mission, Status, UnitState
+from wargame.state import AtPlace, Mission, OnRoad, Status, UnitState
 
 if TYPE_CHECKING:
     from wargame.commanders import SideView
@@ -72,12 +72,14 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     road_back = world.roads_home(Side.CHINESE, here)
     threats = set()
     for e in view.enemies():
-        if e.location in road_back:
-            threats.add(e.location)
-        elif e.location is None and e.road_to in road_back and e.road_from != here:
-            road = world.tmap.road(str(e.road_from), str(e.road_to))
-            if world.road_position_km(e, str(e.road_to)) <= road["km"] / 2:
-                threats.add(e.road_to)
+        pos = e.pos
+        if isinstance(pos, AtPlace):
+            if pos.place in road_back:
+                threats.add(pos.place)
+        elif isinstance(pos, OnRoad) and pos.dest in road_back and pos.origin != here:
+            road = world.tmap.road(pos.origin, pos.dest)
+            if world.road_position_km(e, pos.dest) <= road["km"] / 2:
+                threats.add(pos.dest)
     if not threats:
         return None
 
