@@ -299,6 +299,28 @@ class Scenario(_Record):
         return next(u for u in self.units if u.id == unit_id)
 
 
+Point = tuple[tuple[str, float], ...]
+"""Scalar parameters set for one run: (``params.SECTION.NAME``, value) pairs."""
+
+
+def with_params(scenario: Scenario, point: Point) -> Scenario:
+    """The scenario with these scalar parameters changed, each section re-validated (a value
+    outside its field's range raises ScenarioError). The rest is shared, not copied."""
+    params = scenario.params
+    by_section: dict[str, dict[str, float]] = {}
+    for key, value in point:
+        _, section, name = key.split(".")
+        by_section.setdefault(section, {})[name] = value
+    sections: dict[str, Any] = {}
+    for section, values in by_section.items():
+        old = getattr(params, section)
+        try:
+            sections[section] = type(old).model_validate({**old.model_dump(), **values})
+        except ValidationError as exc:
+            raise ScenarioError([f"params.{section}: {exc.errors()[0]['msg']}"]) from None
+    return scenario.model_copy(update={"params": params.model_copy(update=sections)})
+
+
 # --------------------------------------------------------------------------- loading
 
 

@@ -34,7 +34,7 @@ from wargame.errors import RunFailed, UserError
 from wargame.interrupts import deferred, restore_defaults_in_worker
 from wargame.outputs import AtomicFile, cannot_write, close_locks_in_child, lock_output, real_path
 from wargame.report import ColumnReach  # here, not in simulate(): see the note there
-from wargame.scenario import Scenario
+from wargame.scenario import Point, Scenario, with_params
 from wargame.world import World
 
 from .stats import fmt_cell
@@ -165,15 +165,24 @@ Result = tuple[str, int, list[str], "np.ndarray | None", tuple[str, ...]]
 """What a worker sends back: scenario key, run index, row cells, daily series (or None) and
 the ids of the units that fought at least one engagement (the summary's ``engaged_units``)."""
 
-Task = tuple[str, int, int]
-"""What a worker is given: scenario key, run index, seed."""
+Task = tuple[str, int, int] | tuple[str, int, int, Point]
+"""What a worker is given: scenario key, run index, seed and, for a sampled run (Sobol), the
+scalar parameters set for it (:func:`wargame.scenario.with_params`)."""
+
+Evaluate = Callable[[Scenario, str, int, int, bool, Point], Result]
+"""What a runner plays for each task: :func:`simulate` unless told otherwise (a picklable
+module-level function: it runs in the workers)."""
 
 
-def simulate(scenario: Scenario, key: str, index: int, seed: int, daily: bool) -> Result:
-    """Play one campaign; return its row, if asked its per-day series (days x 4 ints), and
-    the units that fought."""
+def simulate(
+    scenario: Scenario, key: str, index: int, seed: int, daily: bool, point: Point = ()
+) -> Result:
+    """Play one campaign (with the parameters of ``point`` set); return its row, if asked
+    its per-day series (days x 4 ints), and the units that fought."""
     from wargame.engine import Campaign
 
+    if point:
+        scenario = with_params(scenario, point)
     campaign = Campaign(scenario, seed, world=_world(key, scenario), daily_hash=False)
     series: list[tuple[int, int, int, int]] = []
     # ColumnReach comes with this module's imports: a module first imported inside a forked
@@ -222,9 +231,10 @@ def _daily_point(rec: dict[str, Any]) -> tuple[int, int, int, int]:
 
 _SCENARIOS: dict[str, Scenario] = {}
 _DAILY = False
+_EVALUATE: list[Evaluate | None] = [None]
 
 
-def _init_worker(scenarios: dict[str, Scenario], daily: bool) -> None:
+def _init_worker(scenarios: dict[str, Scenario], daily: bool, evaluate: Evaluate | None) -> None:
     """Pool initializer: the scenarios stay in the worker; Ctrl-C is the parent's business."""
     global _DAILY
     restore_defaults_in_worker()
@@ -232,20 +242,25 @@ def _init_worker(scenarios: dict[str, Scenario], daily: bool) -> None:
     _SCENARIOS.clear()
     _SCENARIOS.update(scenarios)
     _DAILY = daily
+    _EVALUATE[:] = [evaluate]
 
 
-def _run_task(task: Task) -> Result:
-    key, index, seed = task
-    return simulate(_SCENARIOS[key], key, index, seed, _DAILY)
+def _play(evaluate: Evaluate | None, scenario: Scenario, task: Task, daily: bool) -> Result:
+    """One task: ``evaluate`` (None: :func:`simulate`, looked up when called)."""
+    key, index, seed = task[:3]
+    point: Point = task[3] if len(task) > 3 else ()  # type: ignore[misc]
+    return (evaluate or simulate)(scenario, key, index, seed, daily, point)
 
 
 def _run_chunk(tasks: list[Task]) -> list[Result]:
-    return [_run_task(t) for t in tasks]
+    return [_play(_EVALUATE[0], _SCENARIOS[t[0]], t, _DAILY) for t in tasks]
 
 
-def _dask_chunk(scenario: Scenario, tasks: list[Task], daily: bool) -> list[Result]:
+def _dask_chunk(
+    scenario: Scenario, tasks: list[Task], daily: bool, evaluate: Evaluate | None = None
+) -> list[Result]:
     """A Dask task: several runs of one scenario (scattered once to every worker)."""
-    return [simulate(scenario, key, index, seed, daily) for key, index, seed in tasks]
+    return [_play(evaluate, scenario, t, daily) for t in tasks]
 
 
 # --------------------------------------------------------------------------- runner
@@ -344,6 +359,7 @@ class Runner:
         scheduler: str | None = None,
         daily: bool = False,
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        evaluate: Evaluate | None = None,
     ) -> None:
         if not 1 <= workers <= MAX_WORKERS:
             raise UserError(f"--workers {workers}: must be between 1 and {MAX_WORKERS}")
@@ -351,6 +367,7 @@ class Runner:
         self.workers = workers
         self.scheduler = check_scheduler_address(scheduler) if scheduler else None
         self.daily = daily
+        self.evaluate = evaluate
         self.connect_timeout_s = connect_timeout_s
         self._pool: Any = None
         self._workers: dict[int, Any] = {}  # every worker process the pool has started
@@ -375,7 +392,7 @@ class Runner:
                 self.workers,
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(self.scenarios, self.daily),
+                initargs=(self.scenarios, self.daily, self.evaluate),
             )
         return self
 
@@ -452,8 +469,8 @@ class Runner:
         elif self._pool is not None:
             yield from self._map_pool(tasks, n_tasks)
         else:
-            for key, index, seed in tasks:
-                yield simulate(self.scenarios[key], key, index, seed, self.daily)
+            for task in tasks:
+                yield _play(self.evaluate, self.scenarios[task[0]], task, self.daily)
 
     def _map_pool(self, tasks: Iterable[Task], n_tasks: int) -> Iterator[Result]:
         """Chunks of tasks on the worker processes, at most a window ahead, in order; a
@@ -492,7 +509,9 @@ class Runner:
                 for chunk in chunks:
                     scen = self._scattered[chunk[0][0]]
                     queue.append(
-                        self._client.submit(_dask_chunk, scen, chunk, self.daily, pure=False)
+                        self._client.submit(
+                            _dask_chunk, scen, chunk, self.daily, self.evaluate, pure=False
+                        )
                     )
                     if len(queue) >= window:
                         break

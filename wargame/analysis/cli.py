@@ -62,9 +62,15 @@ variants). With --out: whatif_runs.csv, whatif.json and whatif.md.""",
   wargame sensitivity tutorial -n 100 --params combat.attacker_base_rate,ambush.surprise_factor
   wargame sensitivity -n 200 --delta 0.1 --top 10
 
+  wargame sensitivity --method sobol -n 64 --params combat.attacker_base_rate,\
+      ambush.surprise_factor,air.cas_per_sortie --out runs/sobol   # 64 x 5 = 320 campaigns
+
 Ranks parameters by the largest paired change they make in P(objective captured), the
 closest approach or Japanese casualties (in standard deviations of that metric); with --out
-also draws a tornado chart (needs the extra 'plot').""",
+also draws a tornado chart (needs the extra 'plot'). With --method sobol: -n is the number of
+base points N (a power of 2), each parameter ranges over its value ±X (--delta, within its
+allowed range), and the table gives each parameter's first-order (S1) and total (ST) Sobol
+index per result; --out writes sobol.json, sobol.md and sobol.png.""",
     "export": """examples:
   wargame export west.jsonl --html game.html     # open game.html in any browser
 
@@ -373,6 +379,68 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- sensitivity
 
 
+def _sobol(args: argparse.Namespace, path: Path, base: Any, swept: list[Any]) -> int:
+    """``wargame sensitivity --method sobol``: Sobol indices on the batch runner."""
+    from .batch import COLUMNS as columns
+    from .batch import OutDir, Runner, dump_json
+    from .experiments import SENSITIVITY_METRICS, header
+    from .sobol import (
+        BASE,
+        check_n,
+        play,
+        problem,
+        require_salib,
+        sample,
+        sobol_markdown,
+        sobol_result,
+        sobol_table,
+    )
+
+    require_salib()
+    swept = [p for p in swept if p.low < p.high]  # a parameter pinned by its range cannot vary
+    check_n(args.n, len(swept))
+    out = OutDir.check(args.out, force=args.force) if args.out else None
+    seed = root_seed(args)
+    prob = problem(swept)
+    points = sample(prob, args.n, seed)
+    names = [p.key for p in swept]
+    metrics = SENSITIVITY_METRICS
+    index = {c: i for i, c in enumerate(columns)}
+
+    def read(cells: list[str]) -> list[float]:
+        return [m.value(cells, index) for m in metrics]
+
+    with Runner(
+        {BASE: base},
+        workers=args.workers,
+        scheduler=args.scheduler,
+        connect_timeout_s=timeout(args),
+    ) as runner:
+        announce(args, seed)
+        y = play(runner, points, names, seed, read, quiet=args.quiet)
+    head = header(base, str(path), list(args.set), len(points), seed)
+    result = sobol_result(head, swept, args.delta, y, metrics, seed)
+    console().print(sobol_table(result, args.top or None))
+    if out is not None:
+        out.create()
+        try:
+            out.put("sobol.json", dump_json(result))
+            out.put("sobol.md", sobol_markdown(result))
+            written = out.commit(marker="sobol.json")
+        except BaseException:
+            out.rollback()
+            raise
+        try:
+            from .plots import require_matplotlib, sobol_chart
+
+            require_matplotlib()
+            written.append(sobol_chart(result, out.file("sobol.png"), args.top or None))
+        except UserError as exc:
+            print(f"wargame: no Sobol chart: {exc}", file=sys.stderr)
+        print(f"wrote {', '.join(str(w) for w in written)}")
+    return EXIT_OK
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from .batch import OutDir, Runner, dump_json
     from .experiments import (
@@ -391,6 +459,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     swept = choose_params(base.params, args.params, args.delta)
     if args.top < 0:
         raise UserError(f"--top {args.top}: must be 0 (all) or more")
+    if args.method == "sobol":
+        return _sobol(args, path, base, swept)
     arms: dict[str, Any] = {BASELINE: base}
     same: dict[str, str] = {}
     for p in swept:
@@ -850,10 +920,19 @@ def register(sub: Any) -> None:
     p = add(
         "sensitivity",
         cmd_sensitivity,
-        "rank parameters by their effect, one at a time at minus and plus X per cent",
+        "rank parameters by their effect, one at a time at minus and plus X per cent, or by "
+        "Sobol indices (--method sobol)",
     )
     scenario_args(p)
     run_args(p)
+    p.add_argument(
+        "--method",
+        choices=("oat", "sobol"),
+        default="oat",
+        help="oat: one at a time (default, quick); sobol: first-order and total Sobol "
+        "indices, N x (k + 2) campaigns for k parameters (-n N, a power of 2; needs the "
+        "extra 'sensitivity')",
+    )
     p.add_argument(
         "--params",
         metavar="KEY,KEY",

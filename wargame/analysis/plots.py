@@ -341,6 +341,50 @@ def tornado_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_
     return save_png(fig, path)
 
 
+def sobol_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_ROWS) -> Path:
+    """Sobol indices: each parameter's first-order (S1) and total (ST) index per result, with
+    their 95 % intervals (``top`` rows by the largest ST; None: all)."""
+    rows = result["params"][:top] if top else result["params"]
+    drawn = [m for m in result["metrics"] if m["key"] not in result["skipped"]]
+    fig = _figure(3.8 * max(1, len(drawn)) + 2.6, 0.3 * len(rows) + 2.0)
+    axes = fig.subplots(1, max(1, len(drawn)), squeeze=False, sharey=True)[0]
+    ypos = np.arange(len(rows))
+    for ax, m in zip(axes, drawn, strict=False):
+        e = [r["indices"][m["key"]] for r in rows]
+        s1 = [x["S1"] or 0.0 for x in e]
+        st = [x["ST"] or 0.0 for x in e]
+        ax.barh(
+            ypos - 0.2,
+            s1,
+            0.4,
+            xerr=[x["S1_conf"] or 0.0 for x in e],
+            color=CHINESE,
+            alpha=0.8,
+            label="S1 (alone)",
+        )
+        ax.barh(
+            ypos + 0.2,
+            st,
+            0.4,
+            xerr=[x["ST_conf"] or 0.0 for x in e],
+            color=JAPANESE,
+            alpha=0.6,
+            label="ST (total)",
+        )
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"Sobol index: {m['label']}", fontsize=8)
+        ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+    axes[0].set_yticks(ypos, [r["key"].removeprefix("params.") for r in rows], fontsize=7)
+    axes[0].invert_yaxis()
+    axes[-1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Sobol indices of {result['scenario']}: {result['campaigns']:,} campaigns, "
+        f"each parameter ±{result['delta']:.0%}",
+        fontsize=10,
+    )
+    return save_png(fig, path)
+
+
 # --------------------------------------------------------------------------- a directory
 
 
