@@ -382,7 +382,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 def _sobol(args: argparse.Namespace, path: Path, base: Any, swept: list[Any]) -> int:
     """``wargame sensitivity --method sobol``: Sobol indices on the batch runner."""
     from .batch import COLUMNS as columns
-    from .batch import OutDir, Runner, dump_json
+    from .batch import OutDir, Runner
     from .experiments import SENSITIVITY_METRICS, header
     from .sobol import (
         BASE,
@@ -422,27 +422,38 @@ def _sobol(args: argparse.Namespace, path: Path, base: Any, swept: list[Any]) ->
     result = sobol_result(head, swept, args.delta, y, metrics, seed)
     console().print(sobol_table(result, args.top or None))
     if out is not None:
-        out.create()
-        try:
-            out.put("sobol.json", dump_json(result))
-            out.put("sobol.md", sobol_markdown(result))
-            written = out.commit(marker="sobol.json")
-        except BaseException:
-            out.rollback()
-            raise
-        try:
-            from .plots import require_matplotlib, sobol_chart
-
-            require_matplotlib()
-            written.append(sobol_chart(result, out.file("sobol.png"), args.top or None))
-        except UserError as exc:
-            print(f"wargame: no Sobol chart: {exc}", file=sys.stderr)
-        print(f"wrote {', '.join(str(w) for w in written)}")
+        _write_ranking(out, "sobol", result, sobol_markdown(result), "sobol_chart", args.top)
     return EXIT_OK
 
 
+def _write_ranking(
+    out: Any, stem: str, result: dict[str, Any], markdown: str, chart: str, top: int
+) -> None:
+    """Write ``STEM.json`` and ``STEM.md`` as one transaction, then the chart (``chart``, a
+    function of :mod:`.plots`; skipped with a note when matplotlib is missing)."""
+    from . import plots
+    from .batch import dump_json
+
+    out.create()
+    try:
+        out.put(f"{stem}.json", dump_json(result))
+        out.put(f"{stem}.md", markdown)
+        written = out.commit(marker=f"{stem}.json")
+    except BaseException:
+        out.rollback()
+        raise
+    draw = getattr(plots, chart)
+    png = {"sobol": "sobol.png", "sensitivity": "tornado.png"}[stem]
+    try:
+        plots.require_matplotlib()
+        written.append(draw(result, out.file(png), top or None))
+    except UserError as exc:
+        print(f"wargame: no {png}: {exc}", file=sys.stderr)
+    print(f"wrote {', '.join(str(w) for w in written)}")
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .batch import OutDir, Runner, dump_json
+    from .batch import OutDir, Runner
     from .experiments import (
         BASELINE,
         SENSITIVITY_METRICS,
@@ -489,22 +500,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     console().print(sensitivity_table(result, args.top or None))
     if out is not None:
-        out.create()
-        try:
-            out.put("sensitivity.json", dump_json(result))
-            out.put("sensitivity.md", sensitivity_markdown(result))
-            written = out.commit(marker="sensitivity.json")
-        except BaseException:
-            out.rollback()
-            raise
-        try:
-            from .plots import require_matplotlib, tornado_chart
-
-            require_matplotlib()
-            written.append(tornado_chart(result, out.file("tornado.png"), args.top or None))
-        except UserError as exc:
-            print(f"wargame: no tornado chart: {exc}", file=sys.stderr)
-        print(f"wrote {', '.join(str(w) for w in written)}")
+        _write_ranking(
+            out, "sensitivity", result, sensitivity_markdown(result), "tornado_chart", args.top
+        )
     return EXIT_OK
 
 

@@ -252,6 +252,17 @@ class SweptParam:
     def override(self, x: float) -> str:
         return f"{self.key}={x!r}"
 
+    def row(self, score: float) -> dict[str, Any]:
+        """The parameter's entry in a ranking (``sensitivity.json``, ``sobol.json``)."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "source": self.source,
+            "score": round(score, 6),
+        }
+
 
 def scalar_params(params: Params) -> dict[str, tuple[float, str]]:
     """Every scalar float parameter: dotted key -> (value, source)."""
@@ -342,12 +353,7 @@ def sensitivity_result(
                     score = max(score, abs(e["mean"]) / scale[j])
         rows.append(
             {
-                "key": p.key,
-                "value": p.value,
-                "low": p.low,
-                "high": p.high,
-                "source": p.source,
-                "score": round(score, 6),
+                **p.row(score),
                 "effects": {m.key: {"minus": minus[m.key], "plus": plus[m.key]} for m in metrics},
             }
         )

@@ -351,26 +351,19 @@ def sobol_chart(result: dict[str, Any], path: Path, top: int | None = TORNADO_RO
     ypos = np.arange(len(rows))
     for ax, m in zip(axes, drawn, strict=False):
         e = [r["indices"][m["key"]] for r in rows]
-        s1 = [x["S1"] or 0.0 for x in e]
-        st = [x["ST"] or 0.0 for x in e]
-        ax.barh(
-            ypos - 0.2,
-            s1,
-            0.4,
-            xerr=[x["S1_conf"] or 0.0 for x in e],
-            color=CHINESE,
-            alpha=0.8,
-            label="S1 (alone)",
-        )
-        ax.barh(
-            ypos + 0.2,
-            st,
-            0.4,
-            xerr=[x["ST_conf"] or 0.0 for x in e],
-            color=JAPANESE,
-            alpha=0.6,
-            label="ST (total)",
-        )
+        for name, shift, color, alpha, label in (
+            ("S1", -0.2, CHINESE, 0.8, "S1 (alone)"),
+            ("ST", 0.2, JAPANESE, 0.6, "ST (total)"),
+        ):
+            ax.barh(
+                ypos + shift,
+                [x[name] or 0.0 for x in e],
+                0.4,
+                xerr=[x[f"{name}_conf"] or 0.0 for x in e],
+                color=color,
+                alpha=alpha,
+                label=label,
+            )
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"Sobol index: {m['label']}", fontsize=8)
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)

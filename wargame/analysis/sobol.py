@@ -150,17 +150,7 @@ def sobol_result(
             for key, v in per.items()
         }
         score = max((e["ST"] or 0.0 for e in effects.values()), default=0.0)
-        rows.append(
-            {
-                "key": p.key,
-                "value": p.value,
-                "low": p.low,
-                "high": p.high,
-                "source": p.source,
-                "score": round(score, 6),
-                "indices": effects,
-            }
-        )
+        rows.append({**p.row(score), "indices": effects})
     rows.sort(key=lambda r: (-r["score"], r["key"]))
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank
