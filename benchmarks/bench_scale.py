@@ -162,6 +162,21 @@ def measure(rows: int, cols: int, units: int, days: int = DAYS) -> tuple[int, fl
     return int(statistics.median(unit_days)), statistics.median(plays)
 
 
+def setup_only(rows: int, cols: int, units: int) -> None:
+    """Set-up of a big map (world, terrain map, initial state) and its first day, which
+    computes the routes the day needs (issue 17: well under a second for 500 places)."""
+    scenario: Scenario = validate_data(synthetic(rows, cols, units), "synthetic")
+    t0 = time.perf_counter()
+    c = Campaign(scenario, 0)
+    t1 = time.perf_counter()
+    c.run(until_day=0)
+    t2 = time.perf_counter()
+    print(
+        f"  {rows * cols} places, {units} units: set-up {t1 - t0:.3f} s, first day "
+        f"{t2 - t1:.3f} s (routes computed on demand)"
+    )
+
+
 def slope(points: list[tuple[int, float]]) -> float:
     """Least-squares exponent k of play time ~ (unit-days)^k."""
     xs = [math.log(u) for u, _ in points]
@@ -195,6 +210,8 @@ def main() -> None:
     for days in (16, 32, DAYS):
         points.append(measure(12, 12, 10 * WEST_HUNAN_UNITS, days))
     print(f"\nplay time grows as (unit-days)^{slope(points):.2f} over these runs (1.00 = linear)")
+    print("\nset-up of a big map:")
+    setup_only(20, 25, WEST_HUNAN_UNITS)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import pytest
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
 from wargame.engine import Campaign
 from wargame.scenario import load_scenario, load_with_digest
+from wargame.terrain import TerrainMap
 from wargame.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,11 @@ def test_a_world_from_another_scenario_is_refused(west_hunan) -> None:
 
 
 def test_routes_computed_on_demand_equal_all_pairs_dijkstra(west_hunan) -> None:
+    fresh = TerrainMap.from_scenario(west_hunan)  # no place's row yet: Dijkstra to a target
+    every = dict(nx.all_pairs_dijkstra_path(fresh.graph, weight="km"))
+    for a in sorted(every):
+        for b in sorted(every[a]):
+            assert fresh.route(a, b) == every[a][b]
     tmap = World.from_scenario(west_hunan).tmap
     for node, (dist, paths) in sorted(nx.all_pairs_dijkstra(tmap.graph, weight="km")):
         assert tmap.dist[node] == dist

@@ -85,6 +85,7 @@ class TerrainMap:
     _roads: dict[tuple[str, str], dict] = field(init=False, repr=False, default_factory=dict)
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
+    _routes: dict[tuple[str, str], list[str]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
@@ -132,8 +133,20 @@ class TerrainMap:
         return km
 
     def route(self, a: str, b: str) -> list[str]:
-        """Shortest road route from a to b, both included."""
-        return self.paths[a][b]
+        """Shortest road route from a to b, both included: from ``a``'s row of routes if it
+        has been computed, else by a Dijkstra from ``a`` that stops at ``b`` (the same route:
+        Dijkstra settles ``b``'s route before it goes further)."""
+        row = dict.get(self.paths, a)
+        if row is not None:
+            return row[b]
+        hit = self._routes.get((a, b))
+        if hit is None:
+            try:
+                _km, hit = nx.single_source_dijkstra(self.graph, a, target=b, weight="km")
+            except nx.NetworkXNoPath:
+                raise KeyError(b) from None
+            self._routes[a, b] = hit
+        return hit
 
     def to_objective_km(self, place: str) -> float:
         return self.dist[place][self.objective]

@@ -125,8 +125,12 @@ class World:
         near = self._contact.get(place)
         if near is None:
             reach, dist = self.params.intel.contact_km, self.tmap.dist
+            # by road from ``place``: the same km as from each ``a`` but for rounding, so
+            # only a place within a hair of the limit is measured from its own end
             near = frozenset(
-                a for a in self.tmap.within_km(place, reach) if dist[a][place] <= reach
+                a
+                for a, km in self.tmap.within_km(place, reach).items()
+                if (dist[a][place] <= reach if abs(km - reach) < 1e-6 else km <= reach)
             )
             self._contact[place] = near
         return near
