@@ -178,7 +178,10 @@ def test_historical_record_is_package_data_with_sources():
 def test_compare_marks_figures_inside_and_outside(
     batch_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    median = float(np.median(read_runs(batch_dir).numbers("casualties.japanese.total")))
+    runs = read_runs(batch_dir)
+    median = float(np.median(runs.numbers("casualties.japanese.total")))
+    # the objective's fate in most of the batch's runs (a yes/no figure most runs agree with)
+    usual = "true" if np.mean(runs.numbers("zhijiang_captured")) >= 0.5 else "false"
     record = tmp_path / "record.toml"
     record.write_text(f"""
 [[figure]]
@@ -196,9 +199,9 @@ metric = "casualties.japanese.total"
 source = "test"
 
 [[figure]]
-id = "held"
-description = "airfield held"
-value = false
+id = "usual"
+description = "airfield as most runs end"
+value = {usual}
 metric = "zhijiang_captured"
 source = "test"
 """)
@@ -211,7 +214,7 @@ source = "test"
     }
     assert "| inside |" in lines["typical"]
     assert "| OUTSIDE |" in lines["absurd"]
-    assert "| inside |" in lines["held"]
+    assert "| inside |" in lines["usual"]
     assert "2 of 3 compared figures" in out
 
 

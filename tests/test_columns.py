@@ -182,7 +182,7 @@ def test_a_column_held_at_the_gates_goes_round_by_the_tracks() -> None:
         u,
         campaign.world.supply_routes,
         rain=False,
-        enemy_air_superiority=False,
+        by_night=False,
         low_supply=False,
     )
     assert isinstance(day.pos, OnRoad) and day.pos.dest != "shanmen"  # turned back

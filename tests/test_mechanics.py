@@ -32,26 +32,26 @@ def test_haversine_shaoyang_to_zhijiang_is_about_176_km() -> None:
 def test_rain_slows_movement_on_every_road_class() -> None:
     for kind in ("highway", "cart_road", "mountain_track"):
         dry = movement.march_rate_km(
-            P.movement, kind, "hills", rain=False, enemy_air_superiority=False, low_supply=False
+            P.movement, kind, "hills", rain=False, by_night=False, low_supply=False
         )
         wet = movement.march_rate_km(
-            P.movement, kind, "hills", rain=True, enemy_air_superiority=False, low_supply=False
+            P.movement, kind, "hills", rain=True, by_night=False, low_supply=False
         )
         assert 0 < wet < dry
 
 
-def test_enemy_air_superiority_slows_daytime_movement() -> None:
+def test_marching_by_night_under_enemy_air_superiority_is_slower() -> None:
     free = movement.march_rate_km(
-        P.movement, "highway", "plain", rain=False, enemy_air_superiority=False, low_supply=False
+        P.movement, "highway", "plain", rain=False, by_night=False, low_supply=False
     )
     hunted = movement.march_rate_km(
-        P.movement, "highway", "plain", rain=False, enemy_air_superiority=True, low_supply=False
+        P.movement, "highway", "plain", rain=False, by_night=True, low_supply=False
     )
     assert hunted < free
 
 
 def test_mountain_track_is_slower_than_highway() -> None:
-    kw = dict(rain=False, enemy_air_superiority=False, low_supply=False)
+    kw = dict(rain=False, by_night=False, low_supply=False)
     assert movement.march_rate_km(
         P.movement, "mountain_track", "mountain", **kw
     ) < movement.march_rate_km(P.movement, "highway", "mountain", **kw)
@@ -508,7 +508,7 @@ def _a_march_leaves_one_position(tutorial, data) -> None:  # helper body, see be
         u,
         c.world.supply_routes,
         rain=data.draw(st.booleans()),
-        enemy_air_superiority=data.draw(st.booleans()),
+        by_night=data.draw(st.booleans()),
         low_supply=data.draw(st.booleans()),
     )
     assert u.pos == before  # march reads, the engine applies

@@ -2,7 +2,8 @@
 
 Sorties per day = serviceable aircraft x sortie rate x weather factor (models.md §4), drawn
 as binomials from the run's generator. Air superiority is not a switch: a side holds it on
-a day when its share of that day's sorties reaches ``superiority_share``.
+a day when its share of that day's sorties reaches ``superiority_share``. A side under
+the enemy's air superiority on a clear day marches and attacks by night (:func:`by_night`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wargame.params import AirParams
+from wargame.weather import is_rain
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,17 @@ def superiority(p: AirParams, sorties_by_side: dict[str, int]) -> str | None:
         if sorties_by_side[side] / total >= p.superiority_share:
             return side
     return None
+
+
+def by_night(superior: str | None, side: str, weather: str) -> bool:
+    """Does ``side`` march and attack by night today? Yes when the enemy holds air
+    superiority (``superior``) and the day is clear: 'having lost air superiority, the
+    Japanese dared not make threatening attacks by day' (West Hunan, 1945), and columns moved
+    at dawn or after sunset (Changde, 1943). Rain and low cloud lift it: in bad weather the
+    Japanese 'moved freely and openly during daylight' (Hunan, 1944; campaign-sources.md §3).
+    The effects are ``movement.night_march_factor`` and ``combat.night_attack_factor``.
+    """
+    return superior is not None and superior != side and not is_rain(weather)
 
 
 def allocate(p: AirParams, flown: int, holds_superiority: bool) -> dict[str, int]:

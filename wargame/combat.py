@@ -1,13 +1,14 @@
 """Dupuy-style combat: power, power ratio, daily casualty rates, losses and outcomes.
 
 Combat power P = strength (men) x quality (CEV) x posture x supply, times the environment:
-the defender's terrain row, the attacker's weather factor, each side's air and the
-defender's surprise (Dupuy, *Numbers, Predictions and War*). The noisy ratio P_att/P_def sets
-both sides' daily casualty rates (TNDM base rates scaled by the ratio to ``ratio_exponent``,
-by the terrain and weather casualty factors, which apply to both sides, and by size), the
-attacker's advance rate (the QJM table, growing with the ratio, slowed by terrain, weather
-and rivers) and the outcome. All functions here are pure; the engine and the backtest of
-historical engagements (:mod:`wargame.analysis.engagements`) apply their results.
+the defender's terrain row, the attacker's weather factor (and its night factor when it
+attacks by night), each side's air and the defender's surprise (Dupuy, *Numbers,
+Predictions and War*). The noisy ratio P_att/P_def sets both sides' daily casualty rates
+(TNDM base rates scaled by the ratio to ``ratio_exponent``, by the terrain and weather
+casualty factors, which apply to both sides, and by size), the attacker's advance rate (the
+QJM table, growing with the ratio, slowed by terrain, weather and rivers) and the outcome.
+All functions here are pure; the engine and the backtest of historical engagements
+(:mod:`wargame.analysis.engagements`) apply their results.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ class Battlefield:
     surprises); ``attacker_air`` and ``defender_air`` are each side's air superiority x close
     support multipliers. ``river_crossings`` is the number of rivers on the attacker's road.
     ``on_the_march`` is a pursuit of a withdrawing column on a road: no town shield and no
-    defended zone, and the column never holds.
+    defended zone, and the column never holds. ``by_night``: the attacker attacks by night
+    (:func:`wargame.air.by_night`) at ``night_attack_factor`` of its power.
     """
 
     terrain: str
@@ -257,6 +259,7 @@ class Battlefield:
     attacker_air: float = 1.0
     defender_air: float = 1.0
     on_the_march: bool = False
+    by_night: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,8 @@ def power_ratio(
 ) -> tuple[float, float, Environment]:
     """Both sides' combat power (before noise) on a battlefield, and its table factors."""
     env = environment(p, field)
-    att_power = power(attackers, env.attacker * field.attacker_air)
+    night = p.night_attack_factor if field.by_night else 1.0
+    att_power = power(attackers, env.attacker * field.attacker_air * night)
     def_power = power(defenders, env.defender * field.surprise * field.defender_air)
     return att_power, def_power, env
 

@@ -270,7 +270,7 @@ class Campaign:
         groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
         for g in self.world.scenario.air_groups:
             active = self._airfield_active(g.base, g.side)
-            groups[g.side].append(air.AirGroupState(g.id, max(0, g.aircraft), g.role, active))
+            groups[g.side].append(air.AirGroupState(g.id, g.committed_aircraft, g.role, active))
         damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
         day = air.fly_day(p, groups, damaged, s.weather, self.rng)
         s.air_superiority = None if day.superiority is None else Side(day.superiority)
@@ -325,7 +325,7 @@ class Campaign:
             u,
             self.world.supply_routes,
             rain=rain,
-            enemy_air_superiority=s.air_superiority == u.side.enemy,
+            by_night=self._by_night(u.side),
             low_supply=u.supply_state < self.params.supply.shortfall_threshold,
         )
         if m is None:
@@ -432,6 +432,11 @@ class Campaign:
             )
         return out
 
+    def _by_night(self, side: Side) -> bool:
+        """Does ``side`` march and attack by night today (:func:`air.by_night`)?"""
+        s = self.state
+        return air.by_night(s.air_superiority, side, s.weather)
+
     def _air_bonus(self, side: Side, engagements: int) -> float:
         """Air superiority and close air support, shared over the day's engagements."""
         s, p = self.state, self.params
@@ -479,6 +484,7 @@ class Campaign:
                 attacker_air=self._air_bonus(u.side.enemy, engagements),
                 defender_air=self._air_bonus(u.side, engagements),
                 on_the_march=True,
+                by_night=self._by_night(u.side.enemy),
             )
             r = combat.resolve_engagement(
                 cp,
@@ -567,6 +573,7 @@ class Campaign:
             surprise=surprise,
             attacker_air=self._air_bonus(att_side, engagements),
             defender_air=self._air_bonus(def_side, engagements),
+            by_night=self._by_night(att_side),
         )
         stakes = combat.Stakes(
             can_retreat=self._retreat_place(defenders[0], place, attackers) is not None,

@@ -1,9 +1,9 @@
 """Movement rates along roads (km per day) and the cost of river crossings.
 
 Foot-infantry march rates by road class (field-manual rates, models.md §1), slowed by the
-terrain of the destination, by rain (mud), by enemy air superiority (columns move by night)
-and by hunger. An unbridged river crossing costs part of a day, expressed as extra km of
-road at the road's dry march rate.
+terrain of the destination, by rain (mud), by marching by night (enemy air superiority on a
+clear day, :func:`wargame.air.by_night`) and by hunger. An unbridged river crossing costs
+part of a day, expressed as extra km of road at the road's dry march rate.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ def march_rate_km(
     dest_terrain: str,
     *,
     rain: bool,
-    enemy_air_superiority: bool,
+    by_night: bool,
     low_supply: bool,
 ) -> float:
     """km per day a unit marches on a road of ``kind`` towards ground of ``dest_terrain``."""
     rate = p.road_km_per_day.get(kind, 0.0) * p.terrain_factor.get(dest_terrain, 1.0)
     if rain:
         rate *= p.rain_factor.get(kind, 1.0)
-    if enemy_air_superiority:
-        rate *= p.enemy_air_day_factor
+    if by_night:
+        rate *= p.night_march_factor
     if low_supply:
         rate *= p.low_supply_factor
     return rate
@@ -113,7 +113,7 @@ def march(
     routes: Routes,
     *,
     rain: bool,
-    enemy_air_superiority: bool,
+    by_night: bool,
     low_supply: bool,
 ) -> March | None:
     """A unit's march for one day along roads towards its target: a full day's budget of
@@ -176,7 +176,7 @@ def march(
             road["kind"],
             tmap.terrain(b),
             rain=rain,
-            enemy_air_superiority=enemy_air_superiority,
+            by_night=by_night,
             low_supply=low_supply,
         )
         if rate <= 0:

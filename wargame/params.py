@@ -246,6 +246,15 @@ class CombatParams(_Table):
         "about +10 %.",
         ge=1,
     )
+    night_attack_factor: float = _p(
+        0.85,
+        "The attacker's combat power when it attacks by night: the enemy holds air "
+        "superiority on a clear day. Estimate, no source for the size. Qualitative source: "
+        "'having lost air superiority, the Japanese dared not make threatening attacks by "
+        "day; their attacks were concentrated at night' (popular history of West Hunan, ch. 9, "
+        "xiandafang.com; 2-4 assaults a night at Jiangkou); campaign-sources.md section 3.",
+        le=1,
+    )
     quality: dict[str, Factor] = Field(
         default_factory=lambda: {
             "american_equipped": 1.3,
@@ -431,10 +440,16 @@ class MovementParams(_Table):
         "river (models.md §1); ferries/fords on most roads, so half a day (estimate).",
         le=10,
     )
-    enemy_air_day_factor: float = _p(
-        0.6,
-        "March rate under enemy air superiority: columns forced to move by night "
-        "(Japanese practice in China 1944-45, models.md §4); estimate.",
+    night_march_factor: float = _p(
+        0.65,
+        "March rate of a side forced to move by night: the enemy holds air superiority on a "
+        "clear day (rain and low cloud lift it). Estimate, no source gives a night march "
+        "rate: about 11 h of darkness at 27 N in April-May at 2-2.5 km/h on tracks, less "
+        "forming up at dusk, is 16-22 km against the manuals' 24-32 km by day (ucptt.com "
+        "summary of the 1929 Japanese tactics manual), 0.6-0.7. Qualitative sources: Japanese "
+        "infantry 'forced to move at dawn or after sunset' (Chinese air-force record, Changde "
+        "1943, qindaosou.com); in bad weather 'the Japs ... moved freely and openly during "
+        "daylight' (AAF journal Air Force, Hunan 1944). campaign-sources.md section 3.",
         le=1,
     )
     low_supply_factor: float = _p(

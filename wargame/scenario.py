@@ -239,9 +239,22 @@ class AirGroup(_Record):
     side: Side
     name: str = Field(min_length=1, max_length=120)
     aircraft: int = Field(ge=0, le=MAX_AIRCRAFT)
+    committed_share: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="share of the group's aircraft flying for this campaign; the rest served "
+        "other fronts (the scenario file names the source of the share)",
+    )
     role: AirRole = AirRole.MIXED
     base: Id
     note: str = ""
+
+    @property
+    def committed_aircraft(self) -> int:
+        """Aircraft that fly for this campaign: ``aircraft`` x ``committed_share``, rounded."""
+        return round(self.aircraft * self.committed_share)
 
 
 class Column(_Record):
