@@ -247,12 +247,15 @@ class CombatParams(_Table):
         ge=1,
     )
     night_attack_factor: float = _p(
-        0.85,
+        1.0,
         "The attacker's combat power when it attacks by night: the enemy holds air "
-        "superiority on a clear day. Estimate, no source for the size. Qualitative source: "
-        "'having lost air superiority, the Japanese dared not make threatening attacks by "
-        "day; their attacks were concentrated at night' (popular history of West Hunan, ch. 9, "
-        "xiandafang.com; 2-4 assaults a night at Jiangkou); campaign-sources.md section 3.",
+        "superiority on a clear day. No source gives the size, so it is neutral (1.0) until "
+        "one is found; the research's guess is 0.85 (campaign-sources.md section 3; set it "
+        "with --set params.combat.night_attack_factor=0.85). Qualitative source for the "
+        "night attacks themselves: 'having lost air superiority, the Japanese dared not make "
+        "threatening attacks by day; their attacks were concentrated at night' (popular "
+        "history of West Hunan, ch. 9, xiandafang.com; 2-4 assaults a night at Jiangkou: the "
+        "number of assaults did not fall).",
         le=1,
     )
     quality: dict[str, Factor] = Field(
