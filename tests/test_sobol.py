@@ -23,6 +23,7 @@ from wargame.analysis.sobol import (
     ishigami,
     play,
     problem,
+    salib_seed,
     sample,
 )
 from wargame.scenario import load_scenario
@@ -60,7 +61,11 @@ def test_the_runner_changes_nothing_salib_would_compute() -> None:
     y, prob = _ishigami_through_runner(256, workers=2)
     ours = indices(prob, y, seed=3)
     ref = salib_analyze.analyze(
-        prob, ishigami(sample(prob, 256, 7)), calc_second_order=False, num_resamples=200, seed=3
+        prob,
+        ishigami(sample(prob, 256, 7)),
+        calc_second_order=False,
+        num_resamples=200,
+        seed=salib_seed(3, 2),
     )
     for key in ("S1", "ST", "S1_conf", "ST_conf"):
         assert ours[key] == [float(v) for v in ref[key]]
@@ -143,3 +148,12 @@ def test_without_salib_sobol_says_which_extra_to_install(tmp_path: Path) -> None
     assert "pip install 'wargame[sensitivity]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_salib_never_gets_seed_0_which_it_takes_for_global_random_state() -> None:
+    seeds = {salib_seed(root, purpose) for root in (0, 2**32, 2**63 - 1) for purpose in (1, 2)}
+    assert 0 not in seeds and len(seeds) == 6
+    prob = problem(SWEPT)
+    assert np.array_equal(sample(prob, 8, 0), sample(prob, 8, 0))
+    y = ishigami(sample(prob, 64, 0))
+    assert indices(prob, y, 0) == indices(prob, y, 0)  # the bootstrap is seeded too

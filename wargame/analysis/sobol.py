@@ -47,6 +47,13 @@ def require_salib() -> None:
         ) from None
 
 
+def salib_seed(root_seed: int, purpose: int) -> int:
+    """A seed for SALib from the run's root seed, never 0 (SALib takes a falsy seed as 'use
+    numpy's global random state'); ``purpose`` keeps the sampler's and the bootstrap's
+    streams apart."""
+    return int(np.random.default_rng([purpose, root_seed]).integers(1, 2**32))
+
+
 def problem(swept: Sequence[SweptParam]) -> dict[str, Any]:
     """SALib's problem: the parameters' names and their [low, high] ranges."""
     return {
@@ -68,7 +75,7 @@ def sample(prob: dict[str, Any], n: int, seed: int) -> np.ndarray:
     """The ``n x (k + 2)`` points, scrambled with ``seed`` (no global random state)."""
     from SALib.sample import sobol as sobol_sample
 
-    return sobol_sample.sample(prob, n, calc_second_order=False, seed=seed % 2**32)
+    return sobol_sample.sample(prob, n, calc_second_order=False, seed=salib_seed(seed, 1))
 
 
 def tasks(points: np.ndarray, names: Sequence[str], root_seed: int) -> Iterator[Task]:
@@ -112,7 +119,7 @@ def indices(
         calc_second_order=False,
         num_resamples=200,
         conf_level=conf_level,
-        seed=seed % 2**32,
+        seed=salib_seed(seed, 2),
     )
     return {k: [float(v) for v in r[k]] for k in ("S1", "S1_conf", "ST", "ST_conf")}
 
