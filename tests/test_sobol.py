@@ -116,6 +116,16 @@ def test_west_hunan_sobol_runs_end_to_end_the_same_with_one_or_two_workers(
     assert scores == sorted(scores, reverse=True)
     closest = result["params"][0]["indices"]["closest_approach_km"]
     assert set(closest) == {"S1", "S1_conf", "ST", "ST_conf"}
+    assert (tmp_path / "w1" / "sobol.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    charts = tmp_path / "charts"
+    r = subprocess.run(
+        [sys.executable, "-m", "wargame", "plot", str(tmp_path / "w1"), "--out", str(charts)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (charts / "sobol.png").read_bytes() == (tmp_path / "w1" / "sobol.png").read_bytes()
 
 
 @pytest.mark.parametrize(

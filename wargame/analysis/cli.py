@@ -514,6 +514,7 @@ CHARTS = {
     "daily.csv": ("strength.png",),
     "whatif.json": ("whatif.png",),
     "sensitivity.json": ("tornado.png",),
+    "sobol.json": ("sobol.png",),
 }
 """The charts ``plot DIR`` may draw from each input file (see :func:`plots.plot_directory`)."""
 

@@ -467,6 +467,7 @@ def _plot_directory(
     for name, what, draw, png in (
         ("whatif.json", "a what-if", whatif_chart, "whatif.png"),
         ("sensitivity.json", "a sensitivity", tornado_chart, "tornado.png"),
+        ("sobol.json", "a Sobol", sobol_chart, "sobol.png"),
     ):
         if (src / name).is_file():
             written.append(_chart(src / name, what, draw, _read_json(src / name), out / png))
