@@ -698,7 +698,7 @@ class Campaign:
         for side in Side:
             blocked = w.enemy_held(s, side)
             depots = w.side_config(side).depots
-            routes = w.supply_routes(depots, blocked)
+            routes, edges = w.supply_network(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             by_kind = {
@@ -732,9 +732,7 @@ class Campaign:
                         u.id, place, supply.need_tons(p.supply, side, u.present, activity)
                     )
                 )
-            delivered = supply.deliveries(
-                p.supply, side, demands, routes, capacity, w.route_edges(depots, blocked)
-            )
+            delivered = supply.deliveries(p.supply, side, demands, routes, capacity, edges)
             foraged: dict[str, int] = {}
             for u, d in zip(units, demands, strict=True):
                 got = delivered[u.id]

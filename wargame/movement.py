@@ -15,6 +15,7 @@ from wargame.params import MovementParams
 from wargame.state import AtPlace, CampaignState, Mission, OnRoad, Position, UnitState
 
 if TYPE_CHECKING:
+    from wargame.supply import RouteTable
     from wargame.world import World
 
 ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
@@ -46,7 +47,7 @@ def road_effort_km(p: MovementParams, kind: str, length_km: float, river_crossin
     return length_km + river_crossings * p.river_crossing_days * p.road_km_per_day.get(kind, 0.0)
 
 
-Routes = Callable[[list[str], set[str]], tuple[dict[str, float], dict[str, list[str]]]]
+Routes = Callable[[list[str], set[str]], "RouteTable"]
 """Shortest paths from sources around blocked places (:func:`wargame.supply.supply_routes`)."""
 
 

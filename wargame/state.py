@@ -230,21 +230,22 @@ class CampaignState:
     def units_of(self, side: Side) -> list[UnitState]:
         """On-map units of one side, in scenario order (a fresh list; cached between status
         changes, which all go through :meth:`set_status`)."""
-        if self._on_map is None:
-            self._on_map = {
-                str(s): [u for u in self.units.values() if u.side == s and u.on_map]
-                for s in (Side.JAPANESE, Side.CHINESE)
-            }
-            self._all_on_map = tuple(u for u in self.units.values() if u.on_map)
-        return list(self._on_map[side])
+        return list(self._on_map_index()[side])
 
     def on_map_units(self) -> tuple[UnitState, ...]:
         """Every on-map unit, both sides, in scenario order (cached between status changes,
         like :meth:`units_of`)."""
-        if self._on_map is None:
-            self.units_of(Side.JAPANESE)
-        assert self._on_map is not None
+        self._on_map_index()
         return self._all_on_map
+
+    def _on_map_index(self) -> dict[str, list[UnitState]]:
+        if self._on_map is None:
+            self._all_on_map = tuple(u for u in self.units.values() if u.on_map)
+            self._on_map = {
+                str(s): [u for u in self._all_on_map if u.side == s]
+                for s in (Side.JAPANESE, Side.CHINESE)
+            }
+        return self._on_map
 
     def units_at(self, place: str) -> list[UnitState]:
         return [

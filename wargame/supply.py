@@ -34,9 +34,11 @@ def need_tons(p: SupplyParams, side: str, men: int, activity: str) -> float:
     return men / 1000 * p.need_tons_per_1000_men.get(side, 0.0) * p.need_factor.get(activity, 1.0)
 
 
-def supply_routes(
-    graph: nx.Graph, depots: list[str], blocked: AbstractSet[str]
-) -> tuple[dict[str, float], dict[str, list[str]]]:
+RouteTable = tuple[dict[str, float], dict[str, list[str]]]
+"""Road km and route (places) from the nearest usable depot to every reachable place."""
+
+
+def supply_routes(graph: nx.Graph, depots: list[str], blocked: AbstractSet[str]) -> RouteTable:
     """Road distance (km) and route from the nearest usable depot to every reachable place."""
     sources = [d for d in depots if d not in blocked]
     if not sources:
@@ -52,7 +54,7 @@ def deliveries(
     p: SupplyParams,
     side: str,
     demands: list[Demand],
-    routes: tuple[dict[str, float], dict[str, list[str]]],
+    routes: RouteTable,
     capacity: dict[tuple[str, str], float],
     edges: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, float]:

@@ -16,15 +16,12 @@ from wargame.movement import road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
-from wargame.supply import supply_routes
+from wargame.supply import RouteTable, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
 CACHE_SIZE = 4096
 """Entries a world's route memories keep before starting afresh (the answers are pure
 functions of the static map, so forgetting changes nothing but time)."""
-
-Routes = tuple[dict[str, float], dict[str, list[str]]]
-"""Road km and route (places) from the nearest usable source to every reachable place."""
 
 
 @dataclass
@@ -47,26 +44,10 @@ class World:
         default_factory=dict, repr=False, compare=False
     )
     _home_km: dict[tuple[Side, str], float] = field(default_factory=dict, repr=False, compare=False)
-    _routes: dict[tuple[tuple[str, ...], frozenset[str]], Routes] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    _edges: dict[tuple[tuple[str, ...], frozenset[str]], dict[str, list[tuple[str, str]]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    def route_edges(
-        self, sources: list[str], blocked: set[str]
-    ) -> dict[str, list[tuple[str, str]]]:
-        """The roads of each route of :meth:`supply_routes` for the same arguments, by place:
-        a memory that :func:`wargame.supply.deliveries` fills in."""
-        key = (tuple(sources), frozenset(blocked))
-        hit = self._edges.get(key)
-        if hit is None:
-            if len(self._edges) > CACHE_SIZE:
-                self._edges.clear()
-            hit = self._edges[key] = {}
-        return hit
+    _routes: dict[
+        tuple[tuple[str, ...], frozenset[str]],
+        tuple[RouteTable, dict[str, list[tuple[str, str]]]],
+    ] = field(default_factory=dict, repr=False, compare=False)
 
     def roads_home(self, side: Side, place: str) -> frozenset[str]:
         """The first place of the shortest road from ``place`` to each of the side's depots
@@ -98,17 +79,24 @@ class World:
             self._zones[base] = zone
         return zone
 
-    def supply_routes(self, sources: list[str], blocked: set[str]) -> Routes:
-        """:func:`wargame.supply.supply_routes` from ``sources`` around ``blocked`` places
-        (remembered: callers only read the result; shared by every campaign on this
-        world)."""
+    def supply_network(
+        self, sources: list[str], blocked: set[str]
+    ) -> tuple[RouteTable, dict[str, list[tuple[str, str]]]]:
+        """:func:`wargame.supply.supply_routes` from ``sources`` around ``blocked`` places,
+        and the roads of each route by place (a memory that
+        :func:`wargame.supply.deliveries` fills in). Remembered: callers only read the routes;
+        shared by every campaign on this world."""
         key = (tuple(sources), frozenset(blocked))
         hit = self._routes.get(key)
         if hit is None:
             if len(self._routes) > CACHE_SIZE:
                 self._routes.clear()
-            hit = self._routes[key] = supply_routes(self.tmap.graph, sources, key[1])
+            hit = self._routes[key] = (supply_routes(self.tmap.graph, sources, key[1]), {})
         return hit
+
+    def supply_routes(self, sources: list[str], blocked: set[str]) -> RouteTable:
+        """The routes of :meth:`supply_network`."""
+        return self.supply_network(sources, blocked)[0]
 
     def recon_km(self, airfield: str, place: str) -> float:
         """Great-circle km from an airfield to a place, for air reconnaissance

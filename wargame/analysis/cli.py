@@ -422,15 +422,18 @@ def _sobol(args: argparse.Namespace, path: Path, base: Any, swept: list[Any]) ->
     result = sobol_result(head, swept, args.delta, y, metrics, seed)
     console().print(sobol_table(result, args.top or None))
     if out is not None:
-        _write_ranking(out, "sobol", result, sobol_markdown(result), "sobol_chart", args.top)
+        _write_ranking(
+            out, "sobol", result, sobol_markdown(result), "sobol_chart", "sobol.png", args.top
+        )
     return EXIT_OK
 
 
 def _write_ranking(
-    out: Any, stem: str, result: dict[str, Any], markdown: str, chart: str, top: int
+    out: Any, stem: str, result: dict[str, Any], markdown: str, chart: str, png: str, top: int
 ) -> None:
-    """Write ``STEM.json`` and ``STEM.md`` as one transaction, then the chart (``chart``, a
-    function of :mod:`.plots`; skipped with a note when matplotlib is missing)."""
+    """Write ``STEM.json`` and ``STEM.md`` as one transaction, then the chart ``png`` drawn by
+    ``chart``, a function of :mod:`.plots` (skipped with a note when matplotlib is
+    missing)."""
     from . import plots
     from .batch import dump_json
 
@@ -443,7 +446,6 @@ def _write_ranking(
         out.rollback()
         raise
     draw = getattr(plots, chart)
-    png = {"sobol": "sobol.png", "sensitivity": "tornado.png"}[stem]
     try:
         plots.require_matplotlib()
         written.append(draw(result, out.file(png), top or None))
@@ -501,7 +503,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     console().print(sensitivity_table(result, args.top or None))
     if out is not None:
         _write_ranking(
-            out, "sensitivity", result, sensitivity_markdown(result), "tornado_chart", args.top
+            out,
+            "sensitivity",
+            result,
+            sensitivity_markdown(result),
+            "tornado_chart",
+            "tornado.png",
+            args.top,
         )
     return EXIT_OK
 
