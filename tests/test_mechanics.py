@@ -534,3 +534,66 @@ def _a_march_leaves_one_position(tutorial, data) -> None:  # helper body, see be
 @given(data=st.data())
 def test_a_days_march_ends_at_one_place_or_on_one_road_within_its_length(tutorial, data) -> None:
     _a_march_leaves_one_position(tutorial, data)
+
+
+def _heights_day(att_men: int, def_men: int, *, from_heights: bool) -> tuple[float, float]:
+    """Expected men lost (attacker, defender) in one day's attack on a prepared defence in
+    the mountains, without noise: men x each side's rate."""
+    cp = P.combat
+    att = [combat.Force("a", att_men, 1.0, 1.0)]
+    dfn = [combat.Force("d", def_men, 1.0, 1.0, cp.posture["prepared"])]
+    field = combat.Battlefield("mountain", "prepared", from_heights=from_heights)
+    a, d, env = combat.power_ratio(cp, att, dfn, field)
+    ar, dr = combat.engagement_rates(cp, a / d, env, field, att, dfn, d)
+    return att_men * ar, def_men * dr
+
+
+def test_fire_from_heights_follows_the_mixed_lanchester_law() -> None:
+    """models.md section 2: the exposed column loses in proportion to the hidden defender's
+    fire (dA/dt = -beta B), the defender in proportion to both (dB/dt = -alpha A B)."""
+    column, doubled = (
+        _heights_day(6000, 3000, from_heights=True),
+        _heights_day(12000, 3000, from_heights=True),
+    )
+    assert doubled[0] == pytest.approx(column[0])  # a bigger column loses no more men
+    assert doubled[1] == pytest.approx(2 * column[1])  # the defender loses twice as many
+    stronger = _heights_day(6000, 6000, from_heights=True)
+    assert stronger[0] == pytest.approx(2 * column[0])  # twice the fire, twice the losses
+    assert stronger[1] == pytest.approx(2 * column[1])  # A x B: twice the men exposed
+    # the usual TNDM rates are not of this form: there the defender's losses grow with the
+    # square root of the ratio (ratio_exponent 0.5), not in proportion to the attacker
+    plain = _heights_day(6000, 3000, from_heights=False)
+    plain_doubled = _heights_day(12000, 3000, from_heights=False)
+    assert plain_doubled[1] == pytest.approx(2**0.5 * plain[1])
+
+
+def test_at_an_even_division_fight_the_heights_law_gives_the_tndm_base_rates() -> None:
+    """The mixed law's coefficients are the TNDM base rates of an even fight of divisions
+    (``size_reference_men``), so only the law's form changes, not its scale."""
+    cp = P.combat
+    att, dfn = combat.heights_rates(cp, 1.0, cp.size_reference_men, defender_posture="hasty")
+    assert att == pytest.approx(cp.attacker_base_rate)
+    assert dfn == pytest.approx(cp.defender_base_rate)
+
+
+def test_only_a_prepared_defence_on_the_heights_fires_down_on_the_column() -> None:
+    cp = P.combat
+    assert combat.fires_from_heights(cp, "mountain", "prepared", through_pass=False)
+    assert combat.fires_from_heights(cp, "pass", "fortified", through_pass=False)
+    assert combat.fires_from_heights(cp, "hills", "prepared", through_pass=True)
+    assert not combat.fires_from_heights(cp, "hills", "prepared", through_pass=False)
+    assert not combat.fires_from_heights(cp, "mountain", "hasty", through_pass=False)
+    assert not combat.fires_from_heights(cp, "plain", "fortified", through_pass=False)
+
+
+def test_a_column_caught_on_the_march_is_not_under_fire_from_heights() -> None:
+    """A pursuit is fought by the usual rates even where the ground is high."""
+    cp = P.combat
+    att = [combat.Force("a", 6000, 1.0, 1.0)]
+    dfn = [combat.Force("d", 3000, 1.0, 1.0)]
+    march = combat.Battlefield("mountain", "prepared", on_the_march=True, from_heights=True)
+    plain = combat.Battlefield("mountain", "prepared", on_the_march=True)
+    a, d, env = combat.power_ratio(cp, att, dfn, march)
+    assert combat.engagement_rates(cp, a / d, env, march, att, dfn, d) == (
+        combat.engagement_rates(cp, a / d, env, plain, att, dfn, d)
+    )

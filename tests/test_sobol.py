@@ -114,8 +114,11 @@ def test_west_hunan_sobol_runs_end_to_end_the_same_with_one_or_two_workers(
     )
     scores = [p["score"] for p in result["params"]]
     assert scores == sorted(scores, reverse=True)
-    closest = result["params"][0]["indices"]["closest_approach_km"]
-    assert set(closest) == {"S1", "S1_conf", "ST", "ST_conf"}
+    losses = result["params"][0]["indices"]["japanese_casualties"]
+    assert set(losses) == {"S1", "S1_conf", "ST", "ST_conf"}
+    # a result that never varies over the 20 runs gets no indices, and says why
+    for key, why in result["skipped"].items():
+        assert key not in result["params"][0]["indices"] and why == "the same in every run"
     assert (tmp_path / "w1" / "sobol.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     charts = tmp_path / "charts"
     r = subprocess.run(

@@ -134,6 +134,35 @@ def casualty_rates(
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 
+def heights_rates(
+    p: CombatParams,
+    ratio: float,
+    def_power: float,
+    *,
+    casualty_factor: float = 1.0,
+    defender_posture: str = "prepared",
+) -> tuple[float, float]:
+    """Daily casualty fractions (attacker, defender) when the defender fires from the heights
+    on a column in the valley below: the mixed Lanchester law (models.md section 2),
+    dA/dt = -beta B for the exposed column and dB/dt = -alpha A B for the hidden defender.
+
+    The column loses men in proportion to the defender's fire, whatever its own size (its
+    share lost is ``attacker_base_rate`` x P_def / P_att); the defender loses a share in
+    proportion to the attacking power, whatever its own size (``defender_base_rate`` x
+    P_att / ``size_reference_men``). The coefficients are the TNDM base rates of an even
+    fight at division level (``size_reference_men`` on each side), so only the law's form
+    changes; the law carries the size effect itself. The terrain x weather casualty factor
+    applies to both sides and the posture's u_ca to the attacker, as in
+    :func:`casualty_rates`. ``def_power`` is the defender's power before noise and ``ratio``
+    the noisy P_att / P_def.
+    """
+    ratio = min(max(ratio, 1.0 / MAX_RATIO), MAX_RATIO)
+    att = p.attacker_base_rate / ratio * casualty_factor
+    att *= p.posture_attacker_casualty.get(defender_posture, 1.0)
+    dfn = p.defender_base_rate * ratio * def_power / p.size_reference_men * casualty_factor
+    return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
+
+
 ADVANCE_ROW = {
     "delay": "hasty",
     "withdrawal": "hasty",
@@ -248,6 +277,8 @@ class Battlefield:
     ``on_the_march`` is a pursuit of a withdrawing column on a road: no town shield and no
     defended zone, and the column never holds. ``by_night``: the attacker attacks by night
     (:func:`wargame.air.by_night`) at ``night_attack_factor`` of its power.
+    ``from_heights``: the defender fires from the heights on the attacking column in the
+    valley (:func:`heights_rates`, the mixed Lanchester law; see :func:`fires_from_heights`).
     """
 
     terrain: str
@@ -260,6 +291,7 @@ class Battlefield:
     defender_air: float = 1.0
     on_the_march: bool = False
     by_night: bool = False
+    from_heights: bool = False
 
 
 @dataclass(frozen=True)
@@ -322,6 +354,12 @@ class Result:
     routed: bool
 
 
+def fires_from_heights(p: CombatParams, terrain: str, posture: str, through_pass: bool) -> bool:
+    """Does a defender in ``posture`` at a place of scenario terrain ``terrain`` fire from the
+    heights on a column attacking it (by a road over a pass if ``through_pass``)?"""
+    return posture in p.heights_postures and (terrain in p.heights_terrain or through_pass)
+
+
 def engagement_rates(
     p: CombatParams,
     ratio: float,
@@ -329,10 +367,21 @@ def engagement_rates(
     field: Battlefield,
     attackers: list[Force],
     defenders: list[Force],
+    def_power: float | None = None,
 ) -> tuple[float, float]:
     """Both sides' daily casualty rates on a battlefield at a power ratio: the
     :func:`casualty_rates` of the forces' sizes, the ground's casualty factor and the
-    defender's posture (a column attacked on the march fights at withdrawal posture)."""
+    defender's posture (a column attacked on the march fights at withdrawal posture); the
+    :func:`heights_rates` where the defender fires from the heights (``def_power``, its power
+    before noise, is then needed)."""
+    if field.from_heights and not field.on_the_march and def_power is not None:
+        return heights_rates(
+            p,
+            ratio,
+            def_power,
+            casualty_factor=env.casualty,
+            defender_posture=field.defender_posture,
+        )
     return casualty_rates(
         p,
         ratio,
@@ -362,7 +411,7 @@ def resolve_engagement(
     att_power, def_power, env = power_ratio(p, attackers, defenders, field)
     ratio = noisy_ratio(p, att_power, def_power, rng)
     def_men = sum(f.men for f in defenders)
-    att_rate, def_rate = engagement_rates(p, ratio, env, field, attackers, defenders)
+    att_rate, def_rate = engagement_rates(p, ratio, env, field, attackers, defenders, def_power)
     def_losses = {f.unit_id: draw_casualties(f.men, def_rate, rng) for f in defenders}
     att_losses = {f.unit_id: draw_casualties(f.men, att_rate, rng) for f in attackers}
     if field.on_the_march:

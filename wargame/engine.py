@@ -574,6 +574,9 @@ class Campaign:
             attacker_air=self._air_bonus(att_side, engagements),
             defender_air=self._air_bonus(def_side, engagements),
             by_night=self._by_night(att_side),
+            from_heights=combat.fires_from_heights(
+                cp, str(terrain), str(best_posture), through_pass
+            ),
         )
         stakes = combat.Stakes(
             can_retreat=self._retreat_place(defenders[0], place, attackers) is not None,
@@ -604,6 +607,7 @@ class Campaign:
             "terrain": str(terrain),
             "defender_env": round(r.defender_env, 4),
             "surprise": round(surprise, 4),
+            "from_heights": field.from_heights,
             "att_power": round(r.att_power, 1),
             "def_power": round(r.def_power, 1),
             "ratio": round(ratio, 4),

@@ -258,6 +258,21 @@ class CombatParams(_Table):
         "number of assaults did not fall).",
         le=1,
     )
+    heights_terrain: list[str] = Field(
+        default_factory=lambda: ["mountain", "pass"],
+        description="Scenario terrain classes of a defended place whose defenders fire from "
+        "the heights on a column below them in the valley (mixed Lanchester law, models.md "
+        "sections 2 and 5); an attack by a road that crosses a pass counts too. Seed text: "
+        "'the mountainous terrain was ideal for ambushes and mortar bombardment on "
+        "approaching Japanese forces in the lower grounds'.",
+    )
+    heights_postures: list[str] = Field(
+        default_factory=lambda: ["prepared", "fortified"],
+        description="Defender postures that fire from the heights: mortars and machine guns "
+        "sited on registered approaches, which takes the time of a prepared defence (QJM "
+        "posture definitions; the seed's 'well prepared'). A hasty defence fights by the "
+        "usual TNDM rates (estimate: no source says how soon the fire from heights begins).",
+    )
     quality: dict[str, Factor] = Field(
         default_factory=lambda: {
             "american_equipped": 1.3,
@@ -338,6 +353,9 @@ class CombatParams(_Table):
             for name, row in classes.items():
                 if row not in rows:
                     raise ValueError(f"{table}_class.{name}: no row {row!r} in {table}")
+        for posture in self.heights_postures:
+            if posture not in self.posture:
+                raise ValueError(f"heights_postures: no posture {posture!r} in posture")
         points = self.advance_ratio_points
         if any(b <= a for a, b in itertools.pairwise(points)):
             raise ValueError("advance_ratio_points: ratios must increase")
