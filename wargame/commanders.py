@@ -43,6 +43,7 @@ class SideView:
     _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
     _enemies: list[UnitState] | None = field(default=None, init=False, repr=False, compare=False)
+    _watched: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def day(self) -> int:
@@ -112,9 +113,12 @@ class SideView:
         if not enemy.on_map:
             return False
         where = _places(enemy.pos)
-        mine = self._own_places()
+        watched = self._watched  # place -> within contact of one of this side's places
         for b in where:
-            if not self.world.in_contact_of(b).isdisjoint(mine):
+            hit = watched.get(b)
+            if hit is None:
+                hit = watched[b] = not self.world.in_contact_of(b).isdisjoint(self._own_places())
+            if hit:
                 return True
         if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
             p = self.world.params.intel

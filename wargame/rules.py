@@ -8,8 +8,6 @@ mission is known, and its target is a place of the map that the unit can reach b
 
 from __future__ import annotations
 
-import math
-
 from wargame.doctrine import Decision, Order
 from wargame.errors import UserError, did_you_mean
 from wargame.scenario import Side
@@ -75,8 +73,7 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
     if target not in g:
         raise IllegalOrderError(f"{what}: no place {target!r}{did_you_mean(target, g.nodes)}")
     here = _position(u)
-    reach = world.tmap.dist[here] if here is not None and here != target else None
-    if reach is not None and math.isinf(reach.get(target, math.inf)):
+    if here is not None and here != target and not world.tmap.connected(here, target):
         raise IllegalOrderError(f"{what}: {target} cannot be reached by road from {here}")
 
 

@@ -86,6 +86,7 @@ class TerrainMap:
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
     _routes: dict[tuple[str, str], list[str]] = field(init=False, repr=False, default_factory=dict)
+    _component: dict[str, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
@@ -94,6 +95,14 @@ class TerrainMap:
         for n, data in self.graph.nodes(data=True):
             self._terrain[n] = data["terrain"]
             self._neighbours[n] = tuple(sorted(self.graph.adj[n]))
+        for i, part in enumerate(nx.connected_components(self.graph)):
+            for n in part:
+                self._component[n] = i
+
+    def connected(self, a: str, b: str) -> bool:
+        """Is there a road (of any length) from ``a`` to ``b``? The same answer as a finite
+        ``dist[a][b]``, without computing ``a``'s row."""
+        return self._component[a] == self._component[b]
 
     def within_km(self, place: str, km: float) -> dict[str, float]:
         """Places within ``km`` by road of ``place`` (and their distance), a superset by a
