@@ -48,33 +48,44 @@ def _orderable(
 
 
 def check_order(world: World, state: CampaignState, side: Side, order: Order) -> None:
-    """Raise :class:`IllegalOrderError` unless ``side`` may give ``order`` today."""
-    what = f"order for {order.unit_id}"
-    u = _orderable(world, state, side, order.unit_id, what)
-    if u.status not in ORDERABLE:
+    """Raise :class:`IllegalOrderError` unless ``side`` may give ``order`` today. (The
+    checks an order passes cost a few lookups; the reason is worded only for one that
+    fails.)"""
+    u = state.units.get(order.unit_id)
+    if u is None or u.side != side or u.status not in ORDERABLE:
+        what = f"order for {order.unit_id}"
+        u = _orderable(world, state, side, order.unit_id, what)
         raise IllegalOrderError(
             f"{what}: {order.unit_id} is {u.status}: higher command has not released it"
         )
-    try:
-        mission = order.mission if isinstance(order.mission, Mission) else Mission(order.mission)
-    except ValueError:
-        raise IllegalOrderError(
-            f"{what}: unknown mission {str(order.mission)!r}"
-            f"{did_you_mean(str(order.mission), Mission)}"
-        ) from None
+    mission = order.mission
+    if not isinstance(mission, Mission):
+        try:
+            mission = Mission(mission)
+        except ValueError:
+            raise IllegalOrderError(
+                f"order for {order.unit_id}: unknown mission {str(order.mission)!r}"
+                f"{did_you_mean(str(order.mission), Mission)}"
+            ) from None
     if order.days < 0:
-        raise IllegalOrderError(f"{what}: days must be 0 or more, not {order.days}")
+        raise IllegalOrderError(
+            f"order for {order.unit_id}: days must be 0 or more, not {order.days}"
+        )
     target = order.target
     if target is None:
         if mission in NEEDS_TARGET:
-            raise IllegalOrderError(f"{what}: {mission} needs a place")
+            raise IllegalOrderError(f"order for {order.unit_id}: {mission} needs a place")
         return
     g = world.tmap.graph
     if target not in g:
-        raise IllegalOrderError(f"{what}: no place {target!r}{did_you_mean(target, g.nodes)}")
+        raise IllegalOrderError(
+            f"order for {order.unit_id}: no place {target!r}{did_you_mean(target, g.nodes)}"
+        )
     here = _position(u)
     if here is not None and here != target and not world.tmap.connected(here, target):
-        raise IllegalOrderError(f"{what}: {target} cannot be reached by road from {here}")
+        raise IllegalOrderError(
+            f"order for {order.unit_id}: {target} cannot be reached by road from {here}"
+        )
 
 
 def check_decision(world: World, state: CampaignState, side: Side, decision: Decision) -> None:
