@@ -204,3 +204,25 @@ def test_the_division_takes_the_road_and_the_column_is_cut_off_from_its_depots()
     assert "gaosha" not in paths
     campaign.run(until_day=state.day + 1)
     assert cutter.location == "huangqiaopu" and cutter.mission == Mission.HOLD  # holds the cut
+
+
+def test_a_division_on_the_road_behind_a_column_holds_it_if_it_is_strong_enough() -> None:
+    """Standing at Huangqiaopu, where the 120th's road home would pass if it left, the 58th
+    holds there with two-thirds of the column's men (too few alone to strike it); against a
+    column three times stronger it does not count as holding the road."""
+    campaign = _left_column_at_gaosha()
+    state = campaign.state
+    for c in state.units_of(Side.CHINESE):  # nobody else next to Gaosha to strike with it
+        if c.location == "dongkou":
+            state.set_position(c, AtPlace("jiangkou"))
+    cutter = state.units[CUTTER]
+    state.set_position(cutter, AtPlace("huangqiaopu"))
+    state.control["huangqiaopu"] = Side.CHINESE
+    view = SideView(campaign.world, state, Side.CHINESE)
+    assert chinese.roads_behind_columns(view) == {}  # the road home is cut
+    assert chinese.roads_behind_columns(view, without="huangqiaopu") == {"huangqiaopu": 5000}
+    assert chinese.holds_the_cut(view, cutter)
+    order = next(o for o in chinese.decide(view).orders if o.unit_id == CUTTER)
+    assert (order.mission, order.target) == (Mission.HOLD, "huangqiaopu")
+    state.units[COLUMN].present = 20_000
+    assert not chinese.holds_the_cut(SideView(campaign.world, state, Side.CHINESE), cutter)

@@ -14,15 +14,15 @@
   when between them they have ``counteroffensive_ratio`` times its men and nothing threatens
   their own place.
 - **Cutting the road home**: while defending, a free division (not committed or
-  counter-attacking today, its own place not under attack, not at the objective) next to
-  an empty place on the road home of a Japanese column it sees (the place behind the
-  column on its supply route, the shortest road from its depots round the places the
-  Chinese hold; never a place the Japanese held at the start)
-  goes onto it, by a road of at most ``cut_road_max_km``, when the divisions that go have
-  at least ``cut_road_ratio`` times the men of the column seen there. The column's supply
-  routes then go round the place or are cut, and a column falling back must break through.
-  A division standing on a column's road home with that many men holds there rather than
-  fall back when its own line of retreat is threatened.
+  counter-attacking today, its own place not under attack, not at the objective) next to an
+  empty place on the road home of a Japanese column it sees (the place behind the column on
+  its supply route, the shortest road from its depots round the places the Chinese hold;
+  never a place the Japanese held at the start) goes onto it, by a road of at most
+  ``cut_road_max_km``, when the divisions that go have at least ``cut_road_ratio`` times the
+  men of the column seen there. The column's supply then goes round the place or is cut, and
+  a column falling back must break through. A division standing where a column's road home
+  would pass if it left, with that many men, holds there rather than fall back when its own
+  line of retreat is threatened.
 - **Counteroffensive**: once the attacker withdraws, or is spent (Chinese men on the map at
   least ``counteroffensive_ratio`` times the enemy's and the enemy's supply below
   ``culmination_supply``), every division attacks the nearest enemy-held place that was
@@ -33,8 +33,10 @@
 
 The staff reads the day through its :class:`~wargame.commanders.SideView`: its own units,
 the Japanese it sees (the threatened places: an enemy on a road into a place the Chinese hold
-is in contact, so seen), who controls what, and the world. Some of its rules still need
-facts beyond the view, read through the view's ``umpire_...`` accessors: whether the enemy
+is in contact, so seen), who controls what, and the world (cutting the road home reads no
+more: the columns it sees, and their supply routes traced from who controls what and where
+its own divisions stand). Some of its rules still need facts beyond the view, read through
+the view's ``umpire_...`` accessors: whether the enemy
 is spent (its strength and supply), whether it has ordered the withdrawal (its phase), how
 near the objective its nearest unit is, and where its units stand for the envelopment.
 """
@@ -144,7 +146,7 @@ def local_counterattacks(view: SideView, threatened: set[str], busy: set[str]) -
     return orders
 
 
-def roads_behind_columns(view: SideView) -> dict[str, int]:
+def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str, int]:
     """The places on the road home of the Japanese columns this side sees, with the men of
     the columns they lie behind (seen units of the scenario's columns only). A column's
     road home is its supply route: the shortest road from its depots that avoids the places
@@ -152,12 +154,15 @@ def roads_behind_columns(view: SideView) -> dict[str, int]:
     knowledge, so the staff can trace it). The place behind a unit at a place is the last
     place before it on that route; for a unit on a road, the end of the road its supply
     route reaches first (the end it came from, for a column marching on). Places the
-    Japanese held at the start are left out.
+    Japanese held at the start are left out. ``without``: a place taken as not held by the
+    Chinese (would the road home pass there if they left it?).
     """
     world = view.world
     depots = world.side_config(Side.JAPANESE).depots
     blocked = {p for p, side in view.control.items() if side == Side.CHINESE}
     blocked.update(u.location for u in view.own_on_map() if u.location is not None)
+    if without is not None:
+        blocked.discard(without)
     dist, paths = world.supply_routes(depots, blocked)
     men: dict[str, int] = {}
     behind: dict[str, set[str]] = {}
@@ -226,13 +231,18 @@ def cut_roads(view: SideView, threatened: set[str], busy: set[str]) -> dict[str,
     return orders
 
 
-def holds_the_cut(view: SideView, u: UnitState, behind: dict[str, int]) -> bool:
-    """Does a division stand on a seen column's road home with ``cut_road_ratio`` times the
+def holds_the_cut(view: SideView, u: UnitState) -> bool:
+    """Does a division stand where a seen column's road home would pass if it left
+    (:func:`roads_behind_columns` without its place), with ``cut_road_ratio`` times the
     column's men (with the other divisions there)?"""
-    if u.location is None or u.location not in behind:
+    here = u.location
+    if here is None or u.status != Status.ACTIVE or u.present <= 0:
         return False
-    men = sum(o.present for o in view.own_on_map() if o.location == u.location)
-    return men >= view.world.params.doctrine.cut_road_ratio * behind[u.location]
+    behind = roads_behind_columns(view, without=here)
+    if here not in behind:
+        return False
+    men = sum(o.present for o in view.own_on_map() if o.location == here)
+    return men >= view.world.params.doctrine.cut_road_ratio * behind[here]
 
 
 def enemy_spent(view: SideView) -> bool:
@@ -287,7 +297,6 @@ def decide(view: SideView) -> Decision:
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
         attacks = local_counterattacks(view, set(threatened), set(decision.commit))
         cuts = cut_roads(view, set(threatened), {*decision.commit, *attacks})
-        behind = roads_behind_columns(view)
         names = world.tmap.graph.nodes
         for u in ours:
             if u.id in attacks:  # strong enough to strike the enemy, even one behind it
@@ -298,7 +307,7 @@ def decide(view: SideView) -> Decision:
                     f"{world.unit(u.id).name} moves to cut the Japanese road home at "
                     f"{names[cuts[u.id]]['name']}"
                 )
-            elif u.id not in decision.commit and holds_the_cut(view, u, behind):
+            elif u.id not in decision.commit and holds_the_cut(view, u):
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
             elif u.id not in decision.commit and (back := retreat_threatened(view, u)) is not None:
                 decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
