@@ -226,3 +226,26 @@ def test_a_division_on_the_road_behind_a_column_holds_it_if_it_is_strong_enough(
     assert (order.mission, order.target) == (Mission.HOLD, "huangqiaopu")
     state.units[COLUMN].present = 20_000
     assert not chinese.holds_the_cut(SideView(campaign.world, state, Side.CHINESE), cutter)
+
+
+def test_a_rear_guard_caught_on_the_road_holds_the_place_behind_it() -> None:
+    """A head on the road from Xinning to an empty Wugang does not march on into Wugang (a
+    hold on a road would): it holds Xinning, the end of the road nearer the start line, and
+    never comes nearer the objective than it was."""
+    campaign = _southern_column(["params.doctrine.rear_guard_days=2"])
+    state, world = campaign.state, campaign.world
+    for c in state.units_of(Side.CHINESE):
+        if c.location == "wugang":
+            state.set_position(c, AtPlace("wuyang"))
+    head = state.units[HEAD]
+    state.set_position(head, OnRoad("xinning", "wugang", 10.0))
+    staff = japanese.Staff(spent=dict(SPENT))
+    order = _orders(campaign, staff)[HEAD]
+    assert (order.mission, order.target) == (Mission.WITHDRAW, "xinning")
+    campaign.commanders[Side.JAPANESE] = staff
+    nearest = world.distance_to_objective(head)
+    for day in (1, 2):
+        campaign.run(until_day=day)
+        assert world.distance_to_objective(head) >= nearest - 1e-9, day
+        assert staff.rear_guards == {"southern": (HEAD, 1)}
+    assert head.location == "xinning" and head.mission == Mission.HOLD

@@ -12,8 +12,9 @@
 - **Withdrawal**: every unit falls back to the nearest place of its start line and holds.
 - **Rear guard**: when a column of two or more units out beyond the start line is first
   ordered to fall back (on its own culmination or the army's withdrawal), its head (the
-  unit nearest the objective, the one in contact) holds its place for ``rear_guard_days``
-  while the rest withdraw, then withdraws itself. The staff remembers each column's rear
+  unit nearest the objective, the one in contact) holds its place (on a road: the end of
+  the road nearer the start line) for ``rear_guard_days`` while the rest withdraw, then
+  withdraws itself. The staff remembers each column's rear
   guard and the day its fall-back began (:class:`Staff`); a single-unit column has none.
 
 The staff reads only its :class:`~wargame.commanders.SideView`: its own units, the Chinese it
@@ -147,6 +148,17 @@ def pick_rear_guard(view: SideView, column: str) -> str | None:
     return min(units, key=lambda u: (world.distance_to_objective(u), u.id)).id
 
 
+def rear_guard_post(world: World, u: UnitState) -> str:
+    """Where a rear guard holds: its place, or for one on a road, the end of the road nearer
+    the start line (a holding order on a road would march on to an empty place ahead)."""
+    line = world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+    if u.location is not None:
+        return u.location
+    ends = [n for n in (u.road_from, u.road_to) if n is not None]
+    dist = world.tmap.dist
+    return min(ends, key=lambda n: (min(dist[n][x] for x in line), n))
+
+
 def rear_guards_holding(
     view: SideView,
     phase: str,
@@ -230,8 +242,10 @@ def decide(
             )
     for u in view.own_on_map():
         if falls_back(world, u, phase, spent):
-            if u.location in start_line or u.id in holding:
+            if u.location in start_line or (u.id in holding and u.location is not None):
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+            elif u.id in holding:  # a rear guard on a road holds the place behind it
+                decision.orders.append(Order(u.id, Mission.WITHDRAW, rear_guard_post(world, u)))
             else:
                 origin = u.location or u.road_from or u.road_to
                 assert origin is not None, u.id
@@ -311,11 +325,16 @@ class Staff:
             ):
                 continue
             # the column was ordered back this morning: its rear guard is the unit that
-            # holds beyond the start line (none if every unit was sent back)
+            # holds beyond the start line, the one sent to no place of the start line (none
+            # if every unit was sent back)
             guard = [
                 u.id
                 for u in units
-                if u.on_map and u.mission == Mission.HOLD and u.location not in line
+                if u.on_map
+                and u.mission in (Mission.HOLD, Mission.WITHDRAW)
+                and u.target is not None
+                and u.target not in line
+                and u.location not in line
             ]
             self.rear_guards[column] = (guard[0] if guard else None, view.day)
         for column in sorted(by_column):
