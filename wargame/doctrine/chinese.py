@@ -307,9 +307,11 @@ def decide(view: SideView) -> Decision:
                     f"{world.unit(u.id).name} moves to cut the Japanese road home at "
                     f"{names[cuts[u.id]]['name']}"
                 )
-            elif u.id not in decision.commit and holds_the_cut(view, u):
-                decision.orders.append(Order(u.id, Mission.HOLD, u.location))
-            elif u.id not in decision.commit and (back := retreat_threatened(view, u)) is not None:
+            elif (
+                u.id not in decision.commit
+                and (back := retreat_threatened(view, u)) is not None
+                and not holds_the_cut(view, u)  # on a column's road home: it stays
+            ):
                 decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
                 decision.events.append(
                     f"{world.unit(u.id).name}: line of retreat threatened at "
