@@ -796,6 +796,37 @@ class DoctrineParams(_Table):
         "column attacks together; doctrine, not a fitted value.",
         le=10_000,
     )
+    rear_guard_days: int = Field(
+        1,
+        ge=0,
+        le=30,
+        description="Days the head of a falling-back column (its unit nearest the objective, "
+        "in contact) holds its place as rear guard while the rest of the column withdraws, "
+        "then withdraws itself; 0: no rear guard. Japanese regulations break contact under "
+        "covering forces (Sakusen Yomurei as summarised in TM-E 30-480 (1944) ch. VII "
+        "s. IV, Retrograde movements); a rear guard puts distance between the main body "
+        "and the enemy (FM 100-5 (1944) ch. 11). Neither gives the days: a day, the main "
+        "body's first day's march, is an estimate.",
+    )
+    cut_road_max_km: float = _p(
+        50.0,
+        "A free Chinese division goes onto the road home of a Japanese column it sees (the "
+        "empty place behind the column on its supply route) only along a road of at most "
+        "this length from where it stands: two days' march on a highway, about three on a "
+        "cart road (field-manual march rates, models.md §1), as far as a column seen today "
+        "is likely still to be there on arrival (the Chinese getting behind the columns in "
+        "the mountains: seed text, docs/research/campaign-sources.md §5; estimate).",
+        le=10_000,
+    )
+    cut_road_ratio: float = _p(
+        0.67,
+        "Chinese men that go onto (or stay on) a Japanese column's road home, as a share of "
+        "the column's men seen: the column must break out at about 1.5:1 to win more "
+        "often than not (Dupuy Institute, as counteroffensive_ratio), so a force of 1/1.5 "
+        "of it can hold the road (derived; estimate).",
+        ge=0,
+        le=100,
+    )
     reserve_trigger_km: float = _p(
         120.0,
         "Chinese reserves move when an enemy column comes within this road distance of "

@@ -13,6 +13,16 @@
 - **Local counter-attacks**: while defending, divisions next to an enemy-held place attack it
   when between them they have ``counteroffensive_ratio`` times its men and nothing threatens
   their own place.
+- **Cutting the road home**: while defending, a free division (not committed or
+  counter-attacking today, its own place not under attack, not at the objective) next to an
+  empty place on the road home of a Japanese column it sees (the place behind the column on
+  its supply route, the shortest road from its depots round the places the Chinese hold;
+  never a place the Japanese held at the start) goes onto it, by a road of at most
+  ``cut_road_max_km``, when the divisions that go have at least ``cut_road_ratio`` times the
+  men of the column seen there. The column's supply then goes round the place or is cut, and
+  a column falling back must break through. A division standing where a column's road home
+  would pass if it left, with that many men, holds there rather than fall back when its own
+  line of retreat is threatened.
 - **Counteroffensive**: once the attacker withdraws, or is spent (Chinese men on the map at
   least ``counteroffensive_ratio`` times the enemy's and the enemy's supply below
   ``culmination_supply``), every division attacks the nearest enemy-held place that was
@@ -23,8 +33,10 @@
 
 The staff reads the day through its :class:`~wargame.commanders.SideView`: its own units,
 the Japanese it sees (the threatened places: an enemy on a road into a place the Chinese hold
-is in contact, so seen), who controls what, and the world. Some of its rules still need
-facts beyond the view, read through the view's ``umpire_...`` accessors: whether the enemy
+is in contact, so seen), who controls what, and the world (cutting the road home reads no
+more: the columns it sees, and their supply routes traced from who controls what and where
+its own divisions stand). Some of its rules still need facts beyond the view, read through
+the view's ``umpire_...`` accessors: whether the enemy
 is spent (its strength and supply), whether it has ordered the withdrawal (its phase), how
 near the objective its nearest unit is, and where its units stand for the envelopment.
 """
@@ -134,6 +146,105 @@ def local_counterattacks(view: SideView, threatened: set[str], busy: set[str]) -
     return orders
 
 
+def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str, int]:
+    """The places on the road home of the Japanese columns this side sees, with the men of
+    the columns they lie behind (seen units of the scenario's columns only). A column's
+    road home is its supply route: the shortest road from its depots that avoids the places
+    the Chinese hold or stand at (:func:`wargame.supply.supply_routes`; control is common
+    knowledge, so the staff can trace it). The place behind a unit at a place is the last
+    place before it on that route; for a unit on a road, the end of the road its supply
+    route reaches first (the end it came from, for a column marching on). Places the
+    Japanese held at the start are left out. ``without``: a place taken as not held by the
+    Chinese (would the road home pass there if they left it?).
+    """
+    world = view.world
+    depots = world.side_config(Side.JAPANESE).depots
+    blocked = {p for p, side in view.control.items() if side == Side.CHINESE}
+    blocked.update(u.location for u in view.own_on_map() if u.location is not None)
+    if without is not None:
+        blocked.discard(without)
+    dist, paths = world.supply_routes(depots, blocked)
+    men: dict[str, int] = {}
+    behind: dict[str, set[str]] = {}
+    for e in view.enemies():
+        column = world.unit(e.id).column
+        if column is None or e.present <= 0:
+            continue
+        men[column] = men.get(column, 0) + e.present
+        pos = e.pos
+        if isinstance(pos, AtPlace):
+            route = paths.get(pos.place, [])
+            place = route[-2] if len(route) > 1 else None
+        elif isinstance(pos, OnRoad):
+            ends = [n for n in (pos.origin, pos.dest) if n in dist]
+            place = min(ends, key=lambda n: (dist[n], n)) if ends else None
+        else:
+            place = None
+        if place is not None and world.start_control.get(place) != Side.JAPANESE:
+            behind.setdefault(place, set()).add(column)
+    return {place: sum(men[c] for c in cols) for place, cols in sorted(behind.items())}
+
+
+def cut_roads(view: SideView, threatened: set[str], busy: set[str]) -> dict[str, str]:
+    """While defending: free divisions next to an empty place on a seen Japanese column's
+    road home (:func:`roads_behind_columns`) go onto it, by a road of at most
+    ``cut_road_max_km``, strongest first and as many as it takes to have
+    ``cut_road_ratio`` times the column's men seen (none go if they cannot). Free: active,
+    at a place not among ``threatened`` and not the objective, not among ``busy``. Places
+    nearest the objective first. Unit id -> place."""
+    world = view.world
+    p = world.params.doctrine
+    objective = world.scenario.objective.place
+    free = [
+        u
+        for u in view.own_on_map()
+        if u.status == Status.ACTIVE
+        and u.location is not None
+        and u.location not in threatened
+        and u.location != objective
+        and u.id not in busy
+        and u.present > 0
+    ]
+    orders: dict[str, str] = {}
+    behind = roads_behind_columns(view)
+    for place in sorted(behind, key=lambda t: (world.tmap.to_objective_km(t), t)):
+        if view.occupant(place) is not None:
+            continue  # held already, or the enemy is there
+        near = sorted(
+            (
+                u
+                for u in free
+                if u.id not in orders
+                and place in world.tmap.neighbours(str(u.location))
+                and world.tmap.road(str(u.location), place)["km"] <= p.cut_road_max_km
+            ),
+            key=lambda u: (-u.present, u.id),
+        )
+        need, going = p.cut_road_ratio * behind[place], list[UnitState]()
+        for u in near:
+            if sum(g.present for g in going) >= need:
+                break
+            going.append(u)
+        if going and sum(g.present for g in going) >= need:
+            for u in going:
+                orders[u.id] = place
+    return orders
+
+
+def holds_the_cut(view: SideView, u: UnitState) -> bool:
+    """Does a division stand where a seen column's road home would pass if it left
+    (:func:`roads_behind_columns` without its place), with ``cut_road_ratio`` times the
+    column's men (with the other divisions there)?"""
+    here = u.location
+    if here is None or u.status != Status.ACTIVE or u.present <= 0:
+        return False
+    behind = roads_behind_columns(view, without=here)
+    if here not in behind:
+        return False
+    men = sum(o.present for o in view.own_on_map() if o.location == here)
+    return men >= view.world.params.doctrine.cut_road_ratio * behind[here]
+
+
 def enemy_spent(view: SideView) -> bool:
     """Is the enemy spent? Beyond the view: every enemy unit's men and supply."""
     p = view.world.params
@@ -185,11 +296,22 @@ def decide(view: SideView) -> Decision:
             decision.commit.append(pick.id)
             decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
         attacks = local_counterattacks(view, set(threatened), set(decision.commit))
+        cuts = cut_roads(view, set(threatened), {*decision.commit, *attacks})
+        names = world.tmap.graph.nodes
         for u in ours:
             if u.id in attacks:  # strong enough to strike the enemy, even one behind it
                 decision.orders.append(Order(u.id, Mission.COUNTERATTACK, attacks[u.id]))
-            elif u.id not in decision.commit and (back := retreat_threatened(view, u)) is not None:
-                names = world.tmap.graph.nodes
+            elif u.id in cuts:  # onto the road behind a column: an empty place, taken
+                decision.orders.append(Order(u.id, Mission.COUNTERATTACK, cuts[u.id]))
+                decision.events.append(
+                    f"{world.unit(u.id).name} moves to cut the Japanese road home at "
+                    f"{names[cuts[u.id]]['name']}"
+                )
+            elif (
+                u.id not in decision.commit
+                and (back := retreat_threatened(view, u)) is not None
+                and not holds_the_cut(view, u)  # on a column's road home: it stays
+            ):
                 decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
                 decision.events.append(
                     f"{world.unit(u.id).name}: line of retreat threatened at "

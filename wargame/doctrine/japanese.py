@@ -10,6 +10,12 @@
   offensive is over when the force's loss reaches ``culmination_loss``, when the main
   effort's column has culminated, or when every column has.
 - **Withdrawal**: every unit falls back to the nearest place of its start line and holds.
+- **Rear guard**: when a column of two or more units out beyond the start line is first
+  ordered to fall back (on its own culmination or the army's withdrawal), its head (the
+  unit nearest the objective, the one in contact) holds its place (on a road: the end of
+  the road nearer the start line) for ``rear_guard_days`` while the rest withdraw, then
+  withdraws itself. The staff remembers each column's rear
+  guard and the day its fall-back began (:class:`Staff`); a single-unit column has none.
 
 The staff reads only its :class:`~wargame.commanders.SideView`: its own units, the Chinese it
 sees (those at the gates its columns march to are always seen: they are in contact), who
@@ -120,10 +126,80 @@ def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
     return False
 
 
-def decide(view: SideView, spent: dict[str, str] | None = None) -> Decision:
+def falls_back(world: World, u: UnitState, phase: str, spent: dict[str, str]) -> bool:
+    """Is the unit ordered back today: the army withdraws, or its column is spent while the
+    others advance?"""
+    return phase == WITHDRAW or (phase == ADVANCE and column_of(world, u) in spent)
+
+
+def pick_rear_guard(view: SideView, column: str) -> str | None:
+    """The unit of ``column`` that covers its fall-back: its head, the unit nearest the
+    objective by road (in contact with the enemy; ties by id), among the column's units on
+    the map beyond the start line. None for a column with fewer than two such units."""
+    world = view.world
+    line = world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+    units = [
+        u
+        for u in view.own_on_map()
+        if column_of(world, u) == column and u.present > 0 and u.location not in line
+    ]
+    if len(units) < 2:
+        return None
+    return min(units, key=lambda u: (world.distance_to_objective(u), u.id)).id
+
+
+def rear_guard_post(world: World, u: UnitState) -> str:
+    """Where a rear guard holds: its place, or for one on a road, the end of the road nearer
+    the start line (a holding order on a road would march on to an empty place ahead)."""
+    line = world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+    if u.location is not None:
+        return u.location
+    ends = [n for n in (u.road_from, u.road_to) if n is not None]
+    dist = world.tmap.dist
+    return min(ends, key=lambda n: (min(dist[n][x] for x in line), n))
+
+
+def rear_guards_holding(
+    view: SideView,
+    phase: str,
+    spent: dict[str, str],
+    rear_guards: dict[str, tuple[str | None, int]],
+) -> dict[str, str]:
+    """The rear guards that hold today (unit id -> column): for each column falling back,
+    the unit the staff remembers (``rear_guards``: column -> (unit id or None, first day of
+    the fall-back)) until ``rear_guard_days`` days have passed, or on the first day the
+    column's head (:func:`pick_rear_guard`)."""
+    world = view.world
+    days = world.params.doctrine.rear_guard_days
+    if days <= 0:
+        return {}
+    columns = sorted(
+        {
+            c
+            for u in view.own_on_map()
+            if (c := column_of(world, u)) is not None and falls_back(world, u, phase, spent)
+        }
+    )
+    holding: dict[str, str] = {}
+    for column in columns:
+        if column in rear_guards:
+            uid, start = rear_guards[column]
+            if uid is not None and view.day < start + days:
+                holding[uid] = column
+        elif (uid := pick_rear_guard(view, column)) is not None:
+            holding[uid] = column
+    return holding
+
+
+def decide(
+    view: SideView,
+    spent: dict[str, str] | None = None,
+    rear_guards: dict[str, tuple[str | None, int]] | None = None,
+) -> Decision:
     """Orders for today, from what the side sees and the staff's memory (:class:`Staff`):
     ``spent``, the columns whose attack has culminated, with the reason (the staff decides
-    that at night, from each column's supply clock and losses).
+    that at night, from each column's supply clock and losses), and ``rear_guards``, each
+    falling-back column's rear guard and the day its fall-back began.
 
     Each column culminates on its own and falls back to the start line; the offensive is
     over when the force's losses pass ``culmination_loss``, when the main effort's column
@@ -153,10 +229,23 @@ def decide(view: SideView, spent: dict[str, str] | None = None) -> Decision:
             decision.culminated = True
             decision.events.append(f"Japanese offensive culminates: {why}; withdrawal ordered")
     start_line = world.side_config(side).start_line or world.side_config(side).depots
+    rear_guards = rear_guards or {}
+    holding = rear_guards_holding(view, phase, spent, rear_guards)
+    names = world.tmap.graph.nodes
     for u in view.own_on_map():
-        if phase == WITHDRAW or (phase == ADVANCE and column_of(world, u) in spent):
-            if u.location in start_line:
+        column = holding.get(u.id)
+        if column is not None and column not in rear_guards:
+            where = u.location or u.road_from
+            decision.events.append(
+                f"{world.unit(u.id).name} holds {names[where]['name'] if where else 'its ground'} "
+                f"as rear guard while the {column} column falls back"
+            )
+    for u in view.own_on_map():
+        if falls_back(world, u, phase, spent):
+            if u.location in start_line or (u.id in holding and u.location is not None):
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+            elif u.id in holding:  # a rear guard on a road holds the place behind it
+                decision.orders.append(Order(u.id, Mission.WITHDRAW, rear_guard_post(world, u)))
             else:
                 origin = u.location or u.road_from or u.road_to
                 assert origin is not None, u.id
@@ -193,15 +282,20 @@ def supply_short(world: World, units: list[UnitState]) -> bool:
 class Staff:
     """The 20th Army staff: this doctrine plus the staff's own memory, kept column by column
     from the night's reports (:meth:`observe`): the days each column's mean supply has been
-    below ``culmination_supply``, and the columns whose attack has culminated (and why)."""
+    below ``culmination_supply``, the columns whose attack has culminated (and why), and each
+    falling-back column's rear guard (rebuilt on a replay from the units' missions, as the
+    night's reports show them)."""
 
     side: Side = Side.JAPANESE
     low_supply_days: dict[str, int] = field(default_factory=dict)
     spent: dict[str, str] = field(default_factory=dict)
     announced: list[str] = field(default_factory=list)
+    rear_guards: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+    """Each falling-back column's rear guard (None: none held) and the day its fall-back
+    began, read at night from the units' missions (:meth:`observe`)."""
 
     def decide(self, view: SideView) -> Decision:
-        decision = decide(view, self.spent)
+        decision = decide(view, self.spent, self.rear_guards)
         if decision.phase == ADVANCE:
             for column in sorted(self.spent):
                 if column not in self.announced:
@@ -220,6 +314,29 @@ class Staff:
             if column is not None:
                 by_column.setdefault(column, []).append(u)
         self.announced = sorted(self.spent)
+        phase = ADVANCE if view.phase is None else view.phase
+        line = (
+            world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+        )
+        for column in sorted(by_column):
+            units = by_column[column]
+            if column in self.rear_guards or not any(
+                u.on_map and falls_back(world, u, phase, self.spent) for u in units
+            ):
+                continue
+            # the column was ordered back this morning: its rear guard is the unit that
+            # holds beyond the start line, the one sent to no place of the start line (none
+            # if every unit was sent back)
+            guard = [
+                u.id
+                for u in units
+                if u.on_map
+                and u.mission in (Mission.HOLD, Mission.WITHDRAW)
+                and u.target is not None
+                and u.target not in line
+                and u.location not in line
+            ]
+            self.rear_guards[column] = (guard[0] if guard else None, view.day)
         for column in sorted(by_column):
             short = supply_short(world, by_column[column])
             days = self.low_supply_days.get(column, 0) + 1 if short else 0
@@ -234,4 +351,5 @@ class Staff:
             sorted(self.low_supply_days.items()),
             sorted(self.spent.items()),
             self.announced,
+            [[c, uid, day] for c, (uid, day) in sorted(self.rear_guards.items())],
         ]
