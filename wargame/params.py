@@ -827,6 +827,21 @@ class DoctrineParams(_Table):
         ge=0,
         le=100,
     )
+    outpost_hold_days: int = Field(
+        3,
+        ge=1,
+        le=60,
+        description="Days of attack a division on its side's outpost line (the scenario's "
+        "sides.<side>.outposts) takes before it falls back toward the main line: 'a part "
+        "holds the forward line and resists step by step (逐次抗击); the main body waits "
+        "between Xinhua and Wugang for the decisive battle' (Military Affairs Commission's "
+        "order, 7lue.cn campaign chapter); 'each position, its purpose served, is given up' "
+        "(相机转移, lssjt.com; gcxs123.com); FM 100-5 (1941) par. 589, covering forces "
+        "delay and disorganize the advance. No source gives the days: 3 is the median of the "
+        "five outposts whose holds are recorded (Mawangjie 1, Xinning under 1, Longhuisi "
+        "about 3, Dongkoutang 7-8, Shanmen about 8 days; docs/research/campaign-sources.md "
+        "section 8); estimate.",
+    )
     reserve_trigger_km: float = _p(
         120.0,
         "Chinese reserves move when an enemy column comes within this road distance of "

@@ -275,6 +275,12 @@ class SideConfig(_Record):
     depots: list[Id] = Field(min_length=1, max_length=100, description="places supplies come from")
     start_line: list[Id] = Field(default_factory=list, max_length=500)
     columns: dict[Id, Column] = Field(default_factory=dict)
+    outposts: list[Id] = Field(
+        default_factory=list,
+        max_length=500,
+        description="places of the side's outpost (covering) line: their defenders delay an "
+        "attack for params.doctrine.outpost_hold_days, then fall back toward the main line",
+    )
 
 
 class Sides(_Record):
@@ -660,6 +666,8 @@ def check_references(s: Scenario) -> list[str]:
             need_place(f"sides.{side}.depots[{i}]", d)
         for i, d in enumerate(cfg.start_line):
             need_place(f"sides.{side}.start_line[{i}]", d)
+        for i, d in enumerate(cfg.outposts):
+            need_place(f"sides.{side}.outposts[{i}]", d)
         for cname, col in cfg.columns.items():
             first: dict[str, int] = {}
             for i, d in enumerate(col.route):

@@ -7,6 +7,9 @@
   ``reserve_trigger_km`` of the objective, or at once where the attackers seen outnumber the
   defenders. Uncommitted formations are released to the reserve when the enemy comes within
   ``reserve_release_km`` of the objective.
+- **Outposts**: a division on the outpost line (the scenario's ``sides.chinese.outposts``)
+  delays an attack for ``outpost_hold_days`` days, then falls back toward the main line;
+  reserves are not sent to outposts (the main body waits on the main line).
 - **Line of retreat**: a division whose road back is threatened (an enemy column at, or
   more than half-way to, the place on its road back) falls back while a road is open; with
   none open it fights where it stands, encircled.
@@ -100,6 +103,39 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
         n
         for n in world.tmap.neighbours(here)
         if n not in threats
+        and view.occupant(n) != Side.JAPANESE
+        and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
+    ]
+    return min(open_, key=lambda n: (home_km(Side.CHINESE, n), n)) if open_ else None
+
+
+def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
+    """A division at a place of the outpost line (the scenario's ``sides.chinese.outposts``)
+    that has been attacked for ``outpost_hold_days`` days running (the most days in contact
+    of the attackers it sees on the roads in) has done its part: it falls back to the open
+    neighbour nearest home (not held by the enemy as far as it sees, not a place the
+    attackers came from). Returns that place, or None (still delaying, not an outpost, or
+    no road open: it holds)."""
+    world = view.world
+    here = u.location
+    if (
+        here is None
+        or u.status != Status.ACTIVE
+        or u.present <= 0
+        or here not in world.side_config(Side.CHINESE).outposts
+    ):
+        return None
+    attackers = [e for e in view.enemies() if e.location is None and e.road_to == here]
+    if not attackers:
+        return None
+    if max(e.contact_days for e in attackers) < world.params.doctrine.outpost_hold_days:
+        return None
+    came_from = {e.road_from for e in attackers}
+    home_km = world.home_km
+    open_ = [
+        n
+        for n in world.tmap.neighbours(here)
+        if n not in came_from
         and view.occupant(n) != Side.JAPANESE
         and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
     ]
@@ -286,9 +322,12 @@ def decide(view: SideView) -> Decision:
     if phase == DEFEND:
         reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
         threatened = threatened_places(view)
+        outposts = set(world.side_config(Side.CHINESE).outposts)
         for place in threatened:
             if not reserves:
                 break
+            if place in outposts:  # the reserve waits on the main line
+                continue
             if closest > p.reserve_trigger_km and not outnumbered(view, place):
                 continue
             pick = min(reserves, key=lambda r: world.tmap.dist[str(r.location)][place])
@@ -306,6 +345,12 @@ def decide(view: SideView) -> Decision:
                 decision.events.append(
                     f"{world.unit(u.id).name} moves to cut the Japanese road home at "
                     f"{names[cuts[u.id]]['name']}"
+                )
+            elif u.id not in decision.commit and (back := outpost_falls_back(view, u)):
+                decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
+                decision.events.append(
+                    f"{world.unit(u.id).name}: the outpost at {names[u.location]['name']} "
+                    f"has delayed the enemy; falls back to {names[back]['name']}"
                 )
             elif (
                 u.id not in decision.commit
