@@ -98,11 +98,17 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     if not threats:
         return None
 
-    home_km = world.home_km
+    return fall_back_place(view, here, threats)
+
+
+def fall_back_place(view: SideView, here: str, avoid: set[str]) -> str | None:
+    """The neighbour of ``here`` nearest home that is open to fall back to: not among
+    ``avoid``, not held by the enemy as far as this side sees, and nearer its depots."""
+    home_km = view.world.home_km
     open_ = [
         n
-        for n in world.tmap.neighbours(here)
-        if n not in threats
+        for n in view.world.tmap.neighbours(here)
+        if n not in avoid
         and view.occupant(n) != Side.JAPANESE
         and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
     ]
@@ -130,16 +136,7 @@ def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
         return None
     if max(e.contact_days for e in attackers) < world.params.doctrine.outpost_hold_days:
         return None
-    came_from = {e.road_from for e in attackers}
-    home_km = world.home_km
-    open_ = [
-        n
-        for n in world.tmap.neighbours(here)
-        if n not in came_from
-        and view.occupant(n) != Side.JAPANESE
-        and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
-    ]
-    return min(open_, key=lambda n: (home_km(Side.CHINESE, n), n)) if open_ else None
+    return fall_back_place(view, here, {str(e.road_from) for e in attackers})
 
 
 def outnumbered(view: SideView, place: str) -> bool:
