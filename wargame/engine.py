@@ -701,24 +701,20 @@ class Campaign:
             routes, edges = w.supply_network(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
-            by_kind = {
-                kind: supply.road_capacity(
-                    p.supply, kind, rain=rain, interdiction=cut, raid_cut=0.0
-                )
-                for kind in p.supply.road_capacity_tons
-            }
-            capacity = {key: by_kind.get(kind, 0.0) for _rid, key, kind in w.roads_by_id}
+            capacity = w.road_capacities(rain, cut)  # shared: copied before a raid cuts it
             if side == Side.JAPANESE:
                 # guerrillas raid roads behind the Japanese front: one draw per road both of
                 # whose ends the Japanese hold, in road-id order
-                ctl = s.control
+                held = {place for place, c in s.control.items() if c == side}
                 exposed = [
                     (rid, key)
                     for rid, key, _kind in w.roads_by_id
-                    if ctl.get(key[0]) == side == ctl.get(key[1])
+                    if key[0] in held and key[1] in held
                 ]
                 left = 1.0 - p.guerrilla.raid_capacity_cut
                 for rid, key in guerrilla.raided_roads(p.guerrilla, exposed, self.rng):
+                    if not raided:
+                        capacity = dict(capacity)
                     capacity[key] *= left
                     raided.append(rid)
             demands = []
@@ -770,9 +766,8 @@ class Campaign:
         """Apply today's raids: the men each raid costs the first unit supplied over it."""
         if not raided:
             return
-        ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
         hits = guerrilla.raid_losses(
-            self.params.guerrilla, raided, ends, routes[1], units, self.rng
+            self.params.guerrilla, raided, self.world.road_ends, routes[1], units, self.rng
         )
         for rid, victim, men in hits:
             if victim is not None and men > 0:

@@ -16,7 +16,7 @@ from wargame.movement import road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
-from wargame.supply import RouteTable, supply_routes
+from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
 CACHE_SIZE = 4096
@@ -33,6 +33,8 @@ class World:
     start_control: dict[str, Side] = field(default_factory=dict)
     roads_by_id: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
     """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
+    road_ends: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The two places each road (by id) joins."""
     _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
     _ways: dict[tuple[str, str, frozenset[str]], tuple[float, list[str]] | None] = field(
@@ -48,6 +50,28 @@ class World:
         tuple[tuple[str, ...], frozenset[str]],
         tuple[RouteTable, dict[str, list[tuple[str, str]]]],
     ] = field(default_factory=dict, repr=False, compare=False)
+    _capacities: dict[tuple[bool, float], dict[tuple[str, str], float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def road_capacities(self, rain: bool, interdiction: float) -> dict[tuple[str, str], float]:
+        """Tons/day each road (its sorted ends) carries today before guerrilla raids
+        (:func:`wargame.supply.road_capacity` by road class; remembered: callers copy it
+        before changing it)."""
+        key = (rain, interdiction)
+        hit = self._capacities.get(key)
+        if hit is None:
+            if len(self._capacities) > CACHE_SIZE:
+                self._capacities.clear()
+            p = self.params.supply
+            by_kind = {
+                kind: road_capacity(p, kind, rain=rain, interdiction=interdiction, raid_cut=0.0)
+                for kind in p.road_capacity_tons
+            }
+            hit = self._capacities[key] = {
+                ends: by_kind.get(kind, 0.0) for _rid, ends, kind in self.roads_by_id
+            }
+        return hit
 
     def roads_home(self, side: Side, place: str) -> frozenset[str]:
         """The first place of the shortest road from ``place`` to each of the side's depots
@@ -138,6 +162,7 @@ class World:
             (r.id, (min(r.a, r.b), max(r.a, r.b)), str(r.kind))
             for r in sorted(scenario.roads, key=lambda r: r.id)
         ]
+        world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
         return world
 
     @property
