@@ -268,8 +268,9 @@ class Campaign:
         """The day's air war (:func:`air.fly_day`), applied to the state."""
         s, p = self.state, self.params.air
         groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
+        near = {side: self._enemy_positions(side) for side in Side}
         for g in self.world.scenario.air_groups:
-            active = self._airfield_active(g.base, g.side)
+            active = self._airfield_active(g.base, g.side, *near[g.side])
             groups[g.side].append(air.AirGroupState(g.id, g.committed_aircraft, g.role, active))
         damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
         day = air.fly_day(p, groups, damaged, s.weather, self.rng)
@@ -293,19 +294,28 @@ class Campaign:
         }
         self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
 
-    def _airfield_active(self, base: str, side: Side) -> bool:
-        """An airfield flies unless the enemy holds it or has troops within artillery range."""
-        s = self.state
-        if s.control.get(base) == side.enemy:
+    def _enemy_positions(self, side: Side) -> tuple[set[str], set[str]]:
+        """The places where ``side``'s enemy has units, and the places its units on the
+        roads march to."""
+        at: set[str] = set()
+        to: set[str] = set()
+        for e in self.state.units_of(side.enemy):
+            pos = e.pos
+            if isinstance(pos, AtPlace):
+                at.add(pos.place)
+            elif isinstance(pos, OnRoad):
+                to.add(pos.dest)
+        return at, to
+
+    def _airfield_active(
+        self, base: str, side: Side, enemy_at: set[str], enemy_to: set[str]
+    ) -> bool:
+        """An airfield flies unless the enemy holds it or has troops within artillery range:
+        at a place within range (``enemy_at``, :meth:`_enemy_positions`), or on a road into
+        the airfield (``enemy_to``)."""
+        if self.state.control.get(base) == side.enemy:
             return False
-        zone = self.world.artillery_zone(base)
-        for e in s.units_of(side.enemy):
-            pos = e.pos  # at a place within range, or on a road into the airfield
-            if (isinstance(pos, AtPlace) and pos.place in zone) or (
-                isinstance(pos, OnRoad) and pos.dest == base
-            ):
-                return False
-        return True
+        return base not in enemy_to and self.world.artillery_zone(base).isdisjoint(enemy_at)
 
     # ------------------------------------------------------------------ movement
 
