@@ -402,20 +402,17 @@ class Campaign:
         for u in s.units.values():
             u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
+        effort_km = w.effort_km
         for u in s.on_map_units():
             pos = u.pos
             if (
                 isinstance(pos, OnRoad)
                 and u.present > 0
                 and u.mission in ATTACKING
+                and pos.km >= effort_km[pos.origin, pos.dest] - 1e-9  # at the gates
                 and s.occupant(pos.dest) == u.side.enemy
             ):
-                road = w.tmap.road(pos.origin, pos.dest)
-                effort = movement.road_effort_km(
-                    self.params.movement, road["kind"], road["km"], road["river_crossings"]
-                )
-                if pos.km >= effort - 1e-9:
-                    sites.setdefault(pos.dest, []).append(u)
+                sites.setdefault(pos.dest, []).append(u)
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)

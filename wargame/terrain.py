@@ -116,6 +116,10 @@ class TerrainMap:
         """Edge attributes of the road between two adjacent places."""
         return self._roads[a, b]
 
+    def roads(self) -> dict[tuple[str, str], dict]:
+        """Every road's edge attributes, by (from, to) both ways (read only)."""
+        return self._roads
+
     def road_kind(self, a: str, b: str) -> RoadKind:
         return self._roads[a, b]["kind"]
 
