@@ -677,16 +677,18 @@ class Campaign:
         if total <= 0:
             return
         u.present -= total
-        day_losses = self._day["losses"].get(u.id)
+        losses = self._day["losses"]
+        day_losses = losses.get(u.id)
         if day_losses is None:
-            day_losses = self._day["losses"][u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
         for cat, n in split.items():
             setattr(u, cat, getattr(u, cat) + n)
             day_losses[cat] += n
-        back = attrition.to_recovering(
-            self.params.attrition, split.get("wounded", 0), split.get("disease", 0), self.rng
-        )
-        u.recovering += back
+        wounded, sick = split.get("wounded", 0), split.get("disease", 0)
+        if wounded > 0 or sick > 0:  # (to_recovering draws nothing for neither)
+            u.recovering += attrition.to_recovering(
+                self.world.params.attrition, wounded, sick, self.rng
+            )
         if u.present <= 0:
             u.present = 0
             self.state.set_status(u, Status.DESTROYED)
@@ -785,9 +787,10 @@ class Campaign:
 
     def _attrition(self) -> None:
         s, w, p = self.state, self.world, self.params
+        pa, rng = p.attrition, self.rng
         date = self.today()
         engaged = self._engaged_today()
-        terrain_of = w.tmap.terrain
+        mountainous = w.tmap.places_of("mountain", "pass")
         shortfall = p.supply.shortfall_threshold
         rates: dict[tuple[str, bool, bool, bool], float] = {}  # the day's rate by situation
         for u in s.on_map_units():  # a unit's status changes only in its own turn here
@@ -795,28 +798,30 @@ class Campaign:
                 continue
             pos = u.pos
             assert not isinstance(pos, NotArrived), u.id
-            on_road = isinstance(pos, OnRoad)
-            where = pos.dest if isinstance(pos, OnRoad) else pos.place
-            assert where is not None, u.id
+            if isinstance(pos, OnRoad):
+                on_road, where = True, pos.dest
+            else:
+                on_road, where = False, pos.place
             key = (
                 str(u.side),
-                str(terrain_of(where)) in ("mountain", "pass"),
+                where in mountainous,
                 u.supply_state < shortfall,
                 on_road or u.mission in ATTACKING or u.id in engaged,
             )
             rate = rates.get(key)
             if rate is None:
                 rate = rates[key] = attrition.disease_rate(
-                    p.attrition, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
+                    pa, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
                 )
-            sick = combat.draw_casualties(u.present, rate, self.rng)
+            sick = combat.draw_casualties(u.present, rate, rng)
             if sick:
                 self._lose(u, {"disease": sick}, total=sick)
-            back = attrition.returns_today(p.attrition, u.recovering, self.rng)
-            if back and u.status != Status.DESTROYED:
-                u.recovering -= back
-                u.returned += back
-                u.present += back
+            if u.recovering > 0:  # (returns_today draws nothing for an empty pool)
+                back = attrition.returns_today(pa, u.recovering, rng)
+                if back and u.status != Status.DESTROYED:
+                    u.recovering -= back
+                    u.returned += back
+                    u.present += back
         for u in s.units.values():
             if u.status == Status.DESTROYED and u.recovering > 0:
                 # the unit is gone; those who recover are posted elsewhere (stay counted lost)

@@ -86,6 +86,9 @@ class TerrainMap:
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
     _routes: dict[tuple[str, str], list[str]] = field(init=False, repr=False, default_factory=dict)
+    _places_of: dict[tuple[str, ...], frozenset[str]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
@@ -108,6 +111,15 @@ class TerrainMap:
 
     def terrain(self, place: str) -> Terrain:
         return self._terrain[place]
+
+    def places_of(self, *terrains: str) -> frozenset[str]:
+        """The places whose terrain is one of ``terrains`` (remembered)."""
+        hit = self._places_of.get(terrains)
+        if hit is None:
+            hit = self._places_of[terrains] = frozenset(
+                n for n, t in self._terrain.items() if str(t) in terrains
+            )
+        return hit
 
     def has(self, place: str, feature: Feature) -> bool:
         return feature in self.graph.nodes[place]["features"]
