@@ -321,12 +321,14 @@ class Campaign:
 
     def _movement(self) -> None:
         rain = weather.is_rain(self.state.weather)
+        by_night = {side: self._by_night(side) for side in Side}  # the same all day
+        shortfall = self.params.supply.shortfall_threshold
         for u in self.state.on_map_units():
             if u.present > 0 and not movement.stays_put(u):
-                self._move(u, rain)
+                self._move(u, rain, by_night[u.side], u.supply_state < shortfall)
         self._update_closest()
 
-    def _move(self, u: UnitState, rain: bool) -> None:
+    def _move(self, u: UnitState, rain: bool, by_night: bool, low_supply: bool) -> None:
         """March one unit (:func:`movement.march`) and apply the result."""
         s = self.state
         m = movement.march(
@@ -335,8 +337,8 @@ class Campaign:
             u,
             self.world.supply_routes,
             rain=rain,
-            by_night=self._by_night(u.side),
-            low_supply=u.supply_state < self.params.supply.shortfall_threshold,
+            by_night=by_night,
+            low_supply=low_supply,
         )
         if m is None:
             return
