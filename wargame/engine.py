@@ -464,21 +464,29 @@ class Campaign:
         withdrawal posture). The column keeps going; a rout costs it men captured."""
         s, w, p = self.state, self.world, self.params
         cp = p.combat
-        for u in s.on_map_units():
+        # missions and positions do not change here; strength and status are checked as
+        # each withdrawing column's turn comes
+        withdrawing = [
+            u for u in s.on_map_units() if u.mission == Mission.WITHDRAW and u.location is None
+        ]
+        if not withdrawing:
+            return
+        counterattacking = {
+            side: [e for e in s.units_of(side) if e.mission == Mission.COUNTERATTACK]
+            for side in Side
+        }
+        for u in withdrawing:
             if (
                 not u.on_map  # routed and destroyed by an earlier pursuit today
                 or u.present <= 0
-                or u.location is not None
-                or u.mission != Mission.WITHDRAW
                 or u.id in engaged
             ):
                 continue
             a, b = u.road_from, u.road_to
             pursuers = [
                 e
-                for e in s.units_of(u.side.enemy)
+                for e in counterattacking[u.side.enemy]
                 if e.present > 0
-                and e.mission == Mission.COUNTERATTACK
                 and e.id not in engaged
                 and (e.location == a or (e.location is None and {e.road_from, e.road_to} == {a, b}))
             ]
