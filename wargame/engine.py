@@ -51,6 +51,8 @@ PHASES = {
     "end_of_day": 0.99,
 }
 ATTACKING = movement.ATTACKING
+SIDES = tuple(Side)
+"""Both sides in their enum order (the attacker first), for the daily loops."""
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
 
@@ -267,15 +269,15 @@ class Campaign:
     def _air(self) -> None:
         """The day's air war (:func:`air.fly_day`), applied to the state."""
         s, p = self.state, self.params.air
-        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
-        near = {side: self._enemy_positions(side) for side in Side}
+        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in SIDES}
+        near = {side: self._enemy_positions(side) for side in SIDES}
         for g in self.world.scenario.air_groups:
             active = self._airfield_active(g.base, g.side, *near[g.side])
             groups[g.side].append(air.AirGroupState(g.id, g.committed_aircraft, g.role, active))
-        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
+        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in SIDES}
         day = air.fly_day(p, groups, damaged, s.weather, self.rng)
         s.air_superiority = None if day.superiority is None else Side(day.superiority)
-        for side in Side:
+        for side in SIDES:
             a, missions = s.air[side], day.missions[side]
             a.sorties = day.sorties[side]
             a.interdiction = missions["interdiction"]
@@ -290,7 +292,7 @@ class Campaign:
                 "close_support": s.air[side].close_support,
                 "airfield_attack": s.air[side].airfield_attack,
             }
-            for side in Side
+            for side in SIDES
         }
         self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
 
@@ -321,7 +323,7 @@ class Campaign:
 
     def _movement(self) -> None:
         rain = weather.is_rain(self.state.weather)
-        by_night = {side: self._by_night(side) for side in Side}  # the same all day
+        by_night = {side: self._by_night(side) for side in SIDES}  # the same all day
         shortfall = self.params.supply.shortfall_threshold
         for u in self.state.on_map_units():
             if u.present > 0 and not movement.stays_put(u):
@@ -473,7 +475,7 @@ class Campaign:
             return
         counterattacking = {
             side: [e for e in s.units_of(side) if e.mission == Mission.COUNTERATTACK]
-            for side in Side
+            for side in SIDES
         }
         for u in withdrawing:
             if (
@@ -714,7 +716,7 @@ class Campaign:
         report: dict[str, Any] = {}
         fought = self._engaged_today()
         marched = {m["unit"] for m in self._day["moves"]}
-        for side in Side:
+        for side in SIDES:
             blocked = w.enemy_held(s, side)
             depots = w.side_config(side).depots
             routes, edges = w.supply_network(depots, blocked)
@@ -849,15 +851,16 @@ class Campaign:
                 u.days_in_place += 1
                 if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
-        for side in Side:
+        for side in SIDES:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
-        self._day["positions"] = {
-            u.id: u.pos.place if isinstance(u.pos, AtPlace) else f"{u.road_from}>{u.road_to}"
-            for u in s.on_map_units()
-        }
-        self._day["men"] = {str(side): s.men(side) for side in Side}
-        self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
+        positions: dict[str, str | None] = {}
+        for u in s.on_map_units():
+            pos = u.pos
+            positions[u.id] = pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
+        self._day["positions"] = positions
+        self._day["men"] = {str(side): s.men(side) for side in SIDES}
+        self._day["casualties"] = {str(side): s.casualties(side) for side in SIDES}
         if self.daily_hash:
             self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()

@@ -303,7 +303,11 @@ class CampaignState:
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     def men(self, side: Side) -> int:
-        return sum(u.present for u in self.units.values() if u.side == side)
+        total = 0
+        for u in self.units.values():
+            if u.side == side:
+                total += u.present
+        return total
 
     def casualties(self, side: Side) -> dict[str, int]:
         killed = wounded = captured = disease = 0

@@ -84,6 +84,7 @@ class TerrainMap:
     _straight: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
     _roads: dict[tuple[str, str], dict] = field(init=False, repr=False, default_factory=dict)
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
+    _features: dict[str, frozenset[Feature]] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
     _routes: dict[tuple[str, str], list[str]] = field(init=False, repr=False, default_factory=dict)
     _places_of: dict[tuple[str, ...], frozenset[str]] = field(
@@ -96,6 +97,7 @@ class TerrainMap:
             self._roads[a, b] = self._roads[b, a] = data  # networkx's own attribute dict
         for n, data in self.graph.nodes(data=True):
             self._terrain[n] = data["terrain"]
+            self._features[n] = data["features"]
             self._neighbours[n] = tuple(sorted(self.graph.adj[n]))
 
     def within_km(self, place: str, km: float) -> dict[str, float]:
@@ -122,7 +124,7 @@ class TerrainMap:
         return hit
 
     def has(self, place: str, feature: Feature) -> bool:
-        return feature in self.graph.nodes[place]["features"]
+        return feature in self._features[place]
 
     def road(self, a: str, b: str) -> dict:
         """Edge attributes of the road between two adjacent places."""
