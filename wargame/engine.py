@@ -702,11 +702,28 @@ class Campaign:
                 self.world.params.attrition, wounded, sick, self.rng
             )
         if u.present <= 0:
-            u.present = 0
-            self.state.set_status(u, Status.DESTROYED)
-            self._event(
-                "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
-            )
+            self._destroyed(u)
+
+    def _fall_sick(self, u: UnitState, sick: int) -> None:
+        """:meth:`_lose` for ``sick`` (> 0) men lost to disease alone (the day's attrition,
+        once per unit)."""
+        u.present -= sick
+        u.disease += sick
+        losses = self._day["losses"]
+        day_losses = losses.get(u.id)
+        if day_losses is None:
+            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+        day_losses["disease"] += sick
+        u.recovering += attrition.to_recovering(self.world.params.attrition, 0, sick, self.rng)
+        if u.present <= 0:
+            self._destroyed(u)
+
+    def _destroyed(self, u: UnitState) -> None:
+        u.present = 0
+        self.state.set_status(u, Status.DESTROYED)
+        self._event(
+            "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
+        )
 
     # ------------------------------------------------------------------ supply
 
@@ -741,7 +758,8 @@ class Campaign:
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
-                place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
+                pos = u.pos
+                place = pos.place or (pos.dest if pos.origin in blocked else pos.origin)
                 assert place is not None, u.id
                 activity = "combat" if u.id in fought else "march" if u.id in marched else "static"
                 demands.append(
@@ -826,8 +844,8 @@ class Campaign:
                     pa, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
                 )
             sick = combat.draw_casualties(u.present, rate, rng)
-            if sick:
-                self._lose(u, {"disease": sick}, total=sick)
+            if sick > 0:
+                self._fall_sick(u, sick)
             if u.recovering > 0:  # (returns_today draws nothing for an empty pool)
                 back = attrition.returns_today(pa, u.recovering, rng)
                 if back and u.status != Status.DESTROYED:
