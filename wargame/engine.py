@@ -207,8 +207,10 @@ class Campaign:
     def _arrivals(self) -> None:
         s = self.state
         for u in s.units.values():
+            if u.status != Status.PENDING:
+                continue
             unit = self.world.unit(u.id)
-            if u.status != Status.PENDING or unit.arrival is None or unit.arrival.day > s.day:
+            if unit.arrival is None or unit.arrival.day > s.day:
                 continue
             place = unit.arrival.place
             if s.control.get(place) == u.side.enemy or s.occupant(place) == u.side.enemy:
@@ -485,13 +487,13 @@ class Campaign:
             ):
                 continue
             a, b = u.road_from, u.road_to
-            pursuers = [
-                e
-                for e in counterattacking[u.side.enemy]
-                if e.present > 0
-                and e.id not in engaged
-                and (e.location == a or (e.location is None and {e.road_from, e.road_to} == {a, b}))
-            ]
+            pursuers = []
+            for e in counterattacking[u.side.enemy]:
+                if e.present <= 0 or e.id in engaged:
+                    continue
+                pos = e.pos  # at the place the column left, or on the same road
+                if pos.place == a or (pos.place is None and {pos.origin, pos.dest} == {a, b}):
+                    pursuers.append(e)
             if not pursuers:
                 continue
             assert b is not None
