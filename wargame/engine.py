@@ -332,9 +332,20 @@ class Campaign:
                 self._move(u, rain, by_night[u.side], u.supply_state < shortfall)
         self._update_closest()
 
-    def _move(self, u: UnitState, rain: bool, by_night: bool, low_supply: bool) -> None:
-        """March one unit (:func:`movement.march`) and apply the result."""
+    def _move(
+        self,
+        u: UnitState,
+        rain: bool,
+        by_night: bool | None = None,
+        low_supply: bool | None = None,
+    ) -> None:
+        """March one unit (:func:`movement.march`) and apply the result. ``by_night`` and
+        ``low_supply`` are worked out here unless given (:meth:`_movement` gives them)."""
         s = self.state
+        if by_night is None:
+            by_night = self._by_night(u.side)
+        if low_supply is None:
+            low_supply = u.supply_state < self.params.supply.shortfall_threshold
         m = movement.march(
             self.world,
             s,
