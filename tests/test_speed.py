@@ -16,9 +16,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from wargame import supply
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
 from wargame.engine import Campaign
 from wargame.scenario import load_scenario, load_with_digest
+from wargame.state import AtPlace
 from wargame.terrain import TerrainMap
 from wargame.world import World
 
@@ -103,3 +105,30 @@ def test_a_batch_row_is_the_plain_campaigns_summary(west_hunan, tmp_path: Path) 
         plain = Campaign(west_hunan, int(row["seed"])).run().to_dict()
         assert row["final_hash"] == plain["final_hash"]
         assert float(row["closest_approach_km"]) == plain["closest_approach_km"]
+
+
+def test_a_raid_does_not_cut_the_worlds_remembered_road_capacities(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    campaign = Campaign(west_hunan, 4, world=world, daily_hash=False)
+    raids: list[str] = []
+    campaign.callbacks.append(lambda c, r: raids.extend(r["supply"]["japanese"]["raids"]))
+    campaign.run()
+    assert raids  # the guerrillas raided: each raid cut a copy of the day's capacities
+    p = west_hunan.params.supply
+    for (rain, cut), capacity in sorted(world._capacities.items()):
+        for _rid, ends, kind in world.roads_by_id:
+            fresh = supply.road_capacity(p, kind, rain=rain, interdiction=cut, raid_cut=0.0)
+            assert capacity[ends] == (fresh if kind in p.road_capacity_tons else 0.0)
+
+
+def test_the_units_at_a_place_are_those_a_scan_of_the_map_finds(west_hunan) -> None:
+    campaign = Campaign(west_hunan, 6, daily_hash=False)
+
+    def check(c: Campaign, _record: dict) -> None:
+        s = c.state
+        for place in sorted(c.world.tmap.graph.nodes):
+            scan = [u for u in s.units.values() if u.on_map and u.pos == AtPlace(place)]
+            assert s.units_at(place) == scan
+
+    campaign.callbacks.append(check)
+    campaign.run()

@@ -51,6 +51,8 @@ PHASES = {
     "end_of_day": 0.99,
 }
 ATTACKING = movement.ATTACKING
+SIDES = tuple(Side)
+"""Both sides in their enum order (the attacker first), for the daily loops."""
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
 
@@ -205,8 +207,10 @@ class Campaign:
     def _arrivals(self) -> None:
         s = self.state
         for u in s.units.values():
+            if u.status != Status.PENDING:
+                continue
             unit = self.world.unit(u.id)
-            if u.status != Status.PENDING or unit.arrival is None or unit.arrival.day > s.day:
+            if unit.arrival is None or unit.arrival.day > s.day:
                 continue
             place = unit.arrival.place
             if s.control.get(place) == u.side.enemy or s.occupant(place) == u.side.enemy:
@@ -267,14 +271,15 @@ class Campaign:
     def _air(self) -> None:
         """The day's air war (:func:`air.fly_day`), applied to the state."""
         s, p = self.state, self.params.air
-        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in Side}
+        groups: dict[str, list[air.AirGroupState]] = {side: [] for side in SIDES}
+        near = {side: self._enemy_positions(side) for side in SIDES}
         for g in self.world.scenario.air_groups:
-            active = self._airfield_active(g.base, g.side)
+            active = self._airfield_active(g.base, g.side, *near[g.side])
             groups[g.side].append(air.AirGroupState(g.id, g.committed_aircraft, g.role, active))
-        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in Side}
+        damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in SIDES}
         day = air.fly_day(p, groups, damaged, s.weather, self.rng)
         s.air_superiority = None if day.superiority is None else Side(day.superiority)
-        for side in Side:
+        for side in SIDES:
             a, missions = s.air[side], day.missions[side]
             a.sorties = day.sorties[side]
             a.interdiction = missions["interdiction"]
@@ -289,44 +294,66 @@ class Campaign:
                 "close_support": s.air[side].close_support,
                 "airfield_attack": s.air[side].airfield_attack,
             }
-            for side in Side
+            for side in SIDES
         }
         self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
 
-    def _airfield_active(self, base: str, side: Side) -> bool:
-        """An airfield flies unless the enemy holds it or has troops within artillery range."""
-        s = self.state
-        if s.control.get(base) == side.enemy:
+    def _enemy_positions(self, side: Side) -> tuple[set[str], set[str]]:
+        """The places where ``side``'s enemy has units, and the places its units on the
+        roads march to."""
+        at: set[str] = set()
+        to: set[str] = set()
+        for e in self.state.units_of(side.enemy):
+            pos = e.pos
+            if isinstance(pos, AtPlace):
+                at.add(pos.place)
+            elif isinstance(pos, OnRoad):
+                to.add(pos.dest)
+        return at, to
+
+    def _airfield_active(
+        self, base: str, side: Side, enemy_at: set[str], enemy_to: set[str]
+    ) -> bool:
+        """An airfield flies unless the enemy holds it or has troops within artillery range:
+        at a place within range (``enemy_at``, :meth:`_enemy_positions`), or on a road into
+        the airfield (``enemy_to``)."""
+        if self.state.control.get(base) == side.enemy:
             return False
-        zone = self.world.artillery_zone(base)
-        for e in s.units_of(side.enemy):
-            pos = e.pos  # at a place within range, or on a road into the airfield
-            if (isinstance(pos, AtPlace) and pos.place in zone) or (
-                isinstance(pos, OnRoad) and pos.dest == base
-            ):
-                return False
-        return True
+        return base not in enemy_to and self.world.artillery_zone(base).isdisjoint(enemy_at)
 
     # ------------------------------------------------------------------ movement
 
     def _movement(self) -> None:
         rain = weather.is_rain(self.state.weather)
+        by_night = {side: self._by_night(side) for side in SIDES}  # the same all day
+        shortfall = self.params.supply.shortfall_threshold
         for u in self.state.on_map_units():
             if u.present > 0 and not movement.stays_put(u):
-                self._move(u, rain)
+                self._move(u, rain, by_night[u.side], u.supply_state < shortfall)
         self._update_closest()
 
-    def _move(self, u: UnitState, rain: bool) -> None:
-        """March one unit (:func:`movement.march`) and apply the result."""
+    def _move(
+        self,
+        u: UnitState,
+        rain: bool,
+        by_night: bool | None = None,
+        low_supply: bool | None = None,
+    ) -> None:
+        """March one unit (:func:`movement.march`) and apply the result. ``by_night`` and
+        ``low_supply`` are worked out here unless given (:meth:`_movement` gives them)."""
         s = self.state
+        if by_night is None:
+            by_night = self._by_night(u.side)
+        if low_supply is None:
+            low_supply = u.supply_state < self.params.supply.shortfall_threshold
         m = movement.march(
             self.world,
             s,
             u,
             self.world.supply_routes,
             rain=rain,
-            by_night=self._by_night(u.side),
-            low_supply=u.supply_state < self.params.supply.shortfall_threshold,
+            by_night=by_night,
+            low_supply=low_supply,
         )
         if m is None:
             return
@@ -392,20 +419,17 @@ class Campaign:
         for u in s.units.values():
             u.last_battle_loss = 0
         sites: dict[str, list[UnitState]] = {}
+        effort_km = w.effort_km
         for u in s.on_map_units():
             pos = u.pos
             if (
                 isinstance(pos, OnRoad)
                 and u.present > 0
                 and u.mission in ATTACKING
+                and pos.km >= effort_km[pos.origin, pos.dest] - 1e-9  # at the gates
                 and s.occupant(pos.dest) == u.side.enemy
             ):
-                road = w.tmap.road(pos.origin, pos.dest)
-                effort = movement.road_effort_km(
-                    self.params.movement, road["kind"], road["km"], road["river_crossings"]
-                )
-                if pos.km >= effort - 1e-9:
-                    sites.setdefault(pos.dest, []).append(u)
+                sites.setdefault(pos.dest, []).append(u)
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
@@ -455,24 +479,32 @@ class Campaign:
         withdrawal posture). The column keeps going; a rout costs it men captured."""
         s, w, p = self.state, self.world, self.params
         cp = p.combat
-        for u in s.on_map_units():
+        # missions and positions do not change here; strength and status are checked as
+        # each withdrawing column's turn comes
+        withdrawing = [
+            u for u in s.on_map_units() if u.mission == Mission.WITHDRAW and u.location is None
+        ]
+        if not withdrawing:
+            return
+        counterattacking = {
+            side: [e for e in s.units_of(side) if e.mission == Mission.COUNTERATTACK]
+            for side in SIDES
+        }
+        for u in withdrawing:
             if (
                 not u.on_map  # routed and destroyed by an earlier pursuit today
                 or u.present <= 0
-                or u.location is not None
-                or u.mission != Mission.WITHDRAW
                 or u.id in engaged
             ):
                 continue
             a, b = u.road_from, u.road_to
-            pursuers = [
-                e
-                for e in s.units_of(u.side.enemy)
-                if e.present > 0
-                and e.mission == Mission.COUNTERATTACK
-                and e.id not in engaged
-                and (e.location == a or (e.location is None and {e.road_from, e.road_to} == {a, b}))
-            ]
+            pursuers = []
+            for e in counterattacking[u.side.enemy]:
+                if e.present <= 0 or e.id in engaged:
+                    continue
+                pos = e.pos  # at the place the column left, or on the same road
+                if pos.place == a or (pos.place is None and {pos.origin, pos.dest} == {a, b}):
+                    pursuers.append(e)
             if not pursuers:
                 continue
             assert b is not None
@@ -674,22 +706,41 @@ class Campaign:
         if total <= 0:
             return
         u.present -= total
-        day_losses = self._day["losses"].get(u.id)
+        losses = self._day["losses"]
+        day_losses = losses.get(u.id)
         if day_losses is None:
-            day_losses = self._day["losses"][u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
         for cat, n in split.items():
             setattr(u, cat, getattr(u, cat) + n)
             day_losses[cat] += n
-        back = attrition.to_recovering(
-            self.params.attrition, split.get("wounded", 0), split.get("disease", 0), self.rng
-        )
-        u.recovering += back
-        if u.present <= 0:
-            u.present = 0
-            self.state.set_status(u, Status.DESTROYED)
-            self._event(
-                "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
+        wounded, sick = split.get("wounded", 0), split.get("disease", 0)
+        if wounded > 0 or sick > 0:  # (to_recovering draws nothing for neither)
+            u.recovering += attrition.to_recovering(
+                self.world.params.attrition, wounded, sick, self.rng
             )
+        if u.present <= 0:
+            self._destroyed(u)
+
+    def _fall_sick(self, u: UnitState, sick: int) -> None:
+        """:meth:`_lose` for ``sick`` (> 0) men lost to disease alone (the day's attrition,
+        once per unit)."""
+        u.present -= sick
+        u.disease += sick
+        losses = self._day["losses"]
+        day_losses = losses.get(u.id)
+        if day_losses is None:
+            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+        day_losses["disease"] += sick
+        u.recovering += attrition.to_recovering(self.world.params.attrition, 0, sick, self.rng)
+        if u.present <= 0:
+            self._destroyed(u)
+
+    def _destroyed(self, u: UnitState) -> None:
+        u.present = 0
+        self.state.set_status(u, Status.DESTROYED)
+        self._event(
+            "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
+        )
 
     # ------------------------------------------------------------------ supply
 
@@ -699,36 +750,33 @@ class Campaign:
         report: dict[str, Any] = {}
         fought = self._engaged_today()
         marched = {m["unit"] for m in self._day["moves"]}
-        for side in Side:
+        for side in SIDES:
             blocked = w.enemy_held(s, side)
             depots = w.side_config(side).depots
             routes, edges = w.supply_network(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
-            by_kind = {
-                kind: supply.road_capacity(
-                    p.supply, kind, rain=rain, interdiction=cut, raid_cut=0.0
-                )
-                for kind in p.supply.road_capacity_tons
-            }
-            capacity = {key: by_kind.get(kind, 0.0) for _rid, key, kind in w.roads_by_id}
+            capacity = w.road_capacities(rain, cut)  # shared: copied before a raid cuts it
             if side == Side.JAPANESE:
                 # guerrillas raid roads behind the Japanese front: one draw per road both of
                 # whose ends the Japanese hold, in road-id order
-                ctl = s.control
+                held = {place for place, c in s.control.items() if c == side}
                 exposed = [
                     (rid, key)
                     for rid, key, _kind in w.roads_by_id
-                    if ctl.get(key[0]) == side == ctl.get(key[1])
+                    if key[0] in held and key[1] in held
                 ]
                 left = 1.0 - p.guerrilla.raid_capacity_cut
                 for rid, key in guerrilla.raided_roads(p.guerrilla, exposed, self.rng):
+                    if not raided:
+                        capacity = dict(capacity)
                     capacity[key] *= left
                     raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
             for u in units:
-                place = u.location or (u.road_to if u.road_from in blocked else u.road_from)
+                pos = u.pos
+                place = pos.place or (pos.dest if pos.origin in blocked else pos.origin)
                 assert place is not None, u.id
                 activity = "combat" if u.id in fought else "march" if u.id in marched else "static"
                 demands.append(
@@ -774,9 +822,8 @@ class Campaign:
         """Apply today's raids: the men each raid costs the first unit supplied over it."""
         if not raided:
             return
-        ends = {r.id: {r.a, r.b} for r in self.world.scenario.roads}
         hits = guerrilla.raid_losses(
-            self.params.guerrilla, raided, ends, routes[1], units, self.rng
+            self.params.guerrilla, raided, self.world.road_ends, routes[1], units, self.rng
         )
         for rid, victim, men in hits:
             if victim is not None and men > 0:
@@ -787,9 +834,10 @@ class Campaign:
 
     def _attrition(self) -> None:
         s, w, p = self.state, self.world, self.params
+        pa, rng = p.attrition, self.rng
         date = self.today()
         engaged = self._engaged_today()
-        terrain_of = w.tmap.terrain
+        mountainous = w.tmap.places_of("mountain", "pass")
         shortfall = p.supply.shortfall_threshold
         rates: dict[tuple[str, bool, bool, bool], float] = {}  # the day's rate by situation
         for u in s.on_map_units():  # a unit's status changes only in its own turn here
@@ -797,28 +845,30 @@ class Campaign:
                 continue
             pos = u.pos
             assert not isinstance(pos, NotArrived), u.id
-            on_road = isinstance(pos, OnRoad)
-            where = pos.dest if isinstance(pos, OnRoad) else pos.place
-            assert where is not None, u.id
+            if isinstance(pos, OnRoad):
+                on_road, where = True, pos.dest
+            else:
+                on_road, where = False, pos.place
             key = (
                 str(u.side),
-                str(terrain_of(where)) in ("mountain", "pass"),
+                where in mountainous,
                 u.supply_state < shortfall,
                 on_road or u.mission in ATTACKING or u.id in engaged,
             )
             rate = rates.get(key)
             if rate is None:
                 rate = rates[key] = attrition.disease_rate(
-                    p.attrition, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
+                    pa, date, key[0], mountain=key[1], low_supply=key[2], in_field=key[3]
                 )
-            sick = combat.draw_casualties(u.present, rate, self.rng)
-            if sick:
-                self._lose(u, {"disease": sick}, total=sick)
-            back = attrition.returns_today(p.attrition, u.recovering, self.rng)
-            if back and u.status != Status.DESTROYED:
-                u.recovering -= back
-                u.returned += back
-                u.present += back
+            sick = combat.draw_casualties(u.present, rate, rng)
+            if sick > 0:
+                self._fall_sick(u, sick)
+            if u.recovering > 0:  # (returns_today draws nothing for an empty pool)
+                back = attrition.returns_today(pa, u.recovering, rng)
+                if back and u.status != Status.DESTROYED:
+                    u.recovering -= back
+                    u.returned += back
+                    u.present += back
         for u in s.units.values():
             if u.status == Status.DESTROYED and u.recovering > 0:
                 # the unit is gone; those who recover are posted elsewhere (stay counted lost)
@@ -836,15 +886,16 @@ class Campaign:
                 u.days_in_place += 1
                 if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
-        for side in Side:
+        for side in SIDES:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
-        self._day["positions"] = {
-            u.id: u.pos.place if isinstance(u.pos, AtPlace) else f"{u.road_from}>{u.road_to}"
-            for u in s.on_map_units()
-        }
-        self._day["men"] = {str(side): s.men(side) for side in Side}
-        self._day["casualties"] = {str(side): s.casualties(side) for side in Side}
+        positions: dict[str, str | None] = {}
+        for u in s.on_map_units():
+            pos = u.pos
+            positions[u.id] = pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
+        self._day["positions"] = positions
+        self._day["men"] = {str(side): s.men(side) for side in SIDES}
+        self._day["casualties"] = {str(side): s.casualties(side) for side in SIDES}
         if self.daily_hash:
             self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()

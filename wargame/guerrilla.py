@@ -4,7 +4,8 @@ Pure functions; the engine applies their results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def raided_roads(
 def raid_losses(
     p: GuerrillaParams,
     raided: Sequence[str],
-    road_ends: dict[str, set[str]],
+    road_ends: Mapping[str, AbstractSet[str]],
     paths: dict[str, list[str]],
     units: Sequence[UnitState],
     rng: np.random.Generator,
@@ -38,14 +39,21 @@ def raid_losses(
 
     A generator: the caller applies each raid's losses before the next road's victims are
     chosen and its draw is made."""
+    on_route: dict[str, frozenset[str]] = {}  # the places of each supply path, by place
     for rid in raided:
-        victims = [
-            u
-            for u in units
-            if u.present > 0
-            and (place := u.location or u.road_from) is not None
-            and place in paths
-            and road_ends[rid] <= set(paths[place])
-        ]
+        ends = road_ends[rid]
+        victim = None
+        for u in units:
+            if u.present <= 0:
+                continue
+            place = u.location or u.road_from
+            if place is None or place not in paths:
+                continue
+            route = on_route.get(place)
+            if route is None:
+                route = on_route[place] = frozenset(paths[place])
+            if ends <= route:
+                victim = u
+                break
         n = int(rng.poisson(p.raid_losses_men))
-        yield rid, (victims[0] if victims else None), n
+        yield rid, victim, n

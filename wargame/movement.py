@@ -125,8 +125,8 @@ def march(
     Reads ``state`` and ``u``, changes nothing: the engine applies the result. None for a
     unit that does not march today (:func:`stays_put`).
     """
-    p = world.params.movement
     tmap = world.tmap
+    effort_km = world.effort_km  # road_effort_km of each road
     if stays_put(u):
         return None
     mission = u.mission
@@ -156,9 +156,7 @@ def march(
             and next_hop(world, state, u, a, routes) not in (None, b)
         ):
             # going round: turn back from the defended place's gates to take the way round
-            road = tmap.road(a, b)
-            effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-            a, b, km = b, a, max(0.0, effort - km)
+            a, b, km = b, a, max(0.0, effort_km[a, b] - km)
             left = True
         if mission in (Mission.WITHDRAW, Mission.HOLD):
             # turn back from a road that leads away from the target or into the enemy
@@ -166,20 +164,10 @@ def march(
             if (state.occupant(b) == enemy and mission != Mission.WITHDRAW) or (
                 mission == Mission.WITHDRAW and tmap.dist[a][tgt] < tmap.dist[b][tgt]
             ):
-                road = tmap.road(a, b)
-                effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-                a, b, km = b, a, max(0.0, effort - km)
+                a, b, km = b, a, max(0.0, effort_km[a, b] - km)
                 left = True
-        road = tmap.road(a, b)
-        effort = road_effort_km(p, road["kind"], road["km"], road["river_crossings"])
-        rate = march_rate_km(
-            p,
-            road["kind"],
-            tmap.terrain(b),
-            rain=rain,
-            by_night=by_night,
-            low_supply=low_supply,
-        )
+        effort = effort_km[a, b]
+        rate = world.march_rate(a, b, rain=rain, by_night=by_night, low_supply=low_supply)
         if rate <= 0:
             break
         if state.occupant(b) == enemy:

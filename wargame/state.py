@@ -92,6 +92,9 @@ Position = NotArrived | AtPlace | OnRoad
 
 NOT_ARRIVED = NotArrived()
 
+_ON_MAP = (Status.ACTIVE, Status.RESERVE)
+"""The statuses of a unit on the map."""
+
 
 @dataclass
 class UnitState:
@@ -123,7 +126,7 @@ class UnitState:
 
     @property
     def on_map(self) -> bool:
-        return self.status in (Status.ACTIVE, Status.RESERVE)
+        return self.status in _ON_MAP
 
     # read-only views of ``pos`` for readers that want one optional field
     @property
@@ -197,6 +200,9 @@ class CampaignState:
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
     _all_on_map: tuple[UnitState, ...] = field(default=(), repr=False, compare=False)
+    _at: dict[str, list[UnitState]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )  # on-map units at each place, in scenario order (rebuilt after any move)
 
     # -- who is where: an index kept in step by set_position/set_status (not hashed)
 
@@ -211,8 +217,9 @@ class CampaignState:
         return self._occupancy
 
     def _count(self, u: UnitState, delta: int) -> None:
-        if u.on_map and isinstance(u.pos, AtPlace) and self._occupancy is not None:
-            here = self._occupancy.setdefault(u.pos.place, {})
+        occ = self._occupancy
+        if occ is not None and u.status in _ON_MAP and isinstance(u.pos, AtPlace):
+            here = occ.setdefault(u.pos.place, {})
             here[u.side] = here.get(u.side, 0) + delta
 
     def set_position(self, u: UnitState, pos: Position) -> None:
@@ -220,12 +227,14 @@ class CampaignState:
         self._count(u, -1)
         u.pos = pos
         self._count(u, +1)
+        self._at = None
 
     def set_status(self, u: UnitState, status: Status) -> None:
         self._count(u, -1)
         u.status = status
         self._count(u, +1)
         self._on_map = None
+        self._at = None
 
     def units_of(self, side: Side) -> list[UnitState]:
         """On-map units of one side, in scenario order (a fresh list; cached between status
@@ -248,17 +257,28 @@ class CampaignState:
         return self._on_map
 
     def units_at(self, place: str) -> list[UnitState]:
-        return [
-            u for u in self.on_map_units() if isinstance(u.pos, AtPlace) and u.pos.place == place
-        ]
+        """On-map units at a place, in scenario order (a fresh list; the index behind it is
+        rebuilt after any move or status change, which all go through :meth:`set_position`
+        and :meth:`set_status`)."""
+        at = self._at
+        if at is None:
+            at = {}
+            for u in self.on_map_units():
+                pos = u.pos
+                if isinstance(pos, AtPlace):
+                    at.setdefault(pos.place, []).append(u)
+            self._at = at
+        return list(at.get(place, ()))
 
     def occupant(self, place: str) -> Side | None:
-        """The side with units at a place, if any."""
-        here = self._index().get(place)
+        """The side with units at a place, if any (the attacker first)."""
+        occ = self._occupancy
+        here = (self._index() if occ is None else occ).get(place)
         if here:
-            for side in (Side.JAPANESE, Side.CHINESE):
-                if here.get(side):
-                    return side
+            if here.get(Side.JAPANESE):
+                return Side.JAPANESE
+            if here.get(Side.CHINESE):
+                return Side.CHINESE
         return None
 
     def digest(self, memory: Sequence[Any] = ()) -> str:
@@ -283,7 +303,11 @@ class CampaignState:
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     def men(self, side: Side) -> int:
-        return sum(u.present for u in self.units.values() if u.side == side)
+        total = 0
+        for u in self.units.values():
+            if u.side == side:
+                total += u.present
+        return total
 
     def casualties(self, side: Side) -> dict[str, int]:
         killed = wounded = captured = disease = 0

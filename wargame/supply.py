@@ -12,6 +12,7 @@ can take from the country (foraging: food only, less as the area is stripped).
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
@@ -67,8 +68,7 @@ def deliveries(
     dist, paths = routes
     if edges is None:
         edges = {}
-    load: dict[tuple[str, str], float] = {}
-    unit_edges: dict[str, list[tuple[str, str]]] = {}
+    load: defaultdict[tuple[str, str], float] = defaultdict(float)
     for d in demands:
         route = edges.get(d.place)
         if route is None:
@@ -77,21 +77,31 @@ def deliveries(
             route = edges[d.place] = [
                 (a, b) if a < b else (b, a) for a, b in itertools.pairwise(paths[d.place])
             ]
-        unit_edges[d.unit_id] = route
+        tons = d.tons
         for e in route:
-            load[e] = load.get(e, 0.0) + d.tons
+            load[e] += tons
     haul = p.haul_limit_km.get(side, 0.0)
+    # a place's share depends only on its route: worked out once for every unit there
+    by_place: dict[str, float] = {}
     out: dict[str, float] = {}
     for d in demands:
-        if d.unit_id not in unit_edges:
-            out[d.unit_id] = 0.0
-            continue
-        share = 1.0
-        for e in unit_edges[d.unit_id]:
-            if load[e] > 0:
-                share = min(share, capacity.get(e, 0.0) / load[e])
-        distance_factor = max(0.0, 1.0 - dist[d.place] / haul) if haul > 0 else 0.0
-        out[d.unit_id] = max(0.0, min(1.0, share) * distance_factor)
+        got = by_place.get(d.place)
+        if got is None:
+            route = edges.get(d.place) if d.place in paths else None
+            if route is None:
+                got = 0.0
+            else:
+                share = 1.0
+                for e in route:
+                    carried = load[e]
+                    if carried > 0:
+                        part = capacity.get(e, 0.0) / carried
+                        if part < share:
+                            share = part
+                distance_factor = max(0.0, 1.0 - dist[d.place] / haul) if haul > 0 else 0.0
+                got = max(0.0, min(1.0, share) * distance_factor)
+            by_place[d.place] = got
+        out[d.unit_id] = got
     return out
 
 

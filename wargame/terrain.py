@@ -84,9 +84,13 @@ class TerrainMap:
     _straight: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
     _roads: dict[tuple[str, str], dict] = field(init=False, repr=False, default_factory=dict)
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
+    _features: dict[str, frozenset[Feature]] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
     _routes: dict[tuple[str, str], list[str]] = field(init=False, repr=False, default_factory=dict)
     _component: dict[str, int] = field(init=False, repr=False, default_factory=dict)
+    _places_of: dict[tuple[str, ...], frozenset[str]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
@@ -94,6 +98,7 @@ class TerrainMap:
             self._roads[a, b] = self._roads[b, a] = data  # networkx's own attribute dict
         for n, data in self.graph.nodes(data=True):
             self._terrain[n] = data["terrain"]
+            self._features[n] = data["features"]
             self._neighbours[n] = tuple(sorted(self.graph.adj[n]))
         for i, part in enumerate(nx.connected_components(self.graph)):
             for n in part:
@@ -118,12 +123,25 @@ class TerrainMap:
     def terrain(self, place: str) -> Terrain:
         return self._terrain[place]
 
+    def places_of(self, *terrains: str) -> frozenset[str]:
+        """The places whose terrain is one of ``terrains`` (remembered)."""
+        hit = self._places_of.get(terrains)
+        if hit is None:
+            hit = self._places_of[terrains] = frozenset(
+                n for n, t in self._terrain.items() if str(t) in terrains
+            )
+        return hit
+
     def has(self, place: str, feature: Feature) -> bool:
-        return feature in self.graph.nodes[place]["features"]
+        return feature in self._features[place]
 
     def road(self, a: str, b: str) -> dict:
         """Edge attributes of the road between two adjacent places."""
         return self._roads[a, b]
+
+    def roads(self) -> dict[tuple[str, str], dict]:
+        """Every road's edge attributes, by (from, to) both ways (read only)."""
+        return self._roads
 
     def road_kind(self, a: str, b: str) -> RoadKind:
         return self._roads[a, b]["kind"]

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from wargame.forces import ManoeuvreUnit, OrderOfBattle
-from wargame.movement import road_effort_km
+from wargame.movement import march_rate_km, road_effort_km
 from wargame.params import Params
 from wargame.scenario import Scenario, Side, SideConfig
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
-from wargame.supply import RouteTable, supply_routes
+from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
 CACHE_SIZE = 4096
@@ -33,6 +33,8 @@ class World:
     start_control: dict[str, Side] = field(default_factory=dict)
     roads_by_id: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
     """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
+    road_ends: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The two places each road (by id) joins."""
     _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
     _ways: dict[tuple[str, str, frozenset[str]], tuple[float, list[str]] | None] = field(
@@ -48,6 +50,63 @@ class World:
         tuple[tuple[str, ...], frozenset[str]],
         tuple[RouteTable, dict[str, list[tuple[str, str]]]],
     ] = field(default_factory=dict, repr=False, compare=False)
+    _capacities: dict[tuple[bool, float], dict[tuple[str, str], float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    effort_km: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    """:func:`wargame.movement.road_effort_km` of each road, by (from, to) both ways."""
+    params: Params = field(init=False, repr=False, compare=False)
+    """The scenario's parameters."""
+    _rates: dict[tuple[str, str, bool, bool, bool], float] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _unit_paths: dict[str, list[str] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _sides: dict[Side, SideConfig] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.params = self.scenario.params
+        p = self.params.movement
+        for (a, b), road in self.tmap.roads().items():
+            self.effort_km[a, b] = road_effort_km(
+                p, road["kind"], road["km"], road["river_crossings"]
+            )
+
+    def march_rate(self, a: str, b: str, *, rain: bool, by_night: bool, low_supply: bool) -> float:
+        """:func:`wargame.movement.march_rate_km` on the road from ``a`` to ``b``
+        (remembered)."""
+        key = (a, b, rain, by_night, low_supply)
+        rate = self._rates.get(key)
+        if rate is None:
+            rate = self._rates[key] = march_rate_km(
+                self.params.movement,
+                self.tmap.road_kind(a, b),
+                self.tmap.terrain(b),
+                rain=rain,
+                by_night=by_night,
+                low_supply=low_supply,
+            )
+        return rate
+
+    def road_capacities(self, rain: bool, interdiction: float) -> dict[tuple[str, str], float]:
+        """Tons/day each road (its sorted ends) carries today before guerrilla raids
+        (:func:`wargame.supply.road_capacity` by road class; remembered: callers copy it
+        before changing it)."""
+        key = (rain, interdiction)
+        hit = self._capacities.get(key)
+        if hit is None:
+            if len(self._capacities) > CACHE_SIZE:
+                self._capacities.clear()
+            p = self.params.supply
+            by_kind = {
+                kind: road_capacity(p, kind, rain=rain, interdiction=interdiction, raid_cut=0.0)
+                for kind in p.road_capacity_tons
+            }
+            hit = self._capacities[key] = {
+                ends: by_kind.get(kind, 0.0) for _rid, ends, kind in self.roads_by_id
+            }
+        return hit
 
     def roads_home(self, side: Side, place: str) -> frozenset[str]:
         """The first place of the shortest road from ``place`` to each of the side's depots
@@ -138,14 +197,14 @@ class World:
             (r.id, (min(r.a, r.b), max(r.a, r.b)), str(r.kind))
             for r in sorted(scenario.roads, key=lambda r: r.id)
         ]
+        world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
         return world
 
-    @property
-    def params(self) -> Params:
-        return self.scenario.params
-
     def side_config(self, side: Side) -> SideConfig:
-        return getattr(self.scenario.sides, side.value)
+        config = self._sides.get(side)
+        if config is None:
+            config = self._sides[side] = getattr(self.scenario.sides, side.value)
+        return config
 
     def unit(self, unit_id: str) -> ManoeuvreUnit:
         return self.oob.formations[unit_id]  # type: ignore[return-value]
@@ -154,8 +213,14 @@ class World:
         return self.scenario.meta.start_date + dt.timedelta(days=day)
 
     def column_path(self, u: UnitState) -> list[str] | None:
-        col = self.unit(u.id).column
-        return None if col is None else self.column_paths.get(f"{u.side}:{col}")
+        """The route of the unit's attack column, or None (remembered by unit)."""
+        try:
+            return self._unit_paths[u.id]
+        except KeyError:
+            col = self.unit(u.id).column
+            path = None if col is None else self.column_paths.get(f"{u.side}:{col}")
+            self._unit_paths[u.id] = path
+            return path
 
     def road_position_km(self, u: UnitState, target: str) -> float:
         """Road distance (km) from a unit's current position to a place."""
@@ -164,12 +229,10 @@ class World:
         if isinstance(pos, AtPlace):
             return d[pos.place][target]
         assert isinstance(pos, OnRoad), u.id
-        road = self.tmap.road(pos.origin, pos.dest)
-        effort = road_effort_km(
-            self.params.movement, road["kind"], road["km"], road["river_crossings"]
-        )
-        done = road["km"] * min(1.0, pos.km / effort) if effort > 0 else 0.0
-        return min(done + d[pos.origin][target], road["km"] - done + d[pos.dest][target])
+        length = self.tmap.road(pos.origin, pos.dest)["km"]
+        effort = self.effort_km[pos.origin, pos.dest]
+        done = length * min(1.0, pos.km / effort) if effort > 0 else 0.0
+        return min(done + d[pos.origin][target], length - done + d[pos.dest][target])
 
     def distance_to_objective(self, u: UnitState) -> float:
         return self.road_position_km(u, self.scenario.objective.place)
