@@ -43,7 +43,6 @@ class SideView:
     _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
     _enemies: list[UnitState] | None = field(default=None, init=False, repr=False, compare=False)
-    _watched: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def day(self) -> int:
@@ -113,12 +112,9 @@ class SideView:
         if not enemy.on_map:
             return False
         where = _places(enemy.pos)
-        watched = self._watched  # place -> within contact of one of this side's places
+        mine = self._own_places()
         for b in where:
-            hit = watched.get(b)
-            if hit is None:
-                hit = watched[b] = not self.world.in_contact_of(b).isdisjoint(self._own_places())
-            if hit:
+            if not self.world.in_contact_of(b).isdisjoint(mine):
                 return True
         if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
             p = self.world.params.intel

@@ -913,7 +913,7 @@ class Campaign:
         s, w = self.state, self.world
         if s.culminated_day is None:
             return False
-        line = set(w.side_config(Side.JAPANESE).start_line or w.side_config(Side.JAPANESE).depots)
+        line = w.fall_back_line(Side.JAPANESE)
         return all(u.location in line for u in s.units_of(Side.JAPANESE))
 
     # ------------------------------------------------------------------ results
@@ -947,7 +947,7 @@ class Campaign:
             outcome = "japanese_repulsed"
         else:
             outcome = "stalemate"
-        line = set(w.side_config(Side.JAPANESE).start_line or w.side_config(Side.JAPANESE).depots)
+        line = w.fall_back_line(Side.JAPANESE)
         jap = s.units_of(Side.JAPANESE)
         data = {
             "scenario": scen.meta.name,

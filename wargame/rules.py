@@ -47,6 +47,10 @@ def _orderable(
     return u
 
 
+def _refused(order: Order, reason: str) -> IllegalOrderError:
+    return IllegalOrderError(f"order for {order.unit_id}: {reason}")
+
+
 def check_order(world: World, state: CampaignState, side: Side, order: Order) -> None:
     """Raise :class:`IllegalOrderError` unless ``side`` may give ``order`` today. (The
     checks an order passes cost a few lookups; the reason is worded only for one that
@@ -63,29 +67,24 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
         try:
             mission = Mission(mission)
         except ValueError:
-            raise IllegalOrderError(
-                f"order for {order.unit_id}: unknown mission {str(order.mission)!r}"
-                f"{did_you_mean(str(order.mission), Mission)}"
+            raise _refused(
+                order,
+                f"unknown mission {str(order.mission)!r}"
+                f"{did_you_mean(str(order.mission), Mission)}",
             ) from None
     if order.days < 0:
-        raise IllegalOrderError(
-            f"order for {order.unit_id}: days must be 0 or more, not {order.days}"
-        )
+        raise _refused(order, f"days must be 0 or more, not {order.days}")
     target = order.target
     if target is None:
         if mission in NEEDS_TARGET:
-            raise IllegalOrderError(f"order for {order.unit_id}: {mission} needs a place")
+            raise _refused(order, f"{mission} needs a place")
         return
     g = world.tmap.graph
     if target not in g:
-        raise IllegalOrderError(
-            f"order for {order.unit_id}: no place {target!r}{did_you_mean(target, g.nodes)}"
-        )
+        raise _refused(order, f"no place {target!r}{did_you_mean(target, g.nodes)}")
     here = _position(u)
     if here is not None and here != target and not world.tmap.connected(here, target):
-        raise IllegalOrderError(
-            f"order for {order.unit_id}: {target} cannot be reached by road from {here}"
-        )
+        raise _refused(order, f"{target} cannot be reached by road from {here}")
 
 
 def check_decision(world: World, state: CampaignState, side: Side, decision: Decision) -> None:

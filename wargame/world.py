@@ -206,6 +206,12 @@ class World:
             config = self._sides[side] = getattr(self.scenario.sides, side.value)
         return config
 
+    def fall_back_line(self, side: Side) -> list[str]:
+        """The places a side's columns fall back to, in the scenario's order: its start line,
+        or its depots where it names none (read only)."""
+        config = self.side_config(side)
+        return config.start_line or config.depots
+
     def unit(self, unit_id: str) -> ManoeuvreUnit:
         return self.oob.formations[unit_id]  # type: ignore[return-value]
 

@@ -137,7 +137,7 @@ def pick_rear_guard(view: SideView, column: str) -> str | None:
     objective by road (in contact with the enemy; ties by id), among the column's units on
     the map beyond the start line. None for a column with fewer than two such units."""
     world = view.world
-    line = world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+    line = world.fall_back_line(Side.JAPANESE)
     units = [
         u
         for u in view.own_on_map()
@@ -151,7 +151,7 @@ def pick_rear_guard(view: SideView, column: str) -> str | None:
 def rear_guard_post(world: World, u: UnitState) -> str:
     """Where a rear guard holds: its place, or for one on a road, the end of the road nearer
     the start line (a holding order on a road would march on to an empty place ahead)."""
-    line = world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
+    line = world.fall_back_line(Side.JAPANESE)
     if u.location is not None:
         return u.location
     ends = [n for n in (u.road_from, u.road_to) if n is not None]
@@ -228,7 +228,7 @@ def decide(
             decision.phase = phase = WITHDRAW
             decision.culminated = True
             decision.events.append(f"Japanese offensive culminates: {why}; withdrawal ordered")
-    start_line = world.side_config(side).start_line or world.side_config(side).depots
+    start_line = world.fall_back_line(side)
     rear_guards = rear_guards or {}
     holding = rear_guards_holding(view, phase, spent, rear_guards)
     names = world.tmap.graph.nodes
@@ -315,9 +315,7 @@ class Staff:
                 by_column.setdefault(column, []).append(u)
         self.announced = sorted(self.spent)
         phase = ADVANCE if view.phase is None else view.phase
-        line = (
-            world.side_config(Side.JAPANESE).start_line or world.side_config(Side.JAPANESE).depots
-        )
+        line = world.fall_back_line(Side.JAPANESE)
         for column in sorted(by_column):
             units = by_column[column]
             if column in self.rear_guards or not any(
