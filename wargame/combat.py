@@ -13,7 +13,7 @@ All functions here are pure; the engine and the backtest of historical engagemen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -96,6 +96,27 @@ def weather_row(p: CombatParams, weather: str) -> dict[str, float]:
 def power(forces: list[Force], multiplier: float) -> float:
     """Combat power of a group of forces under one environmental/operational multiplier."""
     return sum(f.base_power for f in forces) * multiplier
+
+
+def position_room(p: CombatParams, terrain: str, approaches: int) -> float | None:
+    """Men a defence of a place of scenario terrain ``terrain`` can employ against an attack
+    by ``approaches`` roads: the place's frontage per road (km) x roads x men per km. None
+    where the table sets no limit."""
+    km = p.frontage_km.get(terrain)
+    if km is None:
+        return None
+    return km * max(1, approaches) * p.defence_men_per_km
+
+
+def in_line(forces: list[Force], room_men: float | None) -> list[Force]:
+    """The forces that fit a front with room for ``room_men``: every unit's men scaled by the
+    share of the group that fits (rounded down), the rest in reserve for the day. The same
+    forces where all fit or no limit is set."""
+    total = sum(f.men for f in forces)
+    if room_men is None or total <= room_men:
+        return forces
+    share = room_men / total
+    return [replace(f, men=int(f.men * share)) for f in forces]
 
 
 def size_effect(p: CombatParams, men: int) -> float:

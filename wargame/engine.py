@@ -616,10 +616,15 @@ class Campaign:
             defender_prior_losses=sum(d.losses for d in defenders),
             assault_km=max(a.assault_km for a in attackers),
         )
+        # the front the place offers on the roads the attack comes in by (frontage limit)
+        room = combat.position_room(cp, str(terrain), len({a.road_from for a in attackers}))
         r = combat.resolve_engagement(
             cp,
-            self._forces(attackers, False),
-            self._forces(defenders, True),
+            combat.in_line(
+                self._forces(attackers, False),
+                None if room is None else room * cp.attack_density_factor,
+            ),
+            combat.in_line(self._forces(defenders, True), room),
             field,
             stakes,
             self.rng,
@@ -642,6 +647,7 @@ class Campaign:
             "from_heights": field.from_heights,
             "att_power": round(r.att_power, 1),
             "def_power": round(r.def_power, 1),
+            "room_men": None if room is None else round(room),
             "ratio": round(ratio, 4),
             "assault_km": round(r.assault_km, 3),
             "att_losses": sum(r.attacker_losses.values()),

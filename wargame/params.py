@@ -273,6 +273,41 @@ class CombatParams(_Table):
         "posture definitions; the seed's 'well prepared'). A hasty defence fights by the "
         "usual TNDM rates (estimate: no source says how soon the fire from heights begins).",
     )
+    frontage_km: dict[str, Factor] = Field(
+        default_factory=lambda: {
+            "plain": 8.0,
+            "river_valley": 5.0,
+            "hills": 5.0,
+            "mountain": 4.0,
+            "pass": 2.0,
+        },
+        description="Width (km) of the front a defended place offers on each road the attack "
+        "comes in by, by the scenario terrain of the place: the pass saddle or the valley from "
+        "ridge to ridge. ESTIMATES (no source gives a frontage per place): a pass about one "
+        "regiment's front astride the road, a mountain place one division's, wider on hills, "
+        "valleys and plains, in the range of the WWII doctrinal sectors (a division 4-10 km, "
+        "US FM 7-40/7-20 and TM-E 30-451 as recalled, not read; research note in "
+        "docs/research/campaign-sources.md section 9). A terrain not in the table sets no "
+        "limit; --set params.combat.defence_men_per_km=1e9 turns the limit off.",
+    )
+    defence_men_per_km: float = _p(
+        2000.0,
+        "Men a defence can employ per km of front; the rest of the men at the place stand in "
+        "reserve, add no power and take no losses that day (they refill the line the next). "
+        "US Infantry Drill Regulations 1911 (corr. 1917), paras 343-344: a regiment of 1,500 "
+        "rifles defends up to 800 yards (730 m) as part of a line, about 2,050 men per km; "
+        "para 322: 'no more rifles in the firing line than are necessary'. Dupuy (The "
+        "Evolution of Weapons and Warfare, 1980) gives about 2,100 per km for a WWII army "
+        "(recalled, not read).",
+        ge=1,
+    )
+    attack_density_factor: float = _p(
+        1.6,
+        "How much denser than a defence an attack can employ its men on the same front: the "
+        "1911 Drill Regulations give a regiment 500 yards attacking as part of a line against "
+        "800 yards defending (paras 343-344), 800 / 500 = 1.6.",
+        ge=0.1,
+    )
     quality: dict[str, Factor] = Field(
         default_factory=lambda: {
             "american_equipped": 1.3,
