@@ -19,7 +19,7 @@ import pytest
 from wargame import supply
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
 from wargame.engine import Campaign
-from wargame.scenario import load_scenario, load_with_digest
+from wargame.scenario import load_scenario, load_with_digest, scenario_digest, with_params
 from wargame.state import AtPlace
 from wargame.terrain import TerrainMap
 from wargame.world import World
@@ -132,3 +132,14 @@ def test_the_units_at_a_place_are_those_a_scan_of_the_map_finds(west_hunan) -> N
 
     campaign.callbacks.append(check)
     campaign.run()
+
+
+def test_a_worlds_remembered_scenario_digest_is_its_own_scenarios(west_hunan) -> None:
+    other = with_params(west_hunan, (("params.doctrine.concentrate_km", 7.0),))
+    world, other_world = World.from_scenario(west_hunan), World.from_scenario(other)
+    for _ in range(2):  # computed, then remembered
+        assert world.scenario_digest() == scenario_digest(west_hunan)
+        assert other_world.scenario_digest() == scenario_digest(other)
+    assert world.scenario_digest() != other_world.scenario_digest()
+    summary = Campaign(other, 1, world=other_world, daily_hash=False).run().to_dict()
+    assert summary["scenario_sha256"] == scenario_digest(other)

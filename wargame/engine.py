@@ -1,9 +1,12 @@
 """The campaign engine: a simpy clock in days that wires the mechanics together.
 
-Each day runs in phases, each a simpy process at a fixed fraction of the day::
+Each day runs in phases, in this order (:data:`PHASES`, with the fraction of the day each
+stands for)::
 
     0.00 weather   0.05 arrivals   0.10 staffs (orders)   0.20 air   0.40 movement
     0.60 combat    0.80 supply     0.90 attrition          0.99 end of day (record, hash)
+
+One simpy process plays them, one clock tick a day (the phases have no events of their own).
 
 The engine is the only place that mutates :class:`~wargame.state.CampaignState`; the
 mechanics modules are pure functions and the doctrine modules only return orders. One
@@ -23,7 +26,7 @@ import simpy
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
 from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
-from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
+from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
     LOSS_CATEGORIES,
     NOT_ARRIVED,
@@ -139,16 +142,17 @@ class Campaign:
         self._stop_after: int | None = None
         self._started = False
         self.over = False
-        for name, offset in PHASES.items():
-            self.env.process(self._phase(offset, getattr(self, f"_{name}")))
+        self.env.process(self._days([getattr(self, f"_{name}") for name in PHASES]))
 
     # ------------------------------------------------------------------ clock
 
-    def _phase(self, offset: float, fn: Callable[[], None]):
-        yield self.env.timeout(offset)
+    def _days(self, phases: list[Callable[[], None]]):
+        """The clock: each day, every phase in turn (``events_total`` counts the phases
+        played), then a tick to the next day."""
         while True:
-            fn()
-            self.events_total += 1
+            for fn in phases:
+                fn()
+                self.events_total += 1
             yield self.env.timeout(1)
 
     def run(self, until_day: int | None = None) -> Summary:
@@ -951,7 +955,7 @@ class Campaign:
         jap = s.units_of(Side.JAPANESE)
         data = {
             "scenario": scen.meta.name,
-            "scenario_sha256": scenario_digest(scen),
+            "scenario_sha256": w.scenario_digest(),
             "seed": self.seed,
             "start_date": start.isoformat(),
             "end_date": w.date(s.day).isoformat(),

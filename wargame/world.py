@@ -14,7 +14,7 @@ import networkx as nx
 from wargame.forces import ManoeuvreUnit, OrderOfBattle
 from wargame.movement import march_rate_km, road_effort_km
 from wargame.params import Params
-from wargame.scenario import Scenario, Side, SideConfig
+from wargame.scenario import Scenario, Side, SideConfig, scenario_digest
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
 from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
@@ -64,6 +64,7 @@ class World:
         default_factory=dict, repr=False, compare=False
     )
     _sides: dict[Side, SideConfig] = field(default_factory=dict, repr=False, compare=False)
+    _digest: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.params = self.scenario.params
@@ -199,6 +200,13 @@ class World:
         ]
         world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
         return world
+
+    def scenario_digest(self) -> str:
+        """:func:`wargame.scenario.scenario_digest` of the world's scenario (remembered: a
+        world is built from a scenario that does not change afterwards)."""
+        if self._digest is None:
+            self._digest = scenario_digest(self.scenario)
+        return self._digest
 
     def side_config(self, side: Side) -> SideConfig:
         config = self._sides.get(side)
