@@ -54,6 +54,18 @@ PHASES = {
     "end_of_day": 0.99,
 }
 ATTACKING = movement.ATTACKING
+PENDING, DESTROYED = Status.PENDING, Status.DESTROYED
+WITHDRAW, COUNTERATTACK = Mission.WITHDRAW, Mission.COUNTERATTACK
+ATTACK = Posture.ATTACK
+MARCH_POSTURE = {
+    Mission.ADVANCE: Posture.ATTACK,
+    Mission.COUNTERATTACK: Posture.ATTACK,
+    Mission.WITHDRAW: Posture.WITHDRAWAL,
+}
+"""The posture of a unit that marched today, by mission (any other: hasty)."""
+HASTY = Posture.HASTY
+# (the enum members the daily loops read are bound here once: on Python 3.11 reading a
+# member off its class, ``Status.PENDING``, is a slow metaclass lookup each time)
 SIDES = tuple(Side)
 """Both sides in their enum order (the attacker first), for the daily loops."""
 
@@ -211,7 +223,7 @@ class Campaign:
     def _arrivals(self) -> None:
         s = self.state
         for u in s.units.values():
-            if u.status != Status.PENDING:
+            if u.status != PENDING:
                 continue
             unit = self.world.unit(u.id)
             if unit.arrival is None or unit.arrival.day > s.day:
@@ -266,7 +278,7 @@ class Campaign:
 
     def _order(self, order: Order) -> None:
         u = self.state.units[order.unit_id]
-        if u.status not in (Status.ACTIVE, Status.RESERVE):
+        if u.status not in rules.ORDERABLE:
             return
         if order.days:
             u.hold_days = order.days
@@ -371,13 +383,7 @@ class Campaign:
             u.mission = m.mission
         if m.moved:
             u.days_in_place = 0
-            u.posture = (
-                Posture.ATTACK
-                if u.mission in (Mission.ADVANCE, Mission.COUNTERATTACK)
-                else Posture.WITHDRAWAL
-                if u.mission == Mission.WITHDRAW
-                else Posture.HASTY
-            )
+            u.posture = MARCH_POSTURE.get(u.mission, HASTY)
             pos = m.pos
             self._day["moves"].append(
                 {
@@ -485,14 +491,11 @@ class Campaign:
         cp = p.combat
         # missions and positions do not change here; strength and status are checked as
         # each withdrawing column's turn comes
-        withdrawing = [
-            u for u in s.on_map_units() if u.mission == Mission.WITHDRAW and u.location is None
-        ]
+        withdrawing = [u for u in s.on_map_units() if u.mission == WITHDRAW and u.pos.place is None]
         if not withdrawing:
             return
         counterattacking = {
-            side: [e for e in s.units_of(side) if e.mission == Mission.COUNTERATTACK]
-            for side in SIDES
+            side: [e for e in s.units_of(side) if e.mission == COUNTERATTACK] for side in SIDES
         }
         for u in withdrawing:
             if (
@@ -869,12 +872,12 @@ class Campaign:
                 self._fall_sick(u, sick)
             if u.recovering > 0:  # (returns_today draws nothing for an empty pool)
                 back = attrition.returns_today(pa, u.recovering, rng)
-                if back and u.status != Status.DESTROYED:
+                if back and u.status != DESTROYED:
                     u.recovering -= back
                     u.returned += back
                     u.present += back
         for u in s.units.values():
-            if u.status == Status.DESTROYED and u.recovering > 0:
+            if u.status == DESTROYED and u.recovering > 0:
                 # the unit is gone; those who recover are posted elsewhere (stay counted lost)
                 u.recovering = 0
 
@@ -888,7 +891,7 @@ class Campaign:
                 u.hold_days -= 1
             if isinstance(u.pos, AtPlace) and u.id not in moved:
                 u.days_in_place += 1
-                if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
+                if u.posture != ATTACK or u.mission not in ATTACKING:
                     u.posture = combat.posture_after(p.combat, u.days_in_place)
         for side in SIDES:
             a = s.air[side]

@@ -14,7 +14,7 @@ import networkx as nx
 from wargame.forces import ManoeuvreUnit, OrderOfBattle
 from wargame.movement import march_rate_km, road_effort_km
 from wargame.params import Params
-from wargame.scenario import Scenario, Side, SideConfig, scenario_digest
+from wargame.scenario import Feature, Scenario, Side, SideConfig, scenario_digest
 from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
 from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
@@ -65,6 +65,8 @@ class World:
     )
     _sides: dict[Side, SideConfig] = field(default_factory=dict, repr=False, compare=False)
     _digest: str | None = field(default=None, repr=False, compare=False)
+    _airfields: list[str] | None = field(default=None, repr=False, compare=False)
+    _start_held: dict[Side, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.params = self.scenario.params
@@ -207,6 +209,22 @@ class World:
         if self._digest is None:
             self._digest = scenario_digest(self.scenario)
         return self._digest
+
+    def airfields(self) -> list[str]:
+        """The places with an airfield, by id (remembered)."""
+        if self._airfields is None:
+            has, airfield = self.tmap.has, Feature.AIRFIELD
+            self._airfields = [n for n in sorted(self.tmap.graph.nodes) if has(n, airfield)]
+        return self._airfields
+
+    def start_held(self, side: Side) -> frozenset[str]:
+        """The places ``side`` controlled at the start (remembered)."""
+        held = self._start_held.get(side)
+        if held is None:
+            held = self._start_held[side] = frozenset(
+                p for p, c in self.start_control.items() if c == side
+            )
+        return held
 
     def side_config(self, side: Side) -> SideConfig:
         config = self._sides.get(side)

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     from wargame.commanders import SideView
 
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
+PENDING = Status.PENDING
+MARCHING_UP = (Mission.ADVANCE, Mission.CONSOLIDATE)
+"""The missions of column-mates an advance guard waits for."""
+# (enum members read in the daily loops are bound once: on Python 3.11 reading a member off
+# its class is a slow metaclass lookup each time)
 
 
 def column_of(world: World, u: UnitState) -> str | None:
@@ -59,7 +64,7 @@ def column_culminated(
         units = [u for u in view.own_units() if column is None or column_of(world, u) == column]
     initial = lost_men = 0
     for u in units:
-        if u.status != Status.PENDING:
+        if u.status != PENDING:
             initial += u.initial_men + u.returned
             lost_men += u.losses
     if initial > 0:
@@ -127,7 +132,7 @@ def waiting_for_main_body(
     for mate in mates:
         if mate is u:
             continue
-        if mate.mission not in (Mission.ADVANCE, Mission.CONSOLIDATE) or mate.present <= 0:
+        if mate.mission not in MARCHING_UP or mate.present <= 0:
             continue
         if mate.location is None and mate.road_to == u.road_to:
             if mate.hold_days > 0:
