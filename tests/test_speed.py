@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from wargame import supply
+from wargame import combat, supply
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
 from wargame.engine import Campaign
 from wargame.scenario import (
@@ -173,6 +173,22 @@ def test_the_occupant_of_a_place_is_the_one_a_scan_of_the_map_finds(west_hunan) 
             sides = {u.side for u in s.units.values() if u.on_map and u.pos == AtPlace(place)}
             expected = next((side for side in (Side.JAPANESE, Side.CHINESE) if side in sides), None)
             assert s.occupant(place) == expected
+
+    campaign.callbacks.append(check)
+    campaign.run()
+
+
+def test_the_worlds_remembered_postures_and_the_days_tally_are_the_plain_ones(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    for _ in range(2):  # computed, then remembered
+        for days in range(60):
+            assert world.posture_after(days) == combat.posture_after(west_hunan.params.combat, days)
+    campaign = Campaign(west_hunan, 5, world=world, daily_hash=False)
+
+    def check(c: Campaign, record: dict) -> None:
+        for side in Side:
+            assert record["men"][str(side)] == c.state.men(side)
+            assert record["casualties"][str(side)] == c.state.casualties(side)
 
     campaign.callbacks.append(check)
     campaign.run()

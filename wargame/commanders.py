@@ -115,12 +115,14 @@ class SideView:
         superiority."""
         if not enemy.on_map:
             return False
-        where = _places(enemy.pos)
-        mine = self._own_places()
+        pos = enemy.pos
+        where = _places(pos)
+        mine = self._mine if self._mine is not None else self._own_places()
+        in_contact_of = self.world.in_contact_of
         for b in where:
-            if not self.world.in_contact_of(b).isdisjoint(mine):
+            if not in_contact_of(b).isdisjoint(mine):
                 return True
-        if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
+        if isinstance(pos, OnRoad) and self.state.air_superiority == self.side:
             p = self.world.params.intel
             if self._fields is None:  # this side's airfields, by id
                 control = self.state.control

@@ -892,7 +892,7 @@ class Campaign:
             if isinstance(u.pos, AtPlace) and u.id not in moved:
                 u.days_in_place += 1
                 if u.posture != ATTACK or u.mission not in ATTACKING:
-                    u.posture = combat.posture_after(p.combat, u.days_in_place)
+                    u.posture = self.world.posture_after(u.days_in_place)
         for side in SIDES:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
@@ -901,8 +901,9 @@ class Campaign:
             pos = u.pos
             positions[u.id] = pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
         self._day["positions"] = positions
-        self._day["men"] = {str(side): s.men(side) for side in SIDES}
-        self._day["casualties"] = {str(side): s.casualties(side) for side in SIDES}
+        men, casualties = s.tally()
+        self._day["men"] = {str(side): men[side] for side in SIDES}
+        self._day["casualties"] = {str(side): casualties[side] for side in SIDES}
         if self.daily_hash:
             self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()

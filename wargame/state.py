@@ -303,6 +303,24 @@ class CampaignState:
         rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
+    def tally(self) -> tuple[dict[Side, int], dict[Side, dict[str, int]]]:
+        """:meth:`men` and :meth:`casualties` of both sides, in one pass over the units."""
+        sides = {side: [0, 0, 0, 0, 0] for side in _ATTACKER_FIRST}  # men, then the losses
+        for u in self.units.values():
+            t = sides[u.side]
+            t[0] += u.present
+            t[1] += u.killed
+            t[2] += u.wounded
+            t[3] += u.captured
+            t[4] += u.disease
+        men = {side: t[0] for side, t in sides.items()}
+        casualties = {}
+        for side, t in sides.items():
+            out = dict(zip(LOSS_CATEGORIES, t[1:], strict=True))
+            out["total"] = sum(out.values())
+            casualties[side] = out
+        return men, casualties
+
     def men(self, side: Side) -> int:
         total = 0
         for u in self.units.values():
