@@ -192,3 +192,20 @@ def test_the_worlds_remembered_postures_and_the_days_tally_are_the_plain_ones(we
 
     campaign.callbacks.append(check)
     campaign.run()
+
+
+def test_the_maps_places_are_the_graphs_nodes_and_enemy_held_a_scan(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    assert world.tmap.places == set(world.tmap.graph.nodes)
+    campaign = Campaign(west_hunan, 7, world=world, daily_hash=False)
+
+    def check(c: Campaign, _record: dict) -> None:
+        s = c.state
+        for side in Side:
+            scan = {p for p, held_by in s.control.items() if held_by == side.enemy} | {
+                u.pos.place for u in s.units_of(side.enemy) if isinstance(u.pos, AtPlace)
+            }
+            assert c.world.enemy_held(s, side) == scan
+
+    campaign.callbacks.append(check)
+    campaign.run()

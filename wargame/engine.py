@@ -321,9 +321,9 @@ class Campaign:
         to: set[str] = set()
         for e in self.state.units_of(side.enemy):
             pos = e.pos
-            if isinstance(pos, AtPlace):
+            if pos.place is not None:
                 at.add(pos.place)
-            elif isinstance(pos, OnRoad):
+            elif pos.dest is not None:
                 to.add(pos.dest)
         return at, to
 
@@ -781,25 +781,24 @@ class Campaign:
                     raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
+            ps, name, terrain = p.supply, str(side), w.tmap.terrain
             for u in units:
                 pos = u.pos
                 place = pos.place or (pos.dest if pos.origin in blocked else pos.origin)
                 assert place is not None, u.id
                 activity = "combat" if u.id in fought else "march" if u.id in marched else "static"
                 demands.append(
-                    supply.Demand(
-                        u.id, place, supply.need_tons(p.supply, side, u.present, activity)
-                    )
+                    supply.Demand(u.id, place, supply.need_tons(ps, side, u.present, activity))
                 )
-            delivered = supply.deliveries(p.supply, side, demands, routes, capacity, edges)
+            delivered = supply.deliveries(ps, side, demands, routes, capacity, edges)
             foraged: dict[str, int] = {}
             for u, d in zip(units, demands, strict=True):
                 got = delivered[u.id]
                 if got < 1.0:  # short of supply: take food from the country around it
                     extra = supply.forage(
-                        p.supply,
-                        str(side),
-                        str(w.tmap.terrain(d.place)),
+                        ps,
+                        name,
+                        str(terrain(d.place)),
                         s.foraged.get(d.place, 0.0),
                         u.present,
                         d.tons,
@@ -807,9 +806,7 @@ class Campaign:
                     if extra > 0:
                         got = min(1.0, got + extra)
                         foraged[d.place] = foraged.get(d.place, 0) + 1
-                u.supply_stock_days, u.supply_state = supply.consume(
-                    p.supply, u.supply_stock_days, got
-                )
+                u.supply_stock_days, u.supply_state = supply.consume(ps, u.supply_stock_days, got)
             for place in sorted(foraged):
                 s.foraged[place] = s.foraged.get(place, 0.0) + foraged[place]
             self._guerrilla_losses(raided, routes, units)
@@ -821,7 +818,7 @@ class Campaign:
                 "cut_off": [u.id for u in units if u.supply_state <= 0],
             }
         self._day["supply"] = report
-        for side in (Side.JAPANESE, Side.CHINESE):
+        for side in SIDES:
             # the night's supply reports reach each side's staff (its own memory)
             self.commanders[side].observe(SideView(self.world, s, side))
 

@@ -75,9 +75,9 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
         if mission in NEEDS_TARGET:
             raise _refused(order, f"{mission} needs a place")
         return
-    g = world.tmap.graph
-    if target not in g:
-        raise _refused(order, f"no place {target!r}{did_you_mean(target, g.nodes)}")
+    if target not in world.tmap.places:
+        nodes = world.tmap.graph.nodes
+        raise _refused(order, f"no place {target!r}{did_you_mean(target, nodes)}")
     pos = u.pos
     here = pos.place or pos.dest or pos.origin  # where the unit is, or the place it marches to
     if here is not None and here != target and not world.tmap.connected(here, target):

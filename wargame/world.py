@@ -323,5 +323,8 @@ class World:
         """Places a side may not pass: held or occupied by the enemy."""
         enemy = side.enemy
         held = {p for p, s in state.control.items() if s == enemy}
-        held.update(u.pos.place for u in state.units_of(enemy) if isinstance(u.pos, AtPlace))
+        for u in state.units_of(enemy):
+            place = u.pos.place  # (None on a road)
+            if place is not None:
+                held.add(place)
         return held
