@@ -16,10 +16,17 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from wargame import supply
+from wargame import combat, supply
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
 from wargame.engine import Campaign
-from wargame.scenario import load_scenario, load_with_digest
+from wargame.scenario import (
+    Feature,
+    Side,
+    load_scenario,
+    load_with_digest,
+    scenario_digest,
+    with_params,
+)
 from wargame.state import AtPlace
 from wargame.terrain import TerrainMap
 from wargame.world import World
@@ -129,6 +136,76 @@ def test_the_units_at_a_place_are_those_a_scan_of_the_map_finds(west_hunan) -> N
         for place in sorted(c.world.tmap.graph.nodes):
             scan = [u for u in s.units.values() if u.on_map and u.pos == AtPlace(place)]
             assert s.units_at(place) == scan
+
+    campaign.callbacks.append(check)
+    campaign.run()
+
+
+def test_a_worlds_remembered_scenario_digest_is_its_own_scenarios(west_hunan) -> None:
+    other = with_params(west_hunan, (("params.doctrine.concentrate_km", 7.0),))
+    world, other_world = World.from_scenario(west_hunan), World.from_scenario(other)
+    for _ in range(2):  # computed, then remembered
+        assert world.scenario_digest() == scenario_digest(west_hunan)
+        assert other_world.scenario_digest() == scenario_digest(other)
+    assert world.scenario_digest() != other_world.scenario_digest()
+    summary = Campaign(other, 1, world=other_world, daily_hash=False).run().to_dict()
+    assert summary["scenario_sha256"] == scenario_digest(other)
+
+
+def test_the_worlds_remembered_airfields_and_start_places_are_a_fresh_scans(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    nodes = world.tmap.graph.nodes
+    for _ in range(2):  # computed, then remembered
+        airfields = sorted(n for n in nodes if Feature.AIRFIELD in nodes[n]["features"])
+        assert airfields and world.airfields() == airfields
+        for side in Side:
+            held = {p.id for p in west_hunan.places if p.control == side}
+            assert held and world.start_held(side) == held
+    assert Side.JAPANESE.enemy is Side.CHINESE and Side.CHINESE.enemy is Side.JAPANESE
+
+
+def test_the_occupant_of_a_place_is_the_one_a_scan_of_the_map_finds(west_hunan) -> None:
+    campaign = Campaign(west_hunan, 6, daily_hash=False)
+
+    def check(c: Campaign, _record: dict) -> None:
+        s = c.state
+        for place in sorted(c.world.tmap.graph.nodes):
+            sides = {u.side for u in s.units.values() if u.on_map and u.pos == AtPlace(place)}
+            expected = next((side for side in (Side.JAPANESE, Side.CHINESE) if side in sides), None)
+            assert s.occupant(place) == expected
+
+    campaign.callbacks.append(check)
+    campaign.run()
+
+
+def test_the_worlds_remembered_postures_and_the_days_tally_are_the_plain_ones(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    for _ in range(2):  # computed, then remembered
+        for days in range(60):
+            assert world.posture_after(days) == combat.posture_after(west_hunan.params.combat, days)
+    campaign = Campaign(west_hunan, 5, world=world, daily_hash=False)
+
+    def check(c: Campaign, record: dict) -> None:
+        for side in Side:
+            assert record["men"][str(side)] == c.state.men(side)
+            assert record["casualties"][str(side)] == c.state.casualties(side)
+
+    campaign.callbacks.append(check)
+    campaign.run()
+
+
+def test_the_maps_places_are_the_graphs_nodes_and_enemy_held_a_scan(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    assert world.tmap.places == set(world.tmap.graph.nodes)
+    campaign = Campaign(west_hunan, 7, world=world, daily_hash=False)
+
+    def check(c: Campaign, _record: dict) -> None:
+        s = c.state
+        for side in Side:
+            scan = {p for p, held_by in s.control.items() if held_by == side.enemy} | {
+                u.pos.place for u in s.units_of(side.enemy) if isinstance(u.pos, AtPlace)
+            }
+            assert c.world.enemy_held(s, side) == scan
 
     campaign.callbacks.append(check)
     campaign.run()

@@ -132,7 +132,10 @@ def fly_day(
         for g in side_groups:
             share = g.aircraft / total if total else 0
             avail = g.aircraft - round(damaged * share)
-            n += sorties(p, AirGroupState(g.group_id, avail, g.role, g.base_active), weather, rng)
+            group = g  # (a group with none under repair flies as it is)
+            if avail != g.aircraft:
+                group = AirGroupState(g.group_id, avail, g.role, g.base_active)
+            n += sorties(p, group, weather, rng)
         flown[side] = n
     superior = superiority(p, flown)
     missions = {side: allocate(p, flown[side], superior == side) for side in groups}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from wargame.doctrine import Decision, Order, chinese, japanese
-from wargame.scenario import Feature, Side
+from wargame.scenario import Side
 from wargame.state import AtPlace, CampaignState, OnRoad, Position, UnitState
 from wargame.world import World
 
@@ -91,6 +91,10 @@ class SideView:
             return side
         return self.side if any(u.side == self.side for u in here) else None
 
+    def places_held(self, side: Side) -> set[str]:
+        """The places ``side`` controls (a fresh set)."""
+        return {p for p, c in self.state.control.items() if c == side}
+
     def umpire_enemy_units(self) -> list[UnitState]:
         """Every enemy unit on the map, seen or not: BEYOND THE VIEW. The Chinese staff's
         rules read it for the enemy's strength and supply (is the enemy spent?), the
@@ -111,20 +115,18 @@ class SideView:
         superiority."""
         if not enemy.on_map:
             return False
-        where = _places(enemy.pos)
-        mine = self._own_places()
+        pos = enemy.pos
+        where = _places(pos)
+        mine = self._mine if self._mine is not None else self._own_places()
+        in_contact_of = self.world.in_contact_of
         for b in where:
-            if not self.world.in_contact_of(b).isdisjoint(mine):
+            if not in_contact_of(b).isdisjoint(mine):
                 return True
-        if isinstance(enemy.pos, OnRoad) and self.state.air_superiority == self.side:
+        if isinstance(pos, OnRoad) and self.state.air_superiority == self.side:
             p = self.world.params.intel
             if self._fields is None:  # this side's airfields, by id
-                self._fields = [
-                    n
-                    for n in sorted(self.world.tmap.graph.nodes)
-                    if self.world.tmap.has(n, Feature.AIRFIELD)
-                    and self.state.control.get(n) == self.side
-                ]
+                control = self.state.control
+                self._fields = [n for n in self.world.airfields() if control.get(n) == self.side]
             for a in self._fields:
                 for b in where:
                     if self.world.recon_km(a, b) <= p.air_reconnaissance_km:

@@ -1,9 +1,12 @@
 """The campaign engine: a simpy clock in days that wires the mechanics together.
 
-Each day runs in phases, each a simpy process at a fixed fraction of the day::
+Each day runs in phases, in this order (:data:`PHASES`, with the fraction of the day each
+stands for)::
 
     0.00 weather   0.05 arrivals   0.10 staffs (orders)   0.20 air   0.40 movement
     0.60 combat    0.80 supply     0.90 attrition          0.99 end of day (record, hash)
+
+One simpy process plays them, one clock tick a day (the phases have no events of their own).
 
 The engine is the only place that mutates :class:`~wargame.state.CampaignState`; the
 mechanics modules are pure functions and the doctrine modules only return orders. One
@@ -23,7 +26,7 @@ import simpy
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
 from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
-from wargame.scenario import Commitment, Feature, Scenario, Side, scenario_digest
+from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
     LOSS_CATEGORIES,
     NOT_ARRIVED,
@@ -51,6 +54,18 @@ PHASES = {
     "end_of_day": 0.99,
 }
 ATTACKING = movement.ATTACKING
+PENDING, DESTROYED = Status.PENDING, Status.DESTROYED
+WITHDRAW, COUNTERATTACK = Mission.WITHDRAW, Mission.COUNTERATTACK
+ATTACK = Posture.ATTACK
+MARCH_POSTURE = {
+    Mission.ADVANCE: Posture.ATTACK,
+    Mission.COUNTERATTACK: Posture.ATTACK,
+    Mission.WITHDRAW: Posture.WITHDRAWAL,
+}
+"""The posture of a unit that marched today, by mission (any other: hasty)."""
+HASTY = Posture.HASTY
+# (the enum members the daily loops read are bound here once: on Python 3.11 reading a
+# member off its class, ``Status.PENDING``, is a slow metaclass lookup each time)
 SIDES = tuple(Side)
 """Both sides in their enum order (the attacker first), for the daily loops."""
 
@@ -139,16 +154,17 @@ class Campaign:
         self._stop_after: int | None = None
         self._started = False
         self.over = False
-        for name, offset in PHASES.items():
-            self.env.process(self._phase(offset, getattr(self, f"_{name}")))
+        self.env.process(self._days([getattr(self, f"_{name}") for name in PHASES]))
 
     # ------------------------------------------------------------------ clock
 
-    def _phase(self, offset: float, fn: Callable[[], None]):
-        yield self.env.timeout(offset)
+    def _days(self, phases: list[Callable[[], None]]):
+        """The clock: each day, every phase in turn (``events_total`` counts the phases
+        played), then a tick to the next day."""
         while True:
-            fn()
-            self.events_total += 1
+            for fn in phases:
+                fn()
+                self.events_total += 1
             yield self.env.timeout(1)
 
     def run(self, until_day: int | None = None) -> Summary:
@@ -207,7 +223,7 @@ class Campaign:
     def _arrivals(self) -> None:
         s = self.state
         for u in s.units.values():
-            if u.status != Status.PENDING:
+            if u.status != PENDING:
                 continue
             unit = self.world.unit(u.id)
             if unit.arrival is None or unit.arrival.day > s.day:
@@ -262,7 +278,7 @@ class Campaign:
 
     def _order(self, order: Order) -> None:
         u = self.state.units[order.unit_id]
-        if u.status not in (Status.ACTIVE, Status.RESERVE):
+        if u.status not in rules.ORDERABLE:
             return
         if order.days:
             u.hold_days = order.days
@@ -305,9 +321,9 @@ class Campaign:
         to: set[str] = set()
         for e in self.state.units_of(side.enemy):
             pos = e.pos
-            if isinstance(pos, AtPlace):
+            if pos.place is not None:
                 at.add(pos.place)
-            elif isinstance(pos, OnRoad):
+            elif pos.dest is not None:
                 to.add(pos.dest)
         return at, to
 
@@ -367,13 +383,7 @@ class Campaign:
             u.mission = m.mission
         if m.moved:
             u.days_in_place = 0
-            u.posture = (
-                Posture.ATTACK
-                if u.mission in (Mission.ADVANCE, Mission.COUNTERATTACK)
-                else Posture.WITHDRAWAL
-                if u.mission == Mission.WITHDRAW
-                else Posture.HASTY
-            )
+            u.posture = MARCH_POSTURE.get(u.mission, HASTY)
             pos = m.pos
             self._day["moves"].append(
                 {
@@ -481,14 +491,11 @@ class Campaign:
         cp = p.combat
         # missions and positions do not change here; strength and status are checked as
         # each withdrawing column's turn comes
-        withdrawing = [
-            u for u in s.on_map_units() if u.mission == Mission.WITHDRAW and u.location is None
-        ]
+        withdrawing = [u for u in s.on_map_units() if u.mission == WITHDRAW and u.pos.place is None]
         if not withdrawing:
             return
         counterattacking = {
-            side: [e for e in s.units_of(side) if e.mission == Mission.COUNTERATTACK]
-            for side in SIDES
+            side: [e for e in s.units_of(side) if e.mission == COUNTERATTACK] for side in SIDES
         }
         for u in withdrawing:
             if (
@@ -780,25 +787,24 @@ class Campaign:
                     raided.append(rid)
             demands = []
             units = [u for u in s.units_of(side) if u.present > 0]
+            ps, name, terrain = p.supply, str(side), w.tmap.terrain
             for u in units:
                 pos = u.pos
                 place = pos.place or (pos.dest if pos.origin in blocked else pos.origin)
                 assert place is not None, u.id
                 activity = "combat" if u.id in fought else "march" if u.id in marched else "static"
                 demands.append(
-                    supply.Demand(
-                        u.id, place, supply.need_tons(p.supply, side, u.present, activity)
-                    )
+                    supply.Demand(u.id, place, supply.need_tons(ps, side, u.present, activity))
                 )
-            delivered = supply.deliveries(p.supply, side, demands, routes, capacity, edges)
+            delivered = supply.deliveries(ps, side, demands, routes, capacity, edges)
             foraged: dict[str, int] = {}
             for u, d in zip(units, demands, strict=True):
                 got = delivered[u.id]
                 if got < 1.0:  # short of supply: take food from the country around it
                     extra = supply.forage(
-                        p.supply,
-                        str(side),
-                        str(w.tmap.terrain(d.place)),
+                        ps,
+                        name,
+                        str(terrain(d.place)),
                         s.foraged.get(d.place, 0.0),
                         u.present,
                         d.tons,
@@ -806,9 +812,7 @@ class Campaign:
                     if extra > 0:
                         got = min(1.0, got + extra)
                         foraged[d.place] = foraged.get(d.place, 0) + 1
-                u.supply_stock_days, u.supply_state = supply.consume(
-                    p.supply, u.supply_stock_days, got
-                )
+                u.supply_stock_days, u.supply_state = supply.consume(ps, u.supply_stock_days, got)
             for place in sorted(foraged):
                 s.foraged[place] = s.foraged.get(place, 0.0) + foraged[place]
             self._guerrilla_losses(raided, routes, units)
@@ -820,7 +824,7 @@ class Campaign:
                 "cut_off": [u.id for u in units if u.supply_state <= 0],
             }
         self._day["supply"] = report
-        for side in (Side.JAPANESE, Side.CHINESE):
+        for side in SIDES:
             # the night's supply reports reach each side's staff (its own memory)
             self.commanders[side].observe(SideView(self.world, s, side))
 
@@ -871,12 +875,12 @@ class Campaign:
                 self._fall_sick(u, sick)
             if u.recovering > 0:  # (returns_today draws nothing for an empty pool)
                 back = attrition.returns_today(pa, u.recovering, rng)
-                if back and u.status != Status.DESTROYED:
+                if back and u.status != DESTROYED:
                     u.recovering -= back
                     u.returned += back
                     u.present += back
         for u in s.units.values():
-            if u.status == Status.DESTROYED and u.recovering > 0:
+            if u.status == DESTROYED and u.recovering > 0:
                 # the unit is gone; those who recover are posted elsewhere (stay counted lost)
                 u.recovering = 0
 
@@ -890,8 +894,8 @@ class Campaign:
                 u.hold_days -= 1
             if isinstance(u.pos, AtPlace) and u.id not in moved:
                 u.days_in_place += 1
-                if u.posture not in (Posture.ATTACK,) or u.mission not in ATTACKING:
-                    u.posture = combat.posture_after(p.combat, u.days_in_place)
+                if u.posture != ATTACK or u.mission not in ATTACKING:
+                    u.posture = self.world.posture_after(u.days_in_place)
         for side in SIDES:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
@@ -900,8 +904,9 @@ class Campaign:
             pos = u.pos
             positions[u.id] = pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
         self._day["positions"] = positions
-        self._day["men"] = {str(side): s.men(side) for side in SIDES}
-        self._day["casualties"] = {str(side): s.casualties(side) for side in SIDES}
+        men, casualties = s.tally()
+        self._day["men"] = {str(side): men[side] for side in SIDES}
+        self._day["casualties"] = {str(side): casualties[side] for side in SIDES}
         if self.daily_hash:
             self._day["hash"] = self.digest()
         self.engaged_units |= self._engaged_today()
@@ -957,7 +962,7 @@ class Campaign:
         jap = s.units_of(Side.JAPANESE)
         data = {
             "scenario": scen.meta.name,
-            "scenario_sha256": scenario_digest(scen),
+            "scenario_sha256": w.scenario_digest(),
             "seed": self.seed,
             "start_date": start.isoformat(),
             "end_date": w.date(s.day).isoformat(),

@@ -20,6 +20,20 @@ if TYPE_CHECKING:
 
 ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
 """Missions that march into (and fight for) an enemy-held place."""
+TURNING_BACK = (Mission.WITHDRAW, Mission.HOLD)
+"""Missions that turn back from a road leading away from the target or into the enemy."""
+HALTING = (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK)
+"""Missions that end in a hold on reaching the target."""
+ROUTED_AROUND = (Mission.WITHDRAW, Mission.REINFORCE)
+"""Missions that march round the places the enemy holds."""
+ADVANCE, HOLD, WITHDRAW, CONSOLIDATE = (
+    Mission.ADVANCE,
+    Mission.HOLD,
+    Mission.WITHDRAW,
+    Mission.CONSOLIDATE,
+)
+# (the members the daily loops read are bound here once: on Python 3.11 reading a member
+# off its class, ``Mission.HOLD``, is a slow metaclass lookup each time)
 
 
 def march_rate_km(
@@ -76,7 +90,7 @@ def next_hop(
     w = world
     if u.target is None or here == u.target:
         return None
-    if u.mission == Mission.ADVANCE:
+    if u.mission == ADVANCE:
         path = w.column_path(u)
         if path is not None and u.target != w.scenario.objective.place and u.target in path:
             # going round a defended place (the staff's way round): avoid the enemy's units
@@ -90,7 +104,7 @@ def next_hop(
                 return path[i + 1] if i + 1 < len(path) else None
             join = w.nearest(here, path)
             return w.tmap.route(here, join)[1] if join and join != here else None
-    if u.mission in (Mission.WITHDRAW, Mission.REINFORCE):
+    if u.mission in ROUTED_AROUND:
         blocked = w.enemy_held(state, u.side).difference(taken) - {u.target}
         _dist, paths = routes([here], blocked - {here})
         if u.target in paths and len(paths[u.target]) > 1:
@@ -102,9 +116,8 @@ def next_hop(
 
 def stays_put(u: UnitState) -> bool:
     """Does the unit not march today? Consolidating, or holding at a place."""
-    return u.mission == Mission.CONSOLIDATE or (
-        u.mission == Mission.HOLD and isinstance(u.pos, AtPlace)
-    )
+    mission = u.mission
+    return mission == CONSOLIDATE or (mission == HOLD and isinstance(u.pos, AtPlace))
 
 
 def march(
@@ -150,7 +163,7 @@ def march(
             a, b, km, here = here, nxt, 0.0, None
             left = True
         if (
-            mission == Mission.ADVANCE
+            mission == ADVANCE
             and state.occupant(b) == enemy
             and u.target not in (None, b, world.scenario.objective.place)
             and next_hop(world, state, u, a, routes) not in (None, b)
@@ -158,11 +171,11 @@ def march(
             # going round: turn back from the defended place's gates to take the way round
             a, b, km = b, a, max(0.0, effort_km[a, b] - km)
             left = True
-        if mission in (Mission.WITHDRAW, Mission.HOLD):
+        if mission in TURNING_BACK:
             # turn back from a road that leads away from the target or into the enemy
             tgt = u.target or a
-            if (state.occupant(b) == enemy and mission != Mission.WITHDRAW) or (
-                mission == Mission.WITHDRAW and tmap.dist[a][tgt] < tmap.dist[b][tgt]
+            if (state.occupant(b) == enemy and mission != WITHDRAW) or (
+                mission == WITHDRAW and tmap.dist[a][tgt] < tmap.dist[b][tgt]
             ):
                 a, b, km = b, a, max(0.0, effort_km[a, b] - km)
                 left = True
@@ -187,8 +200,8 @@ def march(
         here = b
         entered.append(b)
         if b == u.target:
-            if mission in (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK):
-                new_mission = Mission.HOLD
+            if mission in HALTING:
+                new_mission = HOLD
             break
         if budget <= 1e-9:
             break

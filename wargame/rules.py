@@ -24,10 +24,6 @@ class IllegalOrderError(UserError):
     """An order the rules do not allow; the message is one line naming the unit and why."""
 
 
-def _position(u: UnitState) -> str | None:
-    return u.location or u.road_to or u.road_from
-
-
 def _orderable(
     world: World, state: CampaignState, side: Side, unit_id: str, what: str
 ) -> UnitState:
@@ -79,10 +75,11 @@ def check_order(world: World, state: CampaignState, side: Side, order: Order) ->
         if mission in NEEDS_TARGET:
             raise _refused(order, f"{mission} needs a place")
         return
-    g = world.tmap.graph
-    if target not in g:
-        raise _refused(order, f"no place {target!r}{did_you_mean(target, g.nodes)}")
-    here = _position(u)
+    if target not in world.tmap.places:
+        nodes = world.tmap.graph.nodes
+        raise _refused(order, f"no place {target!r}{did_you_mean(target, nodes)}")
+    pos = u.pos
+    here = pos.place or pos.dest or pos.origin  # where the unit is, or the place it marches to
     if here is not None and here != target and not world.tmap.connected(here, target):
         raise _refused(order, f"{target} cannot be reached by road from {here}")
 

@@ -20,6 +20,7 @@ import os
 import tomllib
 import types
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -61,8 +62,9 @@ class Side(StrEnum):
     JAPANESE = "japanese"
     CHINESE = "chinese"
 
-    @property
+    @cached_property
     def enemy(self) -> Side:
+        """The other side (remembered on the member: read in every daily loop)."""
         return Side.CHINESE if self is Side.JAPANESE else Side.JAPANESE
 
 

@@ -94,6 +94,9 @@ NOT_ARRIVED = NotArrived()
 
 _ON_MAP = (Status.ACTIVE, Status.RESERVE)
 """The statuses of a unit on the map."""
+_ATTACKER_FIRST = (Side.JAPANESE, Side.CHINESE)
+"""Both sides, the attacker first (bound once: reading an enum member off its class is slow
+on Python 3.11)."""
 
 
 @dataclass
@@ -251,8 +254,7 @@ class CampaignState:
         if self._on_map is None:
             self._all_on_map = tuple(u for u in self.units.values() if u.on_map)
             self._on_map = {
-                str(s): [u for u in self._all_on_map if u.side == s]
-                for s in (Side.JAPANESE, Side.CHINESE)
+                str(s): [u for u in self._all_on_map if u.side == s] for s in _ATTACKER_FIRST
             }
         return self._on_map
 
@@ -275,10 +277,9 @@ class CampaignState:
         occ = self._occupancy
         here = (self._index() if occ is None else occ).get(place)
         if here:
-            if here.get(Side.JAPANESE):
-                return Side.JAPANESE
-            if here.get(Side.CHINESE):
-                return Side.CHINESE
+            for side in _ATTACKER_FIRST:
+                if here.get(side):
+                    return side
         return None
 
     def digest(self, memory: Sequence[Any] = ()) -> str:
@@ -301,6 +302,24 @@ class CampaignState:
             rows.append(v)
         rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
+
+    def tally(self) -> tuple[dict[Side, int], dict[Side, dict[str, int]]]:
+        """:meth:`men` and :meth:`casualties` of both sides, in one pass over the units."""
+        sides = {side: [0, 0, 0, 0, 0] for side in _ATTACKER_FIRST}  # men, then the losses
+        for u in self.units.values():
+            t = sides[u.side]
+            t[0] += u.present
+            t[1] += u.killed
+            t[2] += u.wounded
+            t[3] += u.captured
+            t[4] += u.disease
+        men = {side: t[0] for side, t in sides.items()}
+        casualties = {}
+        for side, t in sides.items():
+            out = dict(zip(LOSS_CATEGORIES, t[1:], strict=True))
+            out["total"] = sum(out.values())
+            casualties[side] = out
+        return men, casualties
 
     def men(self, side: Side) -> int:
         total = 0

@@ -91,9 +91,12 @@ class TerrainMap:
     _places_of: dict[tuple[str, ...], frozenset[str]] = field(
         init=False, repr=False, default_factory=dict
     )
+    places: frozenset[str] = field(init=False, repr=False)
+    """Every place of the map (the graph's nodes; the map never changes)."""
 
     def __post_init__(self) -> None:
         self.dist, self.paths = _Rows(self, 0), _Rows(self, 1)
+        self.places = frozenset(self.graph.nodes)
         for a, b, data in self.graph.edges(data=True):
             self._roads[a, b] = self._roads[b, a] = data  # networkx's own attribute dict
         for n, data in self.graph.nodes(data=True):

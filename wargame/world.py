@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from wargame import combat
 from wargame.forces import ManoeuvreUnit, OrderOfBattle
 from wargame.movement import march_rate_km, road_effort_km
 from wargame.params import Params
-from wargame.scenario import Scenario, Side, SideConfig
-from wargame.state import AtPlace, CampaignState, OnRoad, UnitState
+from wargame.scenario import Feature, Scenario, Side, SideConfig, scenario_digest
+from wargame.state import AtPlace, CampaignState, OnRoad, Posture, UnitState
 from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
@@ -64,6 +65,10 @@ class World:
         default_factory=dict, repr=False, compare=False
     )
     _sides: dict[Side, SideConfig] = field(default_factory=dict, repr=False, compare=False)
+    _digest: str | None = field(default=None, repr=False, compare=False)
+    _airfields: list[str] | None = field(default=None, repr=False, compare=False)
+    _postures: dict[int, Posture] = field(default_factory=dict, repr=False, compare=False)
+    _start_held: dict[Side, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.params = self.scenario.params
@@ -200,6 +205,38 @@ class World:
         world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
         return world
 
+    def scenario_digest(self) -> str:
+        """:func:`wargame.scenario.scenario_digest` of the world's scenario (remembered: a
+        world is built from a scenario that does not change afterwards)."""
+        if self._digest is None:
+            self._digest = scenario_digest(self.scenario)
+        return self._digest
+
+    def posture_after(self, days_in_place: int) -> Posture:
+        """:func:`wargame.combat.posture_after` (remembered by days)."""
+        posture = self._postures.get(days_in_place)
+        if posture is None:
+            posture = self._postures[days_in_place] = combat.posture_after(
+                self.params.combat, days_in_place
+            )
+        return posture
+
+    def airfields(self) -> list[str]:
+        """The places with an airfield, by id (remembered)."""
+        if self._airfields is None:
+            has, airfield = self.tmap.has, Feature.AIRFIELD
+            self._airfields = [n for n in sorted(self.tmap.graph.nodes) if has(n, airfield)]
+        return self._airfields
+
+    def start_held(self, side: Side) -> frozenset[str]:
+        """The places ``side`` controlled at the start (remembered)."""
+        held = self._start_held.get(side)
+        if held is None:
+            held = self._start_held[side] = frozenset(
+                p for p, c in self.start_control.items() if c == side
+            )
+        return held
+
     def side_config(self, side: Side) -> SideConfig:
         config = self._sides.get(side)
         if config is None:
@@ -235,10 +272,16 @@ class World:
         if isinstance(pos, AtPlace):
             return d[pos.place][target]
         assert isinstance(pos, OnRoad), u.id
-        length = self.tmap.road(pos.origin, pos.dest)["km"]
-        effort = self.effort_km[pos.origin, pos.dest]
-        done = length * min(1.0, pos.km / effort) if effort > 0 else 0.0
-        return min(done + d[pos.origin][target], length - done + d[pos.dest][target])
+        a, b = pos.origin, pos.dest
+        length = self.tmap.road(a, b)["km"]
+        effort = self.effort_km[a, b]
+        if effort > 0:
+            share = pos.km / effort
+            done = length * (share if share < 1.0 else 1.0)  # (min(1.0, share), inline)
+        else:
+            done = 0.0
+        back, ahead = done + d[a][target], length - done + d[b][target]
+        return ahead if ahead < back else back  # (min(back, ahead), inline)
 
     def distance_to_objective(self, u: UnitState) -> float:
         return self.road_position_km(u, self.scenario.objective.place)
@@ -280,5 +323,8 @@ class World:
         """Places a side may not pass: held or occupied by the enemy."""
         enemy = side.enemy
         held = {p for p, s in state.control.items() if s == enemy}
-        held.update(u.pos.place for u in state.units_of(enemy) if isinstance(u.pos, AtPlace))
+        for u in state.units_of(enemy):
+            place = u.pos.place  # (None on a road)
+            if place is not None:
+                held.add(place)
         return held

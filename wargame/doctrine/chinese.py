@@ -57,6 +57,10 @@ if TYPE_CHECKING:
     from wargame.commanders import SideView
 
 DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
+ACTIVE, RESERVE = Status.ACTIVE, Status.RESERVE
+JAPANESE = Side.JAPANESE
+# (enum members read in the daily loops, bound once: on Python 3.11 reading a member off its
+# class is a slow metaclass lookup each time)
 
 
 def threatened_places(view: SideView) -> list[str]:
@@ -160,7 +164,7 @@ def local_counterattacks(view: SideView, threatened: set[str], busy: set[str]) -
     free = [
         u
         for u in view.own_on_map()
-        if u.status == Status.ACTIVE
+        if u.status == ACTIVE
         and u.location is not None
         and u.location not in threatened
         and u.id not in busy
@@ -192,7 +196,7 @@ def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str
     """
     world = view.world
     depots = world.side_config(Side.JAPANESE).depots
-    blocked = {p for p, side in view.control.items() if side == Side.CHINESE}
+    blocked = view.places_held(Side.CHINESE)
     blocked.update(u.location for u in view.own_on_map() if u.location is not None)
     if without is not None:
         blocked.discard(without)
@@ -213,7 +217,7 @@ def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str
             place = min(ends, key=lambda n: (dist[n], n)) if ends else None
         else:
             place = None
-        if place is not None and world.start_control.get(place) != Side.JAPANESE:
+        if place is not None and world.start_control.get(place) != JAPANESE:
             behind.setdefault(place, set()).add(column)
     return {place: sum(men[c] for c in cols) for place, cols in sorted(behind.items())}
 
@@ -231,7 +235,7 @@ def cut_roads(view: SideView, threatened: set[str], busy: set[str]) -> dict[str,
     free = [
         u
         for u in view.own_on_map()
-        if u.status == Status.ACTIVE
+        if u.status == ACTIVE
         and u.location is not None
         and u.location not in threatened
         and u.location != objective
@@ -281,7 +285,7 @@ def holds_the_cut(view: SideView, u: UnitState) -> bool:
 def enemy_spent(view: SideView) -> bool:
     """Is the enemy spent? Beyond the view: every enemy unit's men and supply."""
     p = view.world.params
-    ours = sum(u.present for u in view.own_on_map() if u.status == Status.ACTIVE)
+    ours = sum(u.present for u in view.own_on_map() if u.status == ACTIVE)
     theirs = view.umpire_enemy_units()
     men = sum(u.present for u in theirs)
     if men == 0:
@@ -303,7 +307,7 @@ def decide(view: SideView) -> Decision:
     closest = min((world.distance_to_objective(e) for e in enemy), default=float("inf"))
 
     for u in view.own_units():
-        if u.status == Status.UNCOMMITTED and closest <= p.reserve_release_km:
+        if closest <= p.reserve_release_km and u.status == Status.UNCOMMITTED:
             decision.release.append(u.id)
     if decision.release:
         decision.events.append(
@@ -317,7 +321,7 @@ def decide(view: SideView) -> Decision:
 
     ours = view.own_on_map()
     if phase == DEFEND:
-        reserves = [u for u in ours if u.status == Status.RESERVE and u.location is not None]
+        reserves = [u for u in ours if u.status == RESERVE and u.location is not None]
         threatened = threatened_places(view)
         outposts = set(world.side_config(Side.CHINESE).outposts)
         for place in threatened:
@@ -371,18 +375,16 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
     """Attack, envelop and pursue up to the original front (where the enemy's units stand:
     beyond the view)."""
     world = view.world
-    start_ours = {p for p, s in world.start_control.items() if s == Side.CHINESE}
+    start_ours = world.start_held(Side.CHINESE)
     enemy_places = {u.location for u in view.umpire_enemy_units() if u.location}
     # what to retake: enemy-held or enemy-controlled places that were ours at the start
-    targets = sorted(
-        p for p in start_ours if p in enemy_places or view.control.get(p) == Side.JAPANESE
-    )
+    targets = sorted(p for p in start_ours if p in enemy_places or view.control.get(p) == JAPANESE)
     enemy_depots = world.side_config(Side.JAPANESE).depots
     orders: list[Order] = []
     assigned: dict[str, int] = {}
     under_attack = set(threatened_places(view))
     for u in ours:
-        if u.status == Status.RESERVE:
+        if u.status == RESERVE:
             decision.commit.append(u.id)
         origin = u.location or u.road_to
         # a position under attack is held, not left open

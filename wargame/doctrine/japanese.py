@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     from wargame.commanders import SideView
 
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
+PENDING = Status.PENDING
+MARCHING_UP = (Mission.ADVANCE, Mission.CONSOLIDATE)
+"""The missions of column-mates an advance guard waits for."""
+# (enum members read in the daily loops are bound once: on Python 3.11 reading a member off
+# its class is a slow metaclass lookup each time)
 
 
 def column_of(world: World, u: UnitState) -> str | None:
@@ -43,20 +48,27 @@ def column_of(world: World, u: UnitState) -> str | None:
     return world.unit(u.id).column
 
 
-def column_culminated(view: SideView, column: str | None, low_supply_days: int) -> str | None:
+def column_culminated(
+    view: SideView,
+    column: str | None,
+    low_supply_days: int,
+    units: list[UnitState] | None = None,
+) -> str | None:
     """Why one column's attack has culminated (``column`` None: the whole army), or None
     while it can go on: its losses passed ``culmination_loss`` of its strength (RAND/Dupuy),
-    or its supply stayed short for ``culmination_days``."""
+    or its supply stayed short for ``culmination_days``. ``units``: the column's units in
+    scenario order (the side's, for the army), when the caller has them."""
     world = view.world
     p = world.params.doctrine
-    units = [
-        u
-        for u in view.own_units()
-        if u.status != Status.PENDING and (column is None or column_of(world, u) == column)
-    ]
-    initial = sum(u.initial_men + u.returned for u in units)
+    if units is None:
+        units = [u for u in view.own_units() if column is None or column_of(world, u) == column]
+    initial = lost_men = 0
+    for u in units:
+        if u.status != PENDING:
+            initial += u.initial_men + u.returned
+            lost_men += u.losses
     if initial > 0:
-        lost = sum(u.losses for u in units) / initial
+        lost = lost_men / initial
         if lost >= p.culmination_loss:
             return f"losses reached {lost:.0%} of the {'force' if column is None else 'column'}"
     if low_supply_days >= p.culmination_days:
@@ -97,11 +109,14 @@ def way_round(view: SideView, u: UnitState) -> str | None:
     return beyond
 
 
-def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
+def waiting_for_main_body(
+    view: SideView, u: UnitState, mates: list[UnitState] | None = None
+) -> bool:
     """An advance guard at the enemy's gates waits for column-mates still marching up.
 
     It attacks once no other unit of its column is on its way within ``concentrate_km``
-    behind it (a deliberate attack by the whole column rather than piecemeal).
+    behind it (a deliberate attack by the whole column rather than piecemeal). ``mates``:
+    the units of its column on the map, in scenario order, when the caller has them.
     """
     world = view.world
     if u.location is not None or u.road_to is None or view.occupant(u.road_to) != Side.CHINESE:
@@ -111,10 +126,13 @@ def waiting_for_main_body(view: SideView, u: UnitState) -> bool:
         return False
     here = world.road_position_km(u, world.scenario.objective.place)
     limit = world.params.doctrine.concentrate_km
-    for mate in view.own_on_map():
-        if mate is u or world.unit(mate.id).column != world.unit(u.id).column:
+    if mates is None:
+        column = column_of(world, u)
+        mates = [m for m in view.own_on_map() if column_of(world, m) == column]
+    for mate in mates:
+        if mate is u:
             continue
-        if mate.mission not in (Mission.ADVANCE, Mission.CONSOLIDATE) or mate.present <= 0:
+        if mate.mission not in MARCHING_UP or mate.present <= 0:
             continue
         if mate.location is None and mate.road_to == u.road_to:
             if mate.hold_days > 0:
@@ -232,7 +250,11 @@ def decide(
     rear_guards = rear_guards or {}
     holding = rear_guards_holding(view, phase, spent, rear_guards)
     names = world.tmap.graph.nodes
-    for u in view.own_on_map():
+    on_map = view.own_on_map()
+    by_column: dict[str | None, list[UnitState]] = {}
+    for u in on_map:
+        by_column.setdefault(column_of(world, u), []).append(u)
+    for u in on_map:
         column = holding.get(u.id)
         if column is not None and column not in rear_guards:
             where = u.location or u.road_from
@@ -240,7 +262,7 @@ def decide(
                 f"{world.unit(u.id).name} holds {names[where]['name'] if where else 'its ground'} "
                 f"as rear guard while the {column} column falls back"
             )
-    for u in view.own_on_map():
+    for u in on_map:
         if falls_back(world, u, phase, spent):
             if u.location in start_line or (u.id in holding and u.location is not None):
                 decision.orders.append(Order(u.id, Mission.HOLD, u.location))
@@ -262,7 +284,7 @@ def decide(
             )
         elif (beyond := way_round(view, u)) is not None:
             decision.orders.append(Order(u.id, Mission.ADVANCE, beyond))
-        elif waiting_for_main_body(view, u):
+        elif waiting_for_main_body(view, u, by_column[column_of(world, u)]):
             decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.road_to))
         else:
             decision.orders.append(Order(u.id, Mission.ADVANCE, world.scenario.objective.place))
@@ -340,7 +362,7 @@ class Staff:
             days = self.low_supply_days.get(column, 0) + 1 if short else 0
             self.low_supply_days[column] = days
             if column not in self.spent:
-                why = column_culminated(view, column, days)
+                why = column_culminated(view, column, days, by_column[column])
                 if why is not None:
                     self.spent[column] = why
 
