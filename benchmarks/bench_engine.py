@@ -1,4 +1,4 @@
-"""Engine benchmark: wall time of one full campaign, simpy events, events per second.
+"""Engine benchmark: wall time of one full campaign, ms per campaign and us per unit-day.
 
 Prints figures; asserts nothing (this machine is shared and noisy). Target (issue 17): a full
 West Hunan campaign in 15 ms or less as a batch worker plays it; cost linear in days x units.
@@ -48,7 +48,7 @@ def bench(path: Path, repeat: int) -> None:
             f"  {label}: median {med * 1000:.1f} ms, min {min(times) * 1000:.1f} ms per "
             f"campaign over {repeat} seeds (set-up included); "
             f"{med / max(1, units * days) * 1e6:.1f} us per unit-day ({days} days, last run); "
-            f"simpy events/s {c.events_total / med:,.0f}"
+            f"daily phases played per second {c.events_total / med:,.0f}"
         )
 
 
