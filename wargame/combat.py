@@ -34,6 +34,13 @@ class Outcome(StrEnum):
     ENCIRCLED = "defender_encircled"
 
 
+REPULSED, GAINS_GROUND, WITHDRAWS = Outcome.REPULSED, Outcome.GAINS_GROUND, Outcome.WITHDRAWS
+BREAKTHROUGH, ENCIRCLED = Outcome.BREAKTHROUGH, Outcome.ENCIRCLED
+ROUTS = (BREAKTHROUGH, ENCIRCLED)
+"""The outcomes that rout the defender."""
+# (bound once: on Python 3.11 reading a member off its class is a slow metaclass lookup)
+
+
 @dataclass(frozen=True)
 class Force:
     """One unit's contribution to an engagement."""
@@ -235,14 +242,14 @@ def decide_outcome(
     )
     wins = ratio >= p.success_ratio
     if not (wins or broken):
-        return Outcome.REPULSED
+        return REPULSED
     if wins and not broken and not zone_cleared and ratio < p.breakthrough_ratio:
-        return Outcome.GAINS_GROUND
+        return GAINS_GROUND
     if not can_retreat:
-        return Outcome.ENCIRCLED
+        return ENCIRCLED
     if ratio >= p.breakthrough_ratio:
-        return Outcome.BREAKTHROUGH
-    return Outcome.WITHDRAWS
+        return BREAKTHROUGH
+    return WITHDRAWS
 
 
 def split_losses(
@@ -462,7 +469,7 @@ def resolve_engagement(
             zone_cleared=pushed >= p.defence_zone_km,
         )
         outcome = str(decided)
-        routed = decided in (Outcome.BREAKTHROUGH, Outcome.ENCIRCLED)
+        routed = decided in ROUTS
     return Result(
         att_power,
         def_power,

@@ -63,7 +63,17 @@ MARCH_POSTURE = {
     Mission.WITHDRAW: Posture.WITHDRAWAL,
 }
 """The posture of a unit that marched today, by mission (any other: hasty)."""
-HASTY = Posture.HASTY
+HASTY, WITHDRAWAL = Posture.HASTY, Posture.WITHDRAWAL
+HOLD, ADVANCE = Mission.HOLD, Mission.ADVANCE
+JAPANESE = Side.JAPANESE
+WITHDRAWS, BREAKTHROUGH, ENCIRCLED = combat.WITHDRAWS, combat.BREAKTHROUGH, combat.ENCIRCLED
+TOWN = Feature.TOWN
+STATUS_BY_COMMITMENT = {
+    Commitment.COMMITTED: Status.ACTIVE,
+    Commitment.RESERVE: Status.RESERVE,
+    Commitment.UNCOMMITTED: Status.UNCOMMITTED,
+}
+"""A unit's status as it comes onto the map, by its effective commitment."""
 # (the enum members the daily loops read are bound here once: on Python 3.11 reading a
 # member off its class, ``Status.PENDING``, is a slow metaclass lookup each time)
 SIDES = tuple(Side)
@@ -81,17 +91,13 @@ def initial_state(world: World) -> CampaignState:
     }
     for unit in world.oob.manoeuvre_units():
         commitment = world.oob.effective_commitment(unit)
-        status = {
-            Commitment.COMMITTED: Status.ACTIVE,
-            Commitment.RESERVE: Status.RESERVE,
-            Commitment.UNCOMMITTED: Status.UNCOMMITTED,
-        }[commitment]
+        status = STATUS_BY_COMMITMENT[commitment]
         pending = unit.location is None or (unit.arrival is not None and unit.arrival.day > 0)
         u = UnitState(
             id=unit.id,
             side=unit.side,
             initial_men=unit.men,
-            status=Status.PENDING if pending else status,
+            status=PENDING if pending else status,
             pos=NOT_ARRIVED if pending or unit.location is None else AtPlace(unit.location),
             supply_stock_days=s.params.supply.carried_days,
         )
@@ -234,11 +240,7 @@ class Campaign:
             commitment = self.world.oob.effective_commitment(unit)
             s.set_status(
                 u,
-                {
-                    Commitment.COMMITTED: Status.ACTIVE,
-                    Commitment.RESERVE: Status.RESERVE,
-                    Commitment.UNCOMMITTED: Status.UNCOMMITTED,
-                }[commitment],
+                STATUS_BY_COMMITMENT[commitment],
             )
             s.set_position(u, AtPlace(place))
             s.control[place] = u.side
@@ -253,7 +255,7 @@ class Campaign:
     def _staffs(self) -> None:
         """Each side's commander decides in turn (the attacker first), seeing what that side
         may know; the engine checks and applies each decision and logs it whole."""
-        for side in (Side.JAPANESE, Side.CHINESE):
+        for side in SIDES:  # the attacker first
             decision = self.commanders[side].decide(SideView(self.world, self.state, side))
             self._apply(side, decision)
             self._day["decisions"][str(side)] = decision.to_dict()
@@ -573,7 +575,7 @@ class Campaign:
         terrain = w.tmap.terrain(place)
         through_pass = any(w.tmap.road(str(a.road_from), place)["crosses_pass"] for a in attackers)
         rivers = min(w.tmap.road(str(a.road_from), place)["river_crossings"] for a in attackers)
-        town = w.tmap.has(place, Feature.TOWN)
+        town = w.tmap.has(place, TOWN)
         best_posture = max(
             (d.posture for d in defenders), key=lambda x: cp.posture.get(str(x), 1.0)
         )
@@ -662,7 +664,7 @@ class Campaign:
             "outcome": outcome,
         }
         self._day["engagements"].append(record)
-        if outcome in (combat.Outcome.WITHDRAWS, combat.Outcome.BREAKTHROUGH):
+        if outcome in (WITHDRAWS, BREAKTHROUGH):
             for d in defenders:
                 if d.present <= 0:
                     continue
@@ -670,7 +672,7 @@ class Campaign:
                 if dest is None:
                     continue
                 s.set_position(d, AtPlace(dest))
-                d.posture, d.days_in_place = Posture.WITHDRAWAL, 0
+                d.posture, d.days_in_place = WITHDRAWAL, 0
                 d.contact_days = 0
                 if s.control.get(dest) != d.side:
                     s.control[dest] = d.side
@@ -685,9 +687,9 @@ class Campaign:
                     s.set_position(a, AtPlace(place))
                     a.contact_days, a.assault_km = 0, 0.0
                     self._enter(a, place)
-                    if a.target == place and a.mission != Mission.ADVANCE:
-                        a.mission = Mission.HOLD
-        elif outcome == combat.Outcome.ENCIRCLED:
+                    if a.target == place and a.mission != ADVANCE:
+                        a.mission = HOLD
+        elif outcome == ENCIRCLED:
             self._event(
                 "combat",
                 f"{self._name(place)}: defenders encircled and hold out (ratio {ratio:.2f})",
@@ -770,7 +772,7 @@ class Campaign:
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             capacity = w.road_capacities(rain, cut)  # shared: copied before a raid cuts it
-            if side == Side.JAPANESE:
+            if side == JAPANESE:
                 # guerrillas raid roads behind the Japanese front: one draw per road both of
                 # whose ends the Japanese hold, in road-id order
                 held = {place for place, c in s.control.items() if c == side}
@@ -924,8 +926,8 @@ class Campaign:
         s, w = self.state, self.world
         if s.culminated_day is None:
             return False
-        line = w.fall_back_line(Side.JAPANESE)
-        return all(u.location in line for u in s.units_of(Side.JAPANESE))
+        line = w.fall_back_line(JAPANESE)
+        return all(u.location in line for u in s.units_of(JAPANESE))
 
     # ------------------------------------------------------------------ results
 

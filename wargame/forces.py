@@ -14,6 +14,9 @@ from typing import Any
 
 from wargame.scenario import Arrival, Commitment, Echelon, Scenario, Side
 
+COMMITTED, RESERVE, UNCOMMITTED = Commitment.COMMITTED, Commitment.RESERVE, Commitment.UNCOMMITTED
+# (bound once: on Python 3.11 reading a member off its class is a slow metaclass lookup)
+
 
 @dataclass(eq=False)
 class Formation:
@@ -165,11 +168,11 @@ class OrderOfBattle:
     def effective_commitment(self, unit: Formation) -> Commitment:
         """A unit is uncommitted or in reserve if it or any superior is."""
         cur: Formation | None = unit
-        result = Commitment.COMMITTED
+        result = COMMITTED
         while cur is not None:
-            if cur.commitment == Commitment.UNCOMMITTED:
-                return Commitment.UNCOMMITTED
-            if cur.commitment == Commitment.RESERVE:
-                result = Commitment.RESERVE
+            if cur.commitment == UNCOMMITTED:
+                return UNCOMMITTED
+            if cur.commitment == RESERVE:
+                result = RESERVE
             cur = cur.parent
         return result

@@ -57,8 +57,14 @@ if TYPE_CHECKING:
     from wargame.commanders import SideView
 
 DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
-ACTIVE, RESERVE = Status.ACTIVE, Status.RESERVE
-JAPANESE = Side.JAPANESE
+ACTIVE, RESERVE, UNCOMMITTED = Status.ACTIVE, Status.RESERVE, Status.UNCOMMITTED
+CHINESE, JAPANESE = Side.CHINESE, Side.JAPANESE
+HOLD, REINFORCE, COUNTERATTACK, WITHDRAW = (
+    Mission.HOLD,
+    Mission.REINFORCE,
+    Mission.COUNTERATTACK,
+    Mission.WITHDRAW,
+)
 # (enum members read in the daily loops, bound once: on Python 3.11 reading a member off its
 # class is a slow metaclass lookup each time)
 
@@ -83,12 +89,12 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     to fall back to, or None (not threatened; or no road open, and it fights encircled)."""
     world = view.world
     here = u.location
-    if here is None or u.status != Status.ACTIVE or u.present <= 0:
+    if here is None or u.status != ACTIVE or u.present <= 0:
         return None
-    depots = world.side_config(Side.CHINESE).depots
+    depots = world.side_config(CHINESE).depots
     if here in depots:
         return None
-    road_back = world.roads_home(Side.CHINESE, here)
+    road_back = world.roads_home(CHINESE, here)
     threats = set()
     for e in view.enemies():
         pos = e.pos
@@ -113,10 +119,10 @@ def fall_back_place(view: SideView, here: str, avoid: set[str]) -> str | None:
         n
         for n in view.world.tmap.neighbours(here)
         if n not in avoid
-        and view.occupant(n) != Side.JAPANESE
-        and home_km(Side.CHINESE, n) < home_km(Side.CHINESE, here)
+        and view.occupant(n) != JAPANESE
+        and home_km(CHINESE, n) < home_km(CHINESE, here)
     ]
-    return min(open_, key=lambda n: (home_km(Side.CHINESE, n), n)) if open_ else None
+    return min(open_, key=lambda n: (home_km(CHINESE, n), n)) if open_ else None
 
 
 def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
@@ -130,9 +136,9 @@ def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
     here = u.location
     if (
         here is None
-        or u.status != Status.ACTIVE
+        or u.status != ACTIVE
         or u.present <= 0
-        or here not in world.side_config(Side.CHINESE).outposts
+        or here not in world.side_config(CHINESE).outposts
     ):
         return None
     attackers = [e for e in view.enemies() if e.location is None and e.road_to == here]
@@ -195,8 +201,8 @@ def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str
     Chinese (would the road home pass there if they left it?).
     """
     world = view.world
-    depots = world.side_config(Side.JAPANESE).depots
-    blocked = view.places_held(Side.CHINESE)
+    depots = world.side_config(JAPANESE).depots
+    blocked = view.places_held(CHINESE)
     blocked.update(u.location for u in view.own_on_map() if u.location is not None)
     if without is not None:
         blocked.discard(without)
@@ -273,7 +279,7 @@ def holds_the_cut(view: SideView, u: UnitState) -> bool:
     (:func:`roads_behind_columns` without its place), with ``cut_road_ratio`` times the
     column's men (with the other divisions there)?"""
     here = u.location
-    if here is None or u.status != Status.ACTIVE or u.present <= 0:
+    if here is None or u.status != ACTIVE or u.present <= 0:
         return False
     behind = roads_behind_columns(view, without=here)
     if here not in behind:
@@ -307,7 +313,7 @@ def decide(view: SideView) -> Decision:
     closest = min((world.distance_to_objective(e) for e in enemy), default=float("inf"))
 
     for u in view.own_units():
-        if closest <= p.reserve_release_km and u.status == Status.UNCOMMITTED:
+        if closest <= p.reserve_release_km and u.status == UNCOMMITTED:
             decision.release.append(u.id)
     if decision.release:
         decision.events.append(
@@ -323,7 +329,7 @@ def decide(view: SideView) -> Decision:
     if phase == DEFEND:
         reserves = [u for u in ours if u.status == RESERVE and u.location is not None]
         threatened = threatened_places(view)
-        outposts = set(world.side_config(Side.CHINESE).outposts)
+        outposts = set(world.side_config(CHINESE).outposts)
         for place in threatened:
             if not reserves:
                 break
@@ -334,21 +340,21 @@ def decide(view: SideView) -> Decision:
             pick = min(reserves, key=lambda r: world.tmap.dist[str(r.location)][place])
             reserves.remove(pick)
             decision.commit.append(pick.id)
-            decision.orders.append(Order(pick.id, Mission.REINFORCE, place))
+            decision.orders.append(Order(pick.id, REINFORCE, place))
         attacks = local_counterattacks(view, set(threatened), set(decision.commit))
         cuts = cut_roads(view, set(threatened), {*decision.commit, *attacks})
         names = world.tmap.graph.nodes
         for u in ours:
             if u.id in attacks:  # strong enough to strike the enemy, even one behind it
-                decision.orders.append(Order(u.id, Mission.COUNTERATTACK, attacks[u.id]))
+                decision.orders.append(Order(u.id, COUNTERATTACK, attacks[u.id]))
             elif u.id in cuts:  # onto the road behind a column: an empty place, taken
-                decision.orders.append(Order(u.id, Mission.COUNTERATTACK, cuts[u.id]))
+                decision.orders.append(Order(u.id, COUNTERATTACK, cuts[u.id]))
                 decision.events.append(
                     f"{world.unit(u.id).name} moves to cut the Japanese road home at "
                     f"{names[cuts[u.id]]['name']}"
                 )
             elif u.id not in decision.commit and (back := outpost_falls_back(view, u)):
-                decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
+                decision.orders.append(Order(u.id, WITHDRAW, back))
                 decision.events.append(
                     f"{world.unit(u.id).name}: the outpost at {names[u.location]['name']} "
                     f"has delayed the enemy; falls back to {names[back]['name']}"
@@ -358,13 +364,13 @@ def decide(view: SideView) -> Decision:
                 and (back := retreat_threatened(view, u)) is not None
                 and not holds_the_cut(view, u)  # on a column's road home: it stays
             ):
-                decision.orders.append(Order(u.id, Mission.WITHDRAW, back))
+                decision.orders.append(Order(u.id, WITHDRAW, back))
                 decision.events.append(
                     f"{world.unit(u.id).name}: line of retreat threatened at "
                     f"{names[u.location]['name']}; falls back to {names[back]['name']}"
                 )
-            elif u.id not in decision.commit and u.mission != Mission.REINFORCE:
-                decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+            elif u.id not in decision.commit and u.mission != REINFORCE:
+                decision.orders.append(Order(u.id, HOLD, u.location))
         return decision
 
     decision.orders.extend(_counteroffensive(view, ours, decision))
@@ -375,11 +381,11 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
     """Attack, envelop and pursue up to the original front (where the enemy's units stand:
     beyond the view)."""
     world = view.world
-    start_ours = world.start_held(Side.CHINESE)
+    start_ours = world.start_held(CHINESE)
     enemy_places = {u.location for u in view.umpire_enemy_units() if u.location}
     # what to retake: enemy-held or enemy-controlled places that were ours at the start
     targets = sorted(p for p in start_ours if p in enemy_places or view.control.get(p) == JAPANESE)
-    enemy_depots = world.side_config(Side.JAPANESE).depots
+    enemy_depots = world.side_config(JAPANESE).depots
     orders: list[Order] = []
     assigned: dict[str, int] = {}
     under_attack = set(threatened_places(view))
@@ -389,7 +395,7 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
         origin = u.location or u.road_to
         # a position under attack is held, not left open
         if not targets or origin is None or u.location in under_attack:
-            orders.append(Order(u.id, Mission.HOLD, u.location))
+            orders.append(Order(u.id, HOLD, u.location))
             continue
         target = min(targets, key=lambda t: (world.tmap.dist[origin][t], t))
         if assigned.get(target, 0) >= 1 and target in enemy_places:
@@ -400,7 +406,7 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
             if behind in start_ours and behind not in enemy_places:
                 target = behind
         assigned[target] = assigned.get(target, 0) + 1
-        orders.append(Order(u.id, Mission.COUNTERATTACK, target))
+        orders.append(Order(u.id, COUNTERATTACK, target))
     return orders
 
 

@@ -37,10 +37,17 @@ if TYPE_CHECKING:
 
 ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
 PENDING = Status.PENDING
-MARCHING_UP = (Mission.ADVANCE, Mission.CONSOLIDATE)
+CHINESE, JAPANESE = Side.CHINESE, Side.JAPANESE
+MISSION_HOLD, MISSION_WITHDRAW, MISSION_ADVANCE, MISSION_CONSOLIDATE = (
+    Mission.HOLD,
+    Mission.WITHDRAW,
+    Mission.ADVANCE,
+    Mission.CONSOLIDATE,
+)
+MARCHING_UP = (MISSION_ADVANCE, MISSION_CONSOLIDATE)
 """The missions of column-mates an advance guard waits for."""
 # (enum members read in the daily loops are bound once: on Python 3.11 reading a member off
-# its class is a slow metaclass lookup each time)
+# its class is a slow metaclass lookup each time; the phases have the missions' bare names)
 
 
 def column_of(world: World, u: UnitState) -> str | None:
@@ -90,9 +97,9 @@ def way_round(view: SideView, u: UnitState) -> str | None:
     p = world.params.doctrine
     a, b = u.road_from, u.road_to
     if u.target not in (None, world.scenario.objective.place):  # already going round
-        arrived = u.location == u.target or view.occupant(u.target) == Side.CHINESE
+        arrived = u.location == u.target or view.occupant(u.target) == CHINESE
         return None if arrived else u.target
-    if a is None or b is None or view.occupant(b) != Side.CHINESE:
+    if a is None or b is None or view.occupant(b) != CHINESE:
         return None
     if u.contact_days < p.bypass_after_days:
         return None
@@ -100,7 +107,7 @@ def way_round(view: SideView, u: UnitState) -> str | None:
     if path is None or b not in path or path.index(b) + 1 >= len(path):
         return None
     beyond = path[path.index(b) + 1]
-    if view.occupant(beyond) == Side.CHINESE:
+    if view.occupant(beyond) == CHINESE:
         return None
     avoid = {e.location for e in view.enemies() if e.location is not None}
     found = world.way_round(a, beyond, avoid)
@@ -119,7 +126,7 @@ def waiting_for_main_body(
     the units of its column on the map, in scenario order, when the caller has them.
     """
     world = view.world
-    if u.location is not None or u.road_to is None or view.occupant(u.road_to) != Side.CHINESE:
+    if u.location is not None or u.road_to is None or view.occupant(u.road_to) != CHINESE:
         return False
     path = world.column_path(u)
     if path is None or u.road_to not in path:
@@ -155,7 +162,7 @@ def pick_rear_guard(view: SideView, column: str) -> str | None:
     objective by road (in contact with the enemy; ties by id), among the column's units on
     the map beyond the start line. None for a column with fewer than two such units."""
     world = view.world
-    line = world.fall_back_line(Side.JAPANESE)
+    line = world.fall_back_line(JAPANESE)
     units = [
         u
         for u in view.own_on_map()
@@ -169,7 +176,7 @@ def pick_rear_guard(view: SideView, column: str) -> str | None:
 def rear_guard_post(world: World, u: UnitState) -> str:
     """Where a rear guard holds: its place, or for one on a road, the end of the road nearer
     the start line (a holding order on a road would march on to an empty place ahead)."""
-    line = world.fall_back_line(Side.JAPANESE)
+    line = world.fall_back_line(JAPANESE)
     if u.location is not None:
         return u.location
     ends = [n for n in (u.road_from, u.road_to) if n is not None]
@@ -224,7 +231,7 @@ def decide(
     (the scenario's ``main_effort``) has culminated, or when every column has."""
     world = view.world
     p = world.params.doctrine
-    side = Side.JAPANESE
+    side = JAPANESE
     spent = spent or {}
     phase = ADVANCE if view.phase is None else view.phase
     decision = Decision(phase)
@@ -265,29 +272,29 @@ def decide(
     for u in on_map:
         if falls_back(world, u, phase, spent):
             if u.location in start_line or (u.id in holding and u.location is not None):
-                decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+                decision.orders.append(Order(u.id, MISSION_HOLD, u.location))
             elif u.id in holding:  # a rear guard on a road holds the place behind it
-                decision.orders.append(Order(u.id, Mission.WITHDRAW, rear_guard_post(world, u)))
+                decision.orders.append(Order(u.id, MISSION_WITHDRAW, rear_guard_post(world, u)))
             else:
                 origin = u.location or u.road_from or u.road_to
                 assert origin is not None, u.id
                 decision.orders.append(
-                    Order(u.id, Mission.WITHDRAW, world.nearest(origin, start_line))
+                    Order(u.id, MISSION_WITHDRAW, world.nearest(origin, start_line))
                 )
         elif phase == HOLD or world.column_path(u) is None:
-            decision.orders.append(Order(u.id, Mission.HOLD, u.location))
+            decision.orders.append(Order(u.id, MISSION_HOLD, u.location))
         elif u.hold_days > 0:
-            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.location))
+            decision.orders.append(Order(u.id, MISSION_CONSOLIDATE, u.location))
         elif u.present > 0 and u.last_battle_loss / max(1, u.present) > p.attack_loss_limit:
             decision.orders.append(
-                Order(u.id, Mission.CONSOLIDATE, u.location, days=p.consolidate_days)
+                Order(u.id, MISSION_CONSOLIDATE, u.location, days=p.consolidate_days)
             )
         elif (beyond := way_round(view, u)) is not None:
-            decision.orders.append(Order(u.id, Mission.ADVANCE, beyond))
+            decision.orders.append(Order(u.id, MISSION_ADVANCE, beyond))
         elif waiting_for_main_body(view, u, by_column[column_of(world, u)]):
-            decision.orders.append(Order(u.id, Mission.CONSOLIDATE, u.road_to))
+            decision.orders.append(Order(u.id, MISSION_CONSOLIDATE, u.road_to))
         else:
-            decision.orders.append(Order(u.id, Mission.ADVANCE, world.scenario.objective.place))
+            decision.orders.append(Order(u.id, MISSION_ADVANCE, world.scenario.objective.place))
     return decision
 
 
@@ -337,7 +344,7 @@ class Staff:
                 by_column.setdefault(column, []).append(u)
         self.announced = sorted(self.spent)
         phase = ADVANCE if view.phase is None else view.phase
-        line = world.fall_back_line(Side.JAPANESE)
+        line = world.fall_back_line(JAPANESE)
         for column in sorted(by_column):
             units = by_column[column]
             if column in self.rear_guards or not any(
@@ -351,7 +358,7 @@ class Staff:
                 u.id
                 for u in units
                 if u.on_map
-                and u.mission in (Mission.HOLD, Mission.WITHDRAW)
+                and u.mission in (MISSION_HOLD, MISSION_WITHDRAW)
                 and u.target is not None
                 and u.target not in line
                 and u.location not in line
