@@ -195,6 +195,7 @@ def test_the_worlds_remembered_postures_and_the_days_tally_are_the_plain_ones(we
 
 
 def test_the_maps_places_are_the_graphs_nodes_and_enemy_held_a_scan(west_hunan) -> None:
+    """(and the roads within the places a side holds, remembered by the world, a scan)"""
     world = World.from_scenario(west_hunan)
     assert world.tmap.places == set(world.tmap.graph.nodes)
     campaign = Campaign(west_hunan, 7, world=world, daily_hash=False)
@@ -206,6 +207,22 @@ def test_the_maps_places_are_the_graphs_nodes_and_enemy_held_a_scan(west_hunan) 
                 u.pos.place for u in s.units_of(side.enemy) if isinstance(u.pos, AtPlace)
             }
             assert c.world.enemy_held(s, side) == scan
+            control = {p for p, held_by in s.control.items() if held_by == side.enemy}
+            assert c.world.enemy_held(s, side, control) == scan
+            held = frozenset(p for p, held_by in s.control.items() if held_by == side)
+            within = [
+                (rid, ends)
+                for rid, ends, _kind in c.world.roads_by_id
+                if ends[0] in held and ends[1] in held
+            ]
+            assert c.world.roads_within(held) == within
 
     campaign.callbacks.append(check)
     campaign.run()
+
+
+def test_the_worlds_unit_columns_are_each_units_own(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    units = world.oob.manoeuvre_units()
+    assert units and world.unit_columns == {u.id: world.unit(u.id).column for u in units}
+    assert any(c is not None for c in world.unit_columns.values())

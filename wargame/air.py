@@ -126,7 +126,7 @@ def fly_day(
     enemy_of = {a: b, b: a}
     flown: dict[str, int] = {}
     for side, side_groups in groups.items():
-        total = sum(g.aircraft for g in side_groups)
+        total = sum([g.aircraft for g in side_groups])
         damaged = min(damaged_aircraft[side], total)
         n = 0
         for g in side_groups:
@@ -142,7 +142,7 @@ def fly_day(
     after = dict(damaged_aircraft)
     for side in groups:
         enemy = enemy_of[side]
-        enemy_aircraft = sum(g.aircraft for g in groups[enemy])
+        enemy_aircraft = sum([g.aircraft for g in groups[enemy]])
         hit = airfield_damage(
             p, missions[side]["airfield_attack"], enemy_aircraft - after[enemy], rng
         )

@@ -137,7 +137,15 @@ class SideView:
         """The places this side's units on the map stand at or march between (remembered: a
         view is of one moment and made afresh each time)."""
         if self._mine is None:
-            self._mine = {x for u in self.state.units_of(self.side) for x in _places(u.pos)}
+            mine: set[str] = set()
+            for u in self.state.units_of(self.side):
+                pos = u.pos  # (:func:`_places`, inline: read for every unit of the side)
+                if isinstance(pos, AtPlace):
+                    mine.add(pos.place)
+                elif isinstance(pos, OnRoad):
+                    mine.add(pos.origin)
+                    mine.add(pos.dest)
+            self._mine = mine
         return self._mine
 
     def visible_state(self) -> CampaignState:

@@ -765,8 +765,11 @@ class Campaign:
         report: dict[str, Any] = {}
         fought = self._engaged_today()
         marched = {m["unit"] for m in self._day["moves"]}
+        controlled: dict[Side, set[str]] = {side: set() for side in SIDES}
+        for where, c in s.control.items():  # who controls what, in one pass
+            controlled[c].add(where)
         for side in SIDES:
-            blocked = w.enemy_held(s, side)
+            blocked = w.enemy_held(s, side, controlled[side.enemy])
             depots = w.side_config(side).depots
             routes, edges = w.supply_network(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
@@ -775,12 +778,7 @@ class Campaign:
             if side == JAPANESE:
                 # guerrillas raid roads behind the Japanese front: one draw per road both of
                 # whose ends the Japanese hold, in road-id order
-                held = {place for place, c in s.control.items() if c == side}
-                exposed = [
-                    (rid, key)
-                    for rid, key, _kind in w.roads_by_id
-                    if key[0] in held and key[1] in held
-                ]
+                exposed = w.roads_within(frozenset(controlled[side]))
                 left = 1.0 - p.guerrilla.raid_capacity_cut
                 for rid, key in guerrilla.raided_roads(p.guerrilla, exposed, self.rng):
                     if not raided:
@@ -818,7 +816,7 @@ class Campaign:
             for place in sorted(foraged):
                 s.foraged[place] = s.foraged.get(place, 0.0) + foraged[place]
             self._guerrilla_losses(raided, routes, units)
-            tons = sum(d.tons * delivered[d.unit_id] for d in demands)
+            tons = sum([d.tons * delivered[d.unit_id] for d in demands])
             report[str(side)] = {
                 "tons": round(tons, 1),
                 "interdiction_cut": round(cut, 4),

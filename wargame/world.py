@@ -54,8 +54,13 @@ class World:
     _capacities: dict[tuple[bool, float], dict[tuple[str, str], float]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _within: dict[frozenset[str], list[tuple[str, tuple[str, str]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     effort_km: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     """:func:`wargame.movement.road_effort_km` of each road, by (from, to) both ways."""
+    unit_columns: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """The attack column (the scenario's ``column``) of each manoeuvre unit, or None."""
     params: Params = field(init=False, repr=False, compare=False)
     """The scenario's parameters."""
     _rates: dict[tuple[str, str, bool, bool, bool], float] = field(
@@ -77,6 +82,7 @@ class World:
             self.effort_km[a, b] = road_effort_km(
                 p, road["kind"], road["km"], road["river_crossings"]
             )
+        self.unit_columns = {u.id: u.column for u in self.oob.manoeuvre_units()}
 
     def march_rate(self, a: str, b: str, *, rain: bool, by_night: bool, low_supply: bool) -> float:
         """:func:`wargame.movement.march_rate_km` on the road from ``a`` to ``b``
@@ -111,6 +117,20 @@ class World:
             hit = self._capacities[key] = {
                 ends: by_kind.get(kind, 0.0) for _rid, ends, kind in self.roads_by_id
             }
+        return hit
+
+    def roads_within(self, places: frozenset[str]) -> list[tuple[str, tuple[str, str]]]:
+        """The roads (id, sorted ends) both of whose ends are among ``places``, in road-id
+        order (remembered: callers only read it)."""
+        hit = self._within.get(places)
+        if hit is None:
+            if len(self._within) > CACHE_SIZE:
+                self._within.clear()
+            hit = self._within[places] = [
+                (rid, key)
+                for rid, key, _kind in self.roads_by_id
+                if key[0] in places and key[1] in places
+            ]
         return hit
 
     def roads_home(self, side: Side, place: str) -> frozenset[str]:
@@ -319,10 +339,16 @@ class World:
             return None
         return float(km), list(path)
 
-    def enemy_held(self, state: CampaignState, side: Side) -> set[str]:
-        """Places a side may not pass: held or occupied by the enemy."""
+    def enemy_held(
+        self, state: CampaignState, side: Side, enemy_control: set[str] | None = None
+    ) -> set[str]:
+        """Places a side may not pass: held or occupied by the enemy (a fresh set).
+        ``enemy_control``: the places the enemy controls, when the caller has them."""
         enemy = side.enemy
-        held = {p for p, s in state.control.items() if s == enemy}
+        if enemy_control is None:
+            held = {p for p, s in state.control.items() if s == enemy}
+        else:
+            held = set(enemy_control)
         for u in state.units_of(enemy):
             place = u.pos.place  # (None on a road)
             if place is not None:

@@ -73,11 +73,12 @@ def threatened_places(view: SideView) -> list[str]:
     """Chinese-held places the enemy is attacking or about to, nearest the objective first
     (the enemy units on the roads into them are in contact: seen)."""
     world = view.world
-    ours = {u.location for u in view.own_on_map() if u.location is not None}
+    ours = {here for u in view.own_on_map() if (here := u.location) is not None}
     places: set[str] = set()
     for e in view.enemies():
-        if e.location is None and e.road_to in ours:
-            places.add(e.road_to)
+        pos = e.pos  # (a place, or a road's ends: read once)
+        if pos.place is None and pos.dest in ours:
+            places.add(pos.dest)
     return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
 
 
@@ -141,7 +142,7 @@ def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
         or here not in world.side_config(CHINESE).outposts
     ):
         return None
-    attackers = [e for e in view.enemies() if e.location is None and e.road_to == here]
+    attackers = [e for e in view.enemies() if e.pos.place is None and e.pos.dest == here]
     if not attackers:
         return None
     if max(e.contact_days for e in attackers) < world.params.doctrine.outpost_hold_days:
@@ -203,7 +204,7 @@ def roads_behind_columns(view: SideView, without: str | None = None) -> dict[str
     world = view.world
     depots = world.side_config(JAPANESE).depots
     blocked = view.places_held(CHINESE)
-    blocked.update(u.location for u in view.own_on_map() if u.location is not None)
+    blocked.update([here for u in view.own_on_map() if (here := u.location) is not None])
     if without is not None:
         blocked.discard(without)
     dist, paths = world.supply_routes(depots, blocked)
@@ -291,12 +292,12 @@ def holds_the_cut(view: SideView, u: UnitState) -> bool:
 def enemy_spent(view: SideView) -> bool:
     """Is the enemy spent? Beyond the view: every enemy unit's men and supply."""
     p = view.world.params
-    ours = sum(u.present for u in view.own_on_map() if u.status == ACTIVE)
+    ours = sum([u.present for u in view.own_on_map() if u.status == ACTIVE])
     theirs = view.umpire_enemy_units()
-    men = sum(u.present for u in theirs)
+    men = sum([u.present for u in theirs])
     if men == 0:
         return True
-    supply = sum(u.supply_state * u.present for u in theirs) / men
+    supply = sum([u.supply_state * u.present for u in theirs]) / men
     return (
         ours >= p.doctrine.counteroffensive_ratio * men and supply < p.doctrine.culmination_supply
     )

@@ -52,7 +52,7 @@ MARCHING_UP = (MISSION_ADVANCE, MISSION_CONSOLIDATE)
 
 def column_of(world: World, u: UnitState) -> str | None:
     """The attack column a unit marches in (the scenario's ``column``), or None."""
-    return world.unit(u.id).column
+    return world.unit_columns[u.id]
 
 
 def column_culminated(
@@ -302,8 +302,8 @@ def supply_short(world: World, units: list[UnitState]) -> bool:
     """Is the mean supply state (weighted by men) of these units below
     ``culmination_supply``?"""
     units = [u for u in units if u.on_map and u.present > 0]
-    men = sum(u.present for u in units)
-    mean = sum(u.supply_state * u.present for u in units) / men if men else 1.0
+    men = sum([u.present for u in units])
+    mean = sum([u.supply_state * u.present for u in units]) / men if men else 1.0
     return mean < world.params.doctrine.culmination_supply
 
 
