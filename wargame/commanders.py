@@ -116,7 +116,11 @@ class SideView:
         if not enemy.on_map:
             return False
         pos = enemy.pos
-        where = _places(pos)
+        where: tuple[str, ...] = ()  # (:func:`_places`, inline: read for every enemy unit)
+        if isinstance(pos, AtPlace):
+            where = (pos.place,)
+        elif isinstance(pos, OnRoad):
+            where = (pos.origin, pos.dest)
         mine = self._mine if self._mine is not None else self._own_places()
         in_contact_of = self.world.in_contact_of
         for b in where:

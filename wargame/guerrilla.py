@@ -46,7 +46,8 @@ def raid_losses(
         for u in units:
             if u.present <= 0:
                 continue
-            place = u.location or u.road_from
+            pos = u.pos  # (its location, or the place its road starts from)
+            place = pos.place or pos.origin
             if place is None or place not in paths:
                 continue
             route = on_route.get(place)

@@ -153,7 +153,7 @@ def outpost_falls_back(view: SideView, u: UnitState) -> str | None:
 def outnumbered(view: SideView, place: str) -> bool:
     """Do the enemy units seen on the roads into a place outnumber its defenders (men)?"""
     ours = sum(u.present for u in view.own_on_map() if u.location == place)
-    theirs = sum(e.present for e in view.enemies() if e.location is None and e.road_to == place)
+    theirs = sum(e.present for e in view.enemies() if e.pos.place is None and e.pos.dest == place)
     return theirs > ours
 
 
@@ -166,14 +166,14 @@ def local_counterattacks(view: SideView, threatened: set[str], busy: set[str]) -
     ratio = world.params.doctrine.counteroffensive_ratio
     held: dict[str, int] = {}
     for e in view.enemies():
-        if e.location is not None and e.present > 0:
-            held[e.location] = held.get(e.location, 0) + e.present
+        if (there := e.location) is not None and e.present > 0:
+            held[there] = held.get(there, 0) + e.present
     free = [
         u
         for u in view.own_on_map()
         if u.status == ACTIVE
-        and u.location is not None
-        and u.location not in threatened
+        and (here := u.location) is not None
+        and here not in threatened
         and u.id not in busy
         and u.present > 0
     ]
@@ -243,9 +243,9 @@ def cut_roads(view: SideView, threatened: set[str], busy: set[str]) -> dict[str,
         u
         for u in view.own_on_map()
         if u.status == ACTIVE
-        and u.location is not None
-        and u.location not in threatened
-        and u.location != objective
+        and (here := u.location) is not None
+        and here not in threatened
+        and here != objective
         and u.id not in busy
         and u.present > 0
     ]
@@ -383,7 +383,7 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
     beyond the view)."""
     world = view.world
     start_ours = world.start_held(CHINESE)
-    enemy_places = {u.location for u in view.umpire_enemy_units() if u.location}
+    enemy_places = {there for u in view.umpire_enemy_units() if (there := u.location)}
     # what to retake: enemy-held or enemy-controlled places that were ours at the start
     targets = sorted(p for p in start_ours if p in enemy_places or view.control.get(p) == JAPANESE)
     enemy_depots = world.side_config(JAPANESE).depots
@@ -393,12 +393,14 @@ def _counteroffensive(view: SideView, ours: list[UnitState], decision: Decision)
     for u in ours:
         if u.status == RESERVE:
             decision.commit.append(u.id)
-        origin = u.location or u.road_to
+        here = u.location
+        origin = here or u.road_to
         # a position under attack is held, not left open
-        if not targets or origin is None or u.location in under_attack:
-            orders.append(Order(u.id, HOLD, u.location))
+        if not targets or origin is None or here in under_attack:
+            orders.append(Order(u.id, HOLD, here))
             continue
-        target = min(targets, key=lambda t: (world.tmap.dist[origin][t], t))
+        # the nearest by road; of those as near, the first by id (``targets`` is sorted)
+        target = min(targets, key=world.tmap.dist[origin].__getitem__)
         if assigned.get(target, 0) >= 1 and target in enemy_places:
             # envelop: go for the next place on the enemy's road home, if it was ours
             home = world.nearest(target, enemy_depots)

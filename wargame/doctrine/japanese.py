@@ -109,7 +109,7 @@ def way_round(view: SideView, u: UnitState) -> str | None:
     beyond = path[path.index(b) + 1]
     if view.occupant(beyond) == CHINESE:
         return None
-    avoid = {e.location for e in view.enemies() if e.location is not None}
+    avoid = {there for e in view.enemies() if (there := e.location) is not None}
     found = world.way_round(a, beyond, avoid)
     if found is None or found[0] > p.bypass_max_km:
         return None
@@ -259,8 +259,9 @@ def decide(
     names = world.tmap.graph.nodes
     on_map = view.own_on_map()
     by_column: dict[str | None, list[UnitState]] = {}
+    column_by_unit = world.unit_columns  # (column_of, by the table: read for every unit)
     for u in on_map:
-        by_column.setdefault(column_of(world, u), []).append(u)
+        by_column.setdefault(column_by_unit[u.id], []).append(u)
     for u in on_map:
         column = holding.get(u.id)
         if column is not None and column not in rear_guards:
@@ -338,8 +339,9 @@ class Staff:
         """The night's reports: each column's supply and losses, from the staff's view."""
         world = view.world
         by_column: dict[str, list[UnitState]] = {}
+        column_by_unit = world.unit_columns  # (column_of, by the table: read for every unit)
         for u in view.own_units():
-            column = column_of(world, u)
+            column = column_by_unit[u.id]
             if column is not None:
                 by_column.setdefault(column, []).append(u)
         self.announced = sorted(self.spent)
