@@ -18,6 +18,8 @@ import pytest
 
 from wargame import combat, supply
 from wargame.analysis.batch import BatchSpec, OutDir, Runner, run_batch
+from wargame.commanders import SideView
+from wargame.doctrine import chinese
 from wargame.engine import Campaign
 from wargame.scenario import (
     Feature,
@@ -226,3 +228,22 @@ def test_the_worlds_unit_columns_are_each_units_own(west_hunan) -> None:
     units = world.oob.manoeuvre_units()
     assert units and world.unit_columns == {u.id: world.unit(u.id).column for u in units}
     assert any(c is not None for c in world.unit_columns.values())
+
+
+def test_a_retreat_read_from_the_days_enemy_reach_is_the_one_worked_out_alone(west_hunan) -> None:
+    """chinese.retreat_threatened with the view's enemy_reach given (as the staff's decide
+    passes it) answers as it does working the reach out itself, for every division, daily."""
+    campaign = Campaign(west_hunan, 4, world=World.from_scenario(west_hunan), daily_hash=False)
+    answers: list[str | None] = []
+
+    def check(c: Campaign, _record: dict) -> None:
+        view = SideView(c.world, c.state, Side.CHINESE)
+        reach = chinese.enemy_reach(view)
+        for u in view.own_on_map():
+            alone = chinese.retreat_threatened(SideView(c.world, c.state, Side.CHINESE), u)
+            assert chinese.retreat_threatened(view, u, reach) == alone
+            answers.append(alone)
+
+    campaign.callbacks.append(check)
+    campaign.run()
+    assert any(a is not None for a in answers)  # some division's road back was threatened

@@ -82,12 +82,35 @@ def threatened_places(view: SideView) -> list[str]:
     return sorted(places, key=lambda p: (world.tmap.to_objective_km(p), p))
 
 
-def retreat_threatened(view: SideView, u: UnitState) -> str | None:
+EnemyReach = tuple[set[str], list[tuple[str, str]]]
+"""Where the enemy units a side sees have got to: the places they stand at, and the roads
+(origin, destination) they have marched more than half-way along."""
+
+
+def enemy_reach(view: SideView) -> EnemyReach:
+    """The :data:`EnemyReach` of the enemy units ``view`` sees (the same for every division
+    of the side: :func:`retreat_threatened` reads it)."""
+    world = view.world
+    at: set[str] = set()
+    closing: list[tuple[str, str]] = []
+    for e in view.enemies():
+        pos = e.pos
+        if isinstance(pos, AtPlace):
+            at.add(pos.place)
+        elif isinstance(pos, OnRoad):
+            road = world.tmap.road(pos.origin, pos.dest)
+            if world.road_position_km(e, pos.dest) <= road["km"] / 2:
+                closing.append((pos.origin, pos.dest))
+    return at, closing
+
+
+def retreat_threatened(view: SideView, u: UnitState, reach: EnemyReach | None = None) -> str | None:
     """A division holding a place withdraws while a road back is open when an enemy column
     it sees has reached, or is more than half-way to, the place on its road back (the first
     place of its shortest road to each of its side's depots): RAND/Dupuy, a defender
     withdraws when its line of retreat is threatened. Returns the open place nearer home
-    to fall back to, or None (not threatened; or no road open, and it fights encircled)."""
+    to fall back to, or None (not threatened; or no road open, and it fights encircled).
+    ``reach``: :func:`enemy_reach` of the view, when the caller has it."""
     world = view.world
     here = u.location
     if here is None or u.status != ACTIVE or u.present <= 0:
@@ -96,16 +119,11 @@ def retreat_threatened(view: SideView, u: UnitState) -> str | None:
     if here in depots:
         return None
     road_back = world.roads_home(CHINESE, here)
-    threats = set()
-    for e in view.enemies():
-        pos = e.pos
-        if isinstance(pos, AtPlace):
-            if pos.place in road_back:
-                threats.add(pos.place)
-        elif isinstance(pos, OnRoad) and pos.dest in road_back and pos.origin != here:
-            road = world.tmap.road(pos.origin, pos.dest)
-            if world.road_position_km(e, pos.dest) <= road["km"] / 2:
-                threats.add(pos.dest)
+    at, closing = enemy_reach(view) if reach is None else reach
+    threats = at & road_back
+    for origin, dest in closing:
+        if dest in road_back and origin != here:
+            threats.add(dest)
     if not threats:
         return None
 
@@ -345,6 +363,7 @@ def decide(view: SideView) -> Decision:
         attacks = local_counterattacks(view, set(threatened), set(decision.commit))
         cuts = cut_roads(view, set(threatened), {*decision.commit, *attacks})
         names = world.tmap.graph.nodes
+        reach = enemy_reach(view)
         for u in ours:
             if u.id in attacks:  # strong enough to strike the enemy, even one behind it
                 decision.orders.append(Order(u.id, COUNTERATTACK, attacks[u.id]))
@@ -362,7 +381,7 @@ def decide(view: SideView) -> Decision:
                 )
             elif (
                 u.id not in decision.commit
-                and (back := retreat_threatened(view, u)) is not None
+                and (back := retreat_threatened(view, u, reach)) is not None
                 and not holds_the_cut(view, u)  # on a column's road home: it stays
             ):
                 decision.orders.append(Order(u.id, WITHDRAW, back))
