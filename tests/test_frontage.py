@@ -91,3 +91,34 @@ def test_five_divisions_at_jiangkou_defend_with_no_more_power_than_the_front_hol
     assert three["def_power"] < 1.5 * one["def_power"]
     off = _jiangkou_attacked(CORPS_74, ["params.combat.defence_men_per_km=1e9"])
     assert off["def_power"] > 2.5 * one["def_power"]
+
+
+def _jiangkou_attacked_by(attackers: list[str]) -> dict:
+    """Day 0 played; the 74th Corps' 51st Division alone at Jiangkou, ``attackers`` at its
+    gates on the road from Dongkou; one day's attack, its record."""
+    c = Campaign(load_scenario(WEST), 1)
+    c.run(until_day=0)
+    s = c.state
+    for u in s.units_of(Side.CHINESE):
+        if u.location == "jiangkou" and u.id != "cn_74c_51div":
+            s.set_position(u, AtPlace("zhijiang"))
+    s.set_position(s.units["cn_74c_51div"], AtPlace("jiangkou"))
+    km = c.world.tmap.road("dongkou", "jiangkou")["km"]
+    units = [s.units[uid] for uid in attackers]
+    for a in units:
+        s.set_position(a, OnRoad("dongkou", "jiangkou", km))
+    s.control["dongkou"] = Side.JAPANESE
+    c._engage("jiangkou", units, 1)
+    return c._day["engagements"][-1]
+
+
+def test_an_attack_by_one_road_employs_no_more_men_than_its_front_holds() -> None:
+    """The 116th Division (8,000 men) fits the 12,800 a mountain road's front holds in attack;
+    with the 47th Division (15,000) on the same road the attack counts 12,800 men, not
+    23,000."""
+    one = _jiangkou_attacked_by(["jp_116div"])
+    two = _jiangkou_attacked_by(["jp_116div", "jp_47div"])
+    room = MOUNTAIN_ROOM * CP.attack_density_factor
+    assert one["def_power"] == two["def_power"]
+    # (the two divisions differ a little in supply, so the share is not exactly 1.6)
+    assert two["att_power"] / one["att_power"] == pytest.approx(room / 8_000, rel=0.01)
