@@ -120,5 +120,5 @@ def test_an_attack_by_one_road_employs_no_more_men_than_its_front_holds() -> Non
     two = _jiangkou_attacked_by(["jp_116div", "jp_47div"])
     room = MOUNTAIN_ROOM * CP.attack_density_factor
     assert one["def_power"] == two["def_power"]
-    # (the two divisions differ a little in supply, so the share is not exactly 1.6)
+    # (the 116th has lost a few men to sickness by then, so the share is not exactly 1.6)
     assert two["att_power"] / one["att_power"] == pytest.approx(room / 8_000, rel=0.01)
