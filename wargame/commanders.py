@@ -93,7 +93,7 @@ class SideView:
 
     def places_held(self, side: Side) -> set[str]:
         """The places ``side`` controls (a fresh set)."""
-        return {p for p, c in self.state.control.items() if c == side}
+        return self.state.held_by(side)
 
     def umpire_enemy_units(self) -> list[UnitState]:
         """Every enemy unit on the map, seen or not: BEYOND THE VIEW. The Chinese staff's
@@ -116,12 +116,8 @@ class SideView:
         if not enemy.on_map:
             return False
         pos = enemy.pos
-        where: tuple[str, ...] = ()  # (:func:`_places`, inline: read for every enemy unit)
-        if isinstance(pos, AtPlace):
-            where = (pos.place,)
-        elif isinstance(pos, OnRoad):
-            where = (pos.origin, pos.dest)
-        mine = self._mine if self._mine is not None else self._own_places()
+        where = _places(pos)
+        mine = self._own_places()
         in_contact_of = self.world.in_contact_of
         for b in where:
             if not in_contact_of(b).isdisjoint(mine):
@@ -141,15 +137,7 @@ class SideView:
         """The places this side's units on the map stand at or march between (remembered: a
         view is of one moment and made afresh each time)."""
         if self._mine is None:
-            mine: set[str] = set()
-            for u in self.state.units_of(self.side):
-                pos = u.pos  # (:func:`_places`, inline: read for every unit of the side)
-                if isinstance(pos, AtPlace):
-                    mine.add(pos.place)
-                elif isinstance(pos, OnRoad):
-                    mine.add(pos.origin)
-                    mine.add(pos.dest)
-            self._mine = mine
+            self._mine = {x for u in self.state.units_of(self.side) for x in _places(u.pos)}
         return self._mine
 
     def visible_state(self) -> CampaignState:

@@ -30,6 +30,7 @@ from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
     LOSS_CATEGORIES,
     NOT_ARRIVED,
+    SIDES,
     AirState,
     AtPlace,
     CampaignState,
@@ -76,8 +77,6 @@ STATUS_BY_COMMITMENT = {
 """A unit's status as it comes onto the map, by its effective commitment."""
 # (the enum members the daily loops read are bound here once: on Python 3.11 reading a
 # member off its class, ``Status.PENDING``, is a slow metaclass lookup each time)
-SIDES = tuple(Side)
-"""Both sides in their enum order (the attacker first), for the daily loops."""
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
 
@@ -765,9 +764,7 @@ class Campaign:
         report: dict[str, Any] = {}
         fought = self._engaged_today()
         marched = {m["unit"] for m in self._day["moves"]}
-        controlled: dict[Side, set[str]] = {side: set() for side in SIDES}
-        for where, c in s.control.items():  # who controls what, in one pass
-            controlled[c].add(where)
+        controlled = {side: s.held_by(side) for side in SIDES}
         for side in SIDES:
             blocked = w.enemy_held(s, side, controlled[side.enemy])
             depots = w.side_config(side).depots
@@ -986,9 +983,7 @@ class Campaign:
             "casualties": {str(side): s.casualties(side) for side in Side},
             "sorties": {str(side): s.sorties_total[side] for side in Side},
             "men_at_end": {str(side): s.men(side) for side in Side},
-            "control": {
-                str(side): sorted(p for p, c in s.control.items() if c == side) for side in Side
-            },
+            "control": {str(side): sorted(s.held_by(side)) for side in Side},
             "engaged_units": sorted(self.engaged_units),
             "final_hash": self.digest(),
         }

@@ -713,8 +713,3 @@ def final_report(
         ambushes = sum(1 for r in records for e in r.get("events", []) if e["kind"] == "ambush")
         parts.append(Text(f"Ambushes sprung: {ambushes}"))
     return Group(*parts)
-
-
-def airfields(world: World) -> list[str]:
-    """Ids of the places with an airfield, sorted."""
-    return [n for n in sorted(world.tmap.graph.nodes) if world.tmap.has(n, Feature.AIRFIELD)]

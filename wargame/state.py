@@ -94,9 +94,9 @@ NOT_ARRIVED = NotArrived()
 
 _ON_MAP = (Status.ACTIVE, Status.RESERVE)
 """The statuses of a unit on the map."""
-_ATTACKER_FIRST = (Side.JAPANESE, Side.CHINESE)
-"""Both sides, the attacker first (bound once: reading an enum member off its class is slow
-on Python 3.11)."""
+SIDES = (Side.JAPANESE, Side.CHINESE)
+"""Both sides, the attacker first, for the daily loops (bound once: reading an enum member off
+its class is slow on Python 3.11)."""
 
 
 @dataclass
@@ -253,9 +253,7 @@ class CampaignState:
     def _on_map_index(self) -> dict[str, list[UnitState]]:
         if self._on_map is None:
             self._all_on_map = tuple(u for u in self.units.values() if u.on_map)
-            self._on_map = {
-                str(s): [u for u in self._all_on_map if u.side == s] for s in _ATTACKER_FIRST
-            }
+            self._on_map = {str(s): [u for u in self._all_on_map if u.side == s] for s in SIDES}
         return self._on_map
 
     def units_at(self, place: str) -> list[UnitState]:
@@ -277,7 +275,7 @@ class CampaignState:
         occ = self._occupancy
         here = (self._index() if occ is None else occ).get(place)
         if here:
-            for side in _ATTACKER_FIRST:
+            for side in SIDES:
                 if here.get(side):
                     return side
         return None
@@ -303,9 +301,13 @@ class CampaignState:
         rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
+    def held_by(self, side: Side) -> set[str]:
+        """The places ``side`` controls (a fresh set)."""
+        return {p for p, c in self.control.items() if c == side}
+
     def tally(self) -> tuple[dict[Side, int], dict[Side, dict[str, int]]]:
         """:meth:`men` and :meth:`casualties` of both sides, in one pass over the units."""
-        sides = {side: [0, 0, 0, 0, 0] for side in _ATTACKER_FIRST}  # men, then the losses
+        sides = {side: [0, 0, 0, 0, 0] for side in SIDES}  # men, then the losses
         for u in self.units.values():
             t = sides[u.side]
             t[0] += u.present

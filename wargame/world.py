@@ -345,10 +345,7 @@ class World:
         """Places a side may not pass: held or occupied by the enemy (a fresh set).
         ``enemy_control``: the places the enemy controls, when the caller has them."""
         enemy = side.enemy
-        if enemy_control is None:
-            held = {p for p, s in state.control.items() if s == enemy}
-        else:
-            held = set(enemy_control)
+        held = state.held_by(enemy) if enemy_control is None else set(enemy_control)
         for u in state.units_of(enemy):
             place = u.pos.place  # (None on a road)
             if place is not None:
