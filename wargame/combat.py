@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Final
 
 import numpy as np
 
 from wargame.params import CombatParams, SupplyParams
 from wargame.state import Posture
 
-MAX_RATIO = 1e6
+MAX_RATIO: Final = 1e6
 """Power ratios are kept within [1/MAX_RATIO, MAX_RATIO]: a side with no combat power at all
 (a factor of 0 in the table) loses at once, and the log stays finite."""
 
@@ -34,11 +35,14 @@ class Outcome(StrEnum):
     ENCIRCLED = "defender_encircled"
 
 
-REPULSED, GAINS_GROUND, WITHDRAWS = Outcome.REPULSED, Outcome.GAINS_GROUND, Outcome.WITHDRAWS
-BREAKTHROUGH, ENCIRCLED = Outcome.BREAKTHROUGH, Outcome.ENCIRCLED
-ROUTS = (BREAKTHROUGH, ENCIRCLED)
+REPULSED: Final = Outcome.REPULSED
+GAINS_GROUND: Final = Outcome.GAINS_GROUND
+WITHDRAWS: Final = Outcome.WITHDRAWS
+BREAKTHROUGH: Final = Outcome.BREAKTHROUGH
+ENCIRCLED: Final = Outcome.ENCIRCLED
+ROUTS: Final = (BREAKTHROUGH, ENCIRCLED)
 """The outcomes that rout the defender."""
-# (bound once: on Python 3.11 reading a member off its class is a slow metaclass lookup)
+# (bound once, as state.py's members: a member read off its class is slow on Python 3.11)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def posture_after(p: CombatParams, days_in_place: int) -> Posture:
     return Posture.HASTY
 
 
-NEUTRAL = "neutral"
+NEUTRAL: Final = "neutral"
 """The row of the terrain and weather tables used where a record does not say (all 1)."""
 
 
@@ -191,7 +195,7 @@ def heights_rates(
     return min(att, p.max_daily_rate), min(dfn, p.max_daily_rate)
 
 
-ADVANCE_ROW = {
+ADVANCE_ROW: Final = {
     "delay": "hasty",
     "withdrawal": "hasty",
     "attack": "hasty",
@@ -287,8 +291,8 @@ def noisy_ratio(
 # --------------------------------------------------------------------------- one engagement
 
 
-PURSUIT = "pursuit"
-PURSUIT_ROUT = "pursuit_rout"
+PURSUIT: Final = "pursuit"
+PURSUIT_ROUT: Final = "pursuit_rout"
 """Outcomes of a pursuit: a withdrawing column attacked on the march keeps going; at a
 breakthrough ratio it is routed (more of its losses are men captured)."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import simpy
@@ -28,22 +28,32 @@ from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
+    ACTIVE,
+    ADVANCE,
+    ATTACK,
+    COUNTERATTACK,
+    DESTROYED,
+    HASTY,
+    HOLD,
+    JAPANESE,
     LOSS_CATEGORIES,
     NOT_ARRIVED,
+    PENDING,
+    RESERVE,
     SIDES,
+    UNCOMMITTED,
+    WITHDRAW,
+    WITHDRAWAL,
     AirState,
     AtPlace,
     CampaignState,
-    Mission,
     NotArrived,
     OnRoad,
-    Posture,
-    Status,
     UnitState,
 )
 from wargame.world import World
 
-PHASES = {
+PHASES: Final = {
     "weather": 0.0,
     "arrivals": 0.05,
     "staffs": 0.10,
@@ -54,29 +64,20 @@ PHASES = {
     "attrition": 0.90,
     "end_of_day": 0.99,
 }
-ATTACKING = movement.ATTACKING
-PENDING, DESTROYED = Status.PENDING, Status.DESTROYED
-WITHDRAW, COUNTERATTACK = Mission.WITHDRAW, Mission.COUNTERATTACK
-ATTACK = Posture.ATTACK
-MARCH_POSTURE = {
-    Mission.ADVANCE: Posture.ATTACK,
-    Mission.COUNTERATTACK: Posture.ATTACK,
-    Mission.WITHDRAW: Posture.WITHDRAWAL,
-}
+ATTACKING: Final = movement.ATTACKING
+MARCH_POSTURE: Final = {ADVANCE: ATTACK, COUNTERATTACK: ATTACK, WITHDRAW: WITHDRAWAL}
 """The posture of a unit that marched today, by mission (any other: hasty)."""
-HASTY, WITHDRAWAL = Posture.HASTY, Posture.WITHDRAWAL
-HOLD, ADVANCE = Mission.HOLD, Mission.ADVANCE
-JAPANESE = Side.JAPANESE
-WITHDRAWS, BREAKTHROUGH, ENCIRCLED = combat.WITHDRAWS, combat.BREAKTHROUGH, combat.ENCIRCLED
-TOWN = Feature.TOWN
-STATUS_BY_COMMITMENT = {
-    Commitment.COMMITTED: Status.ACTIVE,
-    Commitment.RESERVE: Status.RESERVE,
-    Commitment.UNCOMMITTED: Status.UNCOMMITTED,
+WITHDRAWS: Final = combat.WITHDRAWS
+BREAKTHROUGH: Final = combat.BREAKTHROUGH
+ENCIRCLED: Final = combat.ENCIRCLED
+TOWN: Final = Feature.TOWN
+STATUS_BY_COMMITMENT: Final = {
+    Commitment.COMMITTED: ACTIVE,
+    Commitment.RESERVE: RESERVE,
+    Commitment.UNCOMMITTED: UNCOMMITTED,
 }
 """A unit's status as it comes onto the map, by its effective commitment."""
-# (the enum members the daily loops read are bound here once: on Python 3.11 reading a
-# member off its class, ``Status.PENDING``, is a slow metaclass lookup each time)
+# (the enum members the daily loops read are state.py's constants: see there why)
 
 DayCallback = Callable[["Campaign", dict[str, Any]], None]
 
@@ -222,7 +223,7 @@ class Campaign:
         """At a branch point, units not yet arrived take the branched scenario's strength
         (the units already on the map keep the men they have)."""
         for u in self.state.units.values():
-            if u.status == Status.PENDING and u.losses == 0 and u.returned == 0:
+            if u.status == PENDING and u.losses == 0 and u.returned == 0:
                 u.initial_men = u.present = self.world.unit(u.id).men
 
     def _arrivals(self) -> None:
@@ -270,10 +271,10 @@ class Campaign:
         for text in decision.events:
             self._event("decision", text, side=str(side))
         for uid in decision.release:
-            s.set_status(s.units[uid], Status.RESERVE)
+            s.set_status(s.units[uid], RESERVE)
         for uid in decision.commit:
-            if s.units[uid].status == Status.RESERVE:
-                s.set_status(s.units[uid], Status.ACTIVE)
+            if s.units[uid].status == RESERVE:
+                s.set_status(s.units[uid], ACTIVE)
         for order in decision.orders:
             self._order(order)
 
@@ -751,7 +752,7 @@ class Campaign:
 
     def _destroyed(self, u: UnitState) -> None:
         u.present = 0
-        self.state.set_status(u, Status.DESTROYED)
+        self.state.set_status(u, DESTROYED)
         self._event(
             "destroyed", f"{self._name(u.id)} ceases to exist as a fighting unit", unit=u.id
         )

@@ -9,31 +9,36 @@ part of a day, expressed as extra km of road at the road's dry march rate.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from wargame.params import MovementParams
-from wargame.state import AtPlace, CampaignState, Mission, OnRoad, Position, UnitState
+from wargame.state import (
+    ADVANCE,
+    CONSOLIDATE,
+    COUNTERATTACK,
+    HOLD,
+    REINFORCE,
+    WITHDRAW,
+    AtPlace,
+    CampaignState,
+    Mission,
+    OnRoad,
+    Position,
+    UnitState,
+)
 
 if TYPE_CHECKING:
     from wargame.supply import RouteTable
     from wargame.world import World
 
-ATTACKING = (Mission.ADVANCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+ATTACKING: Final = (ADVANCE, COUNTERATTACK, WITHDRAW)
 """Missions that march into (and fight for) an enemy-held place."""
-TURNING_BACK = (Mission.WITHDRAW, Mission.HOLD)
+TURNING_BACK: Final = (WITHDRAW, HOLD)
 """Missions that turn back from a road leading away from the target or into the enemy."""
-HALTING = (Mission.REINFORCE, Mission.WITHDRAW, Mission.COUNTERATTACK)
+HALTING: Final = (REINFORCE, WITHDRAW, COUNTERATTACK)
 """Missions that end in a hold on reaching the target."""
-ROUTED_AROUND = (Mission.WITHDRAW, Mission.REINFORCE)
+ROUTED_AROUND: Final = (WITHDRAW, REINFORCE)
 """Missions that march round the places the enemy holds."""
-ADVANCE, HOLD, WITHDRAW, CONSOLIDATE = (
-    Mission.ADVANCE,
-    Mission.HOLD,
-    Mission.WITHDRAW,
-    Mission.CONSOLIDATE,
-)
-# (the members the daily loops read are bound here once: on Python 3.11 reading a member
-# off its class, ``Mission.HOLD``, is a slow metaclass lookup each time)
 
 
 def march_rate_km(
@@ -109,7 +114,7 @@ def next_hop(
         _dist, paths = routes([here], blocked - {here})
         if u.target in paths and len(paths[u.target]) > 1:
             return paths[u.target][1]
-        if u.mission == Mission.REINFORCE:
+        if u.mission == REINFORCE:
             return None
     return w.tmap.route(here, u.target)[1]
 

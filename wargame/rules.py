@@ -8,15 +8,30 @@ mission is known, and its target is a place of the map that the unit can reach b
 
 from __future__ import annotations
 
+from typing import Final
+
 from wargame.doctrine import Decision, Order
 from wargame.errors import UserError, did_you_mean
 from wargame.scenario import Side
-from wargame.state import CampaignState, Mission, Status, UnitState
+from wargame.state import (
+    ACTIVE,
+    ADVANCE,
+    COUNTERATTACK,
+    DESTROYED,
+    PENDING,
+    REINFORCE,
+    RESERVE,
+    UNCOMMITTED,
+    WITHDRAW,
+    CampaignState,
+    Mission,
+    UnitState,
+)
 from wargame.world import World
 
-ORDERABLE = (Status.ACTIVE, Status.RESERVE)
+ORDERABLE: Final = (ACTIVE, RESERVE)
 """Unit statuses that take orders."""
-NEEDS_TARGET = (Mission.ADVANCE, Mission.REINFORCE, Mission.COUNTERATTACK, Mission.WITHDRAW)
+NEEDS_TARGET: Final = (ADVANCE, REINFORCE, COUNTERATTACK, WITHDRAW)
 """Missions that must name a place; hold and consolidate stay where the unit is."""
 
 
@@ -34,11 +49,11 @@ def _orderable(
         raise IllegalOrderError(
             f"{what}: {unit_id} is a {u.side} unit; the {side} side cannot order it"
         )
-    if u.status == Status.PENDING:
+    if u.status == PENDING:
         arrival = world.unit(unit_id).arrival
         when = "" if arrival is None else f" (it arrives on D+{arrival.day})"
         raise IllegalOrderError(f"{what}: {unit_id} has not arrived{when}")
-    if u.status == Status.DESTROYED:
+    if u.status == DESTROYED:
         raise IllegalOrderError(f"{what}: {unit_id} has been destroyed")
     return u
 
@@ -92,7 +107,7 @@ def check_decision(world: World, state: CampaignState, side: Side, decision: Dec
         _orderable(world, state, side, uid, f"commit {uid}")
     for uid in decision.release:
         u = _orderable(world, state, side, uid, f"release {uid}")
-        if u.status != Status.UNCOMMITTED:
+        if u.status != UNCOMMITTED:
             raise IllegalOrderError(f"release {uid}: it is {u.status}, not held back")
 
 

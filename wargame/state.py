@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from wargame.formats import canonical_json
 from wargame.scenario import Side
@@ -49,7 +49,28 @@ class Mission(StrEnum):
     WITHDRAW = "withdraw"
 
 
-LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease")
+# The enum members the daily loops read, bound once here and imported by the other modules:
+# on Python 3.11 reading a member off its class (``Status.ACTIVE``) is a slow metaclass
+# lookup each time, and a compiled build (mypyc) reads a ``Final`` name as a C static, not
+# from a module's dict.
+ATTACK: Final = Posture.ATTACK
+WITHDRAWAL: Final = Posture.WITHDRAWAL
+HASTY: Final = Posture.HASTY
+PENDING: Final = Status.PENDING
+UNCOMMITTED: Final = Status.UNCOMMITTED
+RESERVE: Final = Status.RESERVE
+ACTIVE: Final = Status.ACTIVE
+DESTROYED: Final = Status.DESTROYED
+HOLD: Final = Mission.HOLD
+ADVANCE: Final = Mission.ADVANCE
+CONSOLIDATE: Final = Mission.CONSOLIDATE
+REINFORCE: Final = Mission.REINFORCE
+COUNTERATTACK: Final = Mission.COUNTERATTACK
+WITHDRAW: Final = Mission.WITHDRAW
+JAPANESE: Final = Side.JAPANESE
+CHINESE: Final = Side.CHINESE
+
+LOSS_CATEGORIES: Final = ("killed", "wounded", "captured", "disease")
 
 
 # Each kind of position answers all four of place, origin, dest and km (the ones it has not
@@ -90,13 +111,12 @@ class OnRoad:
 Position = NotArrived | AtPlace | OnRoad
 """Where a unit is: exactly one of not arrived, at a place, or on a road."""
 
-NOT_ARRIVED = NotArrived()
+NOT_ARRIVED: Final = NotArrived()
 
-_ON_MAP = (Status.ACTIVE, Status.RESERVE)
+_ON_MAP: Final = (ACTIVE, RESERVE)
 """The statuses of a unit on the map."""
-SIDES = (Side.JAPANESE, Side.CHINESE)
-"""Both sides, the attacker first, for the daily loops (bound once: reading an enum member off
-its class is slow on Python 3.11)."""
+SIDES: Final = (JAPANESE, CHINESE)
+"""Both sides, the attacker first, for the daily loops."""
 
 
 @dataclass
@@ -343,10 +363,10 @@ class CampaignState:
         return out
 
 
-_STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
-_UNIT_FIELDS = tuple(f.name for f in fields(UnitState))
-_POS = _UNIT_FIELDS.index("pos")
-_UNIT_FLOATS = tuple(
+_STATE_FIELDS: Final = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
+_UNIT_FIELDS: Final = tuple(f.name for f in fields(UnitState))
+_POS: Final = _UNIT_FIELDS.index("pos")
+_UNIT_FLOATS: Final = tuple(
     i + (3 if i > _POS else 0)  # the position takes four values in the row
     for i, name in enumerate(_UNIT_FIELDS)
     if name in ("assault_km", "supply_stock_days", "supply_state")

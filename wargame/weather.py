@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import numpy as np
 
 from wargame.params import WeatherParams
 
-CLEAR, LIGHT_RAIN, HEAVY_RAIN = "clear", "light_rain", "heavy_rain"
+CLEAR: Final = "clear"
+LIGHT_RAIN: Final = "light_rain"
+HEAVY_RAIN: Final = "heavy_rain"
 
 
 def rain_chance(p: WeatherParams, date: dt.date, raining_yesterday: bool) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Final
 
 import networkx as nx
 
@@ -20,7 +21,7 @@ from wargame.state import AtPlace, CampaignState, OnRoad, Posture, UnitState
 from wargame.supply import RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
-CACHE_SIZE = 4096
+CACHE_SIZE: Final = 4096
 """Entries a world's route memories keep before starting afresh (the answers are pure
 functions of the static map, so forgetting changes nothing but time)."""
 

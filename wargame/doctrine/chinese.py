@@ -47,26 +47,31 @@ near the objective its nearest unit is, and where its units stand for the envelo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
-from wargame.state import AtPlace, Mission, OnRoad, Status, UnitState
+from wargame.state import (
+    ACTIVE,
+    CHINESE,
+    COUNTERATTACK,
+    HOLD,
+    JAPANESE,
+    REINFORCE,
+    RESERVE,
+    UNCOMMITTED,
+    WITHDRAW,
+    AtPlace,
+    OnRoad,
+    UnitState,
+)
 
 if TYPE_CHECKING:
     from wargame.commanders import SideView
 
-DEFEND, COUNTEROFFENSIVE = "defend", "counteroffensive"
-ACTIVE, RESERVE, UNCOMMITTED = Status.ACTIVE, Status.RESERVE, Status.UNCOMMITTED
-CHINESE, JAPANESE = Side.CHINESE, Side.JAPANESE
-HOLD, REINFORCE, COUNTERATTACK, WITHDRAW = (
-    Mission.HOLD,
-    Mission.REINFORCE,
-    Mission.COUNTERATTACK,
-    Mission.WITHDRAW,
-)
-# (enum members read in the daily loops, bound once: on Python 3.11 reading a member off its
-# class is a slow metaclass lookup each time)
+DEFEND: Final = "defend"
+COUNTEROFFENSIVE: Final = "counteroffensive"
+"""The staff's operational phases."""
 
 
 def threatened_places(view: SideView) -> list[str]:

@@ -25,29 +25,27 @@ controls what, and the world.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from wargame.doctrine import Decision, Order
 from wargame.scenario import Side
-from wargame.state import Mission, Status, UnitState
+from wargame.state import ADVANCE as MISSION_ADVANCE
+from wargame.state import CHINESE, JAPANESE, PENDING, UnitState
+from wargame.state import CONSOLIDATE as MISSION_CONSOLIDATE
+from wargame.state import HOLD as MISSION_HOLD
+from wargame.state import WITHDRAW as MISSION_WITHDRAW
 from wargame.world import World
 
 if TYPE_CHECKING:
     from wargame.commanders import SideView
 
-ADVANCE, WITHDRAW, HOLD = "advance", "withdraw", "hold"
-PENDING = Status.PENDING
-CHINESE, JAPANESE = Side.CHINESE, Side.JAPANESE
-MISSION_HOLD, MISSION_WITHDRAW, MISSION_ADVANCE, MISSION_CONSOLIDATE = (
-    Mission.HOLD,
-    Mission.WITHDRAW,
-    Mission.ADVANCE,
-    Mission.CONSOLIDATE,
-)
-MARCHING_UP = (MISSION_ADVANCE, MISSION_CONSOLIDATE)
+ADVANCE: Final = "advance"
+WITHDRAW: Final = "withdraw"
+HOLD: Final = "hold"
+"""The staff's operational phases (the missions, which share their names, are imported as
+``MISSION_...``)."""
+MARCHING_UP: Final = (MISSION_ADVANCE, MISSION_CONSOLIDATE)
 """The missions of column-mates an advance guard waits for."""
-# (enum members read in the daily loops are bound once: on Python 3.11 reading a member off
-# its class is a slow metaclass lookup each time; the phases have the missions' bare names)
 
 
 def column_of(world: World, u: UnitState) -> str | None:
