@@ -9,7 +9,8 @@ part of a day, expressed as extra km of road at the road's dry march rate.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Final, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from wargame.params import MovementParams
 from wargame.state import (
@@ -70,7 +71,8 @@ Routes = Callable[[list[str], set[str]], "RouteTable"]
 """Shortest paths from sources around blocked places (:func:`wargame.supply.supply_routes`)."""
 
 
-class March(NamedTuple):
+@dataclass(slots=True)
+class March:
     """A unit's day of marching (:func:`march`): where it ends up and what happened on the
     way. The engine applies it: the new position, each place entered in turn (control, the
     objective), the mission, and a reset of the unit's contact with the enemy."""

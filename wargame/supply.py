@@ -14,14 +14,15 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import networkx as nx
 
 from wargame.params import SupplyParams
 
 
-class Demand(NamedTuple):
+@dataclass(slots=True)
+class Demand:
     """One unit's need: where it draws supply (a place) and how much (tons/day)."""
 
     unit_id: str
