@@ -247,3 +247,36 @@ def test_a_retreat_read_from_the_days_enemy_reach_is_the_one_worked_out_alone(we
     campaign.callbacks.append(check)
     campaign.run()
     assert any(a is not None for a in answers)  # some division's road back was threatened
+
+
+POINTS = [
+    (("params.intel.contact_km", 45.0), ("params.combat.attacker_base_rate", 0.03)),
+    (("params.air.airfield_artillery_km", 40.0), ("params.supply.shortfall_threshold", 0.5)),
+    (("params.movement.night_march_factor", 0.5), ("params.supply.carried_days", 3.0)),
+    (("params.movement.river_crossing_days", 1.0), ("params.combat.days_to_prepared", 4.0)),
+]
+"""Sampled points that change parameters the world's own memories read (contact, artillery
+zones, march rates and road effort, capacities, postures)."""
+
+
+def test_a_reparametrised_world_plays_each_point_as_a_fresh_world_does(west_hunan) -> None:
+    world = World.from_scenario(west_hunan)
+    Campaign(west_hunan, 5, world=world, daily_hash=False).run()  # fill the map's memories
+    for i, point in enumerate(POINTS):
+        scenario = with_params(west_hunan, point)
+        world = world.reparametrised(scenario)
+        assert world.scenario is scenario and world.params is scenario.params
+        lean = Campaign(scenario, 20 + i, world=world, daily_hash=False)
+        assert _days(lean) == _days(Campaign(scenario, 20 + i))
+
+
+def test_a_world_shares_its_map_only_with_a_scenario_that_differs_in_parameters(
+    west_hunan,
+) -> None:
+    world = World.from_scenario(west_hunan)
+    other = world.reparametrised(with_params(west_hunan, POINTS[0]))
+    assert other.tmap is world.tmap and other._routes is world._routes
+    assert other._contact is not world._contact  # contact_km is a parameter
+    moved = west_hunan.model_copy(update={"places": list(west_hunan.places)})
+    assert world.reparametrised(moved).tmap is not world.tmap
+    assert world.reparametrised(west_hunan) is world

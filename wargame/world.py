@@ -24,6 +24,22 @@ from wargame.terrain import TerrainMap, haversine_km
 CACHE_SIZE: Final = 4096
 """Entries a world's route memories keep before starting afresh (the answers are pure
 functions of the static map, so forgetting changes nothing but time)."""
+MAP_MEMORIES: Final = (
+    "_recon",
+    "_ways",
+    "_home_steps",
+    "_home_km",
+    "_routes",
+    "_within",
+    "_unit_paths",
+    "_airfields",
+    "_start_held",
+)
+"""The memories of a world that read its map, sides and units alone, no parameter: a world
+for the same scenario with other parameters shares them (:meth:`World.reparametrised`).
+The others read a parameter: contact (``intel``), artillery zones (``air``), road
+capacities (``supply``), march rates and road effort (``movement``), postures
+(``combat``)."""
 
 
 @dataclass
@@ -224,6 +240,34 @@ class World:
             for r in sorted(scenario.roads, key=lambda r: r.id)
         ]
         world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
+        return world
+
+    def reparametrised(self, scenario: Scenario) -> World:
+        """The world of ``scenario``, sharing this world's map, order of battle and
+        :data:`MAP_MEMORIES` when ``scenario`` differs from this world's only in its
+        parameters (:func:`wargame.scenario.with_params` shares every other part); a fresh
+        world otherwise. The parameters' own memories start afresh. Sensitivity studies play
+        each sampled point on one: the routes found for one point serve the next."""
+        old = self.scenario
+        if scenario is old:
+            return self
+        if any(
+            getattr(scenario, name) is not getattr(old, name)
+            for name in type(old).model_fields
+            if name != "params"
+        ):
+            return World.from_scenario(scenario)
+        world = World(
+            scenario,
+            self.tmap,
+            self.oob,
+            column_paths=self.column_paths,
+            start_control=self.start_control,
+            roads_by_id=self.roads_by_id,
+            road_ends=self.road_ends,
+        )
+        for name in MAP_MEMORIES:
+            setattr(world, name, getattr(self, name))
         return world
 
     def scenario_digest(self) -> str:

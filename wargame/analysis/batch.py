@@ -206,8 +206,10 @@ it and its routes is a twentieth of a campaign)."""
 
 def _world(key: str, scenario: Scenario) -> World:
     w = _WORLDS.get(key)
-    if w is None or w.scenario is not scenario:
+    if w is None:
         w = _WORLDS[key] = World.from_scenario(scenario)
+    elif w.scenario is not scenario:  # another sampled point: the map's memories carry over
+        w = _WORLDS[key] = w.reparametrised(scenario)
     return w
 
 
