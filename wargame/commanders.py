@@ -40,9 +40,16 @@ class SideView:
     world: World
     state: CampaignState
     side: Side
-    _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _enemies: list[UnitState] | None = field(default=None, init=False, repr=False, compare=False)
+    # memories of the day, set in __post_init__ rather than as field defaults: a mypyc build
+    # leaves an ``init=False`` field with a default undefined
+    _mine: set[str] | None = field(init=False, repr=False, compare=False)
+    _fields: list[str] | None = field(init=False, repr=False, compare=False)
+    _enemies: list[UnitState] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._mine = None
+        self._fields = None
+        self._enemies = None
 
     @property
     def day(self) -> int:

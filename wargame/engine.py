@@ -16,6 +16,7 @@ order (units in scenario order, places and roads sorted by id).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ import simpy
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
 from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
+from wargame.params import Params
 from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
     LOSS_CATEGORIES,
@@ -185,10 +187,10 @@ class Campaign:
         return self.summary()
 
     @property
-    def params(self):
+    def params(self) -> Params:
         return self.world.params
 
-    def today(self):
+    def today(self) -> dt.date:
         return self.world.date(self.state.day)
 
     def _event(self, kind: str, text: str, **extra: Any) -> None:

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from wargame.formats import canonical_json
@@ -203,9 +204,12 @@ class CampaignState:
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
     _all_on_map: tuple[UnitState, ...] = field(default=(), repr=False, compare=False)
-    _at: dict[str, list[UnitState]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )  # on-map units at each place, in scenario order (rebuilt after any move)
+    _at: dict[str, list[UnitState]] | None = field(init=False, repr=False, compare=False)
+    # on-map units at each place, in scenario order (rebuilt after any move); set in
+    # __post_init__ rather than as a field default, which a mypyc build leaves undefined
+
+    def __post_init__(self) -> None:
+        self._at = None
 
     # -- who is where: an index kept in step by set_position/set_status (not hashed)
 
@@ -292,7 +296,7 @@ class CampaignState:
             if f == "units":
                 v = [_unit_row(u) for u in v.values()]
             elif f == "air":
-                v = sorted((k, list(a.__dict__.values())) for k, a in v.items())
+                v = sorted((k, list(_air_values(a))) for k, a in v.items())
             elif isinstance(v, dict):
                 v = sorted(v.items())
             elif isinstance(v, float):
@@ -346,6 +350,10 @@ class CampaignState:
 _STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
 _UNIT_FIELDS = tuple(f.name for f in fields(UnitState))
 _POS = _UNIT_FIELDS.index("pos")
+# the values of a unit's (an air state's) fields in declaration order, as ``__dict__`` held them
+# (a mypyc-compiled class has no ``__dict__``)
+_unit_values = attrgetter(*_UNIT_FIELDS)
+_air_values = attrgetter(*(f.name for f in fields(AirState)))
 _UNIT_FLOATS = tuple(
     i + (3 if i > _POS else 0)  # the position takes four values in the row
     for i, name in enumerate(_UNIT_FIELDS)
@@ -357,7 +365,7 @@ def _unit_row(u: UnitState) -> list[Any]:
     """A unit as a row of values in field order, its position as the four values the row
     has always held (place, road from, road to, km along): the digest is unchanged by the
     :data:`Position` type."""
-    row = list(u.__dict__.values())
+    row = list(_unit_values(u))
     pos = row[_POS]
     if isinstance(pos, AtPlace):
         row[_POS : _POS + 1] = (pos.place, None, None, 0.0)
