@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from wargame._mypyc import mypyc_attr
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Side
 from wargame.state import AtPlace, CampaignState, OnRoad, Position, UnitState
@@ -25,6 +26,7 @@ STAFFS: dict[Side, Callable[[], Commander]] = {
 """The built-in staff of each side (its doctrine module's ``Staff``)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a test subclasses it
 @dataclass
 class SideView:
     """What one side may know on a day: its own units in full, enemy units only where they

@@ -25,6 +25,7 @@ import numpy as np
 import simpy
 
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
+from wargame._mypyc import mypyc_attr
 from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
 from wargame.params import Params
@@ -42,6 +43,7 @@ from wargame.state import (
     Posture,
     Status,
     UnitState,
+    round_km,
 )
 from wargame.world import World
 
@@ -123,6 +125,7 @@ class Summary:
         return self.data
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # benchmarks and tests subclass it
 class Campaign:
     """One campaign: world + state + generator, advanced day by day on a simpy clock."""
 
@@ -971,7 +974,9 @@ class Campaign:
             "zhijiang_captured_date": None
             if s.objective_captured_day is None
             else w.date(s.objective_captured_day).isoformat(),
-            "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf") else None,
+            "closest_approach_km": (
+                round_km(s.closest_km, 1) if s.closest_km != float("inf") else None
+            ),
             "closest_approach_date": w.date(s.closest_day).isoformat(),
             # the day the nearest point was reached; offensive_culminated_date is the day the
             # Japanese staff turned from attack to hold or withdrawal (often later)

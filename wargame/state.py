@@ -18,6 +18,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, ClassVar
 
+from wargame._mypyc import mypyc_attr
 from wargame.formats import canonical_json
 from wargame.scenario import Side
 
@@ -54,9 +55,11 @@ LOSS_CATEGORIES = ("killed", "wounded", "captured", "disease")
 
 
 # Each kind of position answers all four of place, origin, dest and km (the ones it has not
-# are class constants: None, or 0 km), so that the UnitState accessors are one lookup.
+# are class constants: None, or 0 km), so that the UnitState accessors are one lookup. A mypyc
+# build keeps them Python classes (native_class=False): a native frozen class cannot hold them.
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class NotArrived:
     """Not on the map yet (waiting for the airlift, or for its arrival day)."""
@@ -67,6 +70,7 @@ class NotArrived:
     km: ClassVar[float] = 0.0
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class AtPlace:
     """At a place (a node of the terrain graph)."""
@@ -77,6 +81,7 @@ class AtPlace:
     km: ClassVar[float] = 0.0
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class OnRoad:
     """On the road from ``origin`` to ``dest``, ``km`` km of marching along it (river-crossing
@@ -100,6 +105,7 @@ SIDES = (Side.JAPANESE, Side.CHINESE)
 its class is slow on Python 3.11)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 @dataclass
 class UnitState:
     """Where one manoeuvre unit is and what is left of it. Men are whole numbers."""
@@ -299,8 +305,8 @@ class CampaignState:
                 v = sorted((k, list(_air_values(a))) for k, a in v.items())
             elif isinstance(v, dict):
                 v = sorted(v.items())
-            elif isinstance(v, float):
-                v = None if v == float("inf") else round(v, 6)
+            elif isinstance(v, float):  # closest_km
+                v = None if v == float("inf") else round_km(v, 6)
             rows.append(v)
         rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
@@ -345,6 +351,14 @@ class CampaignState:
         out = dict(zip(LOSS_CATEGORIES, (killed, wounded, captured, disease), strict=True))
         out["total"] = sum(out.values())
         return out
+
+
+def round_km(km: float, ndigits: int) -> float:
+    """``round(km, ndigits)``, but exactly 0 km as the int 0 however it is held. The road
+    distance from a place to itself is networkx's int 0, which a pure-Python run keeps in
+    ``closest_km`` (hashed and reported as ``0``); a mypyc build holds the same value as the
+    float ``0.0`` (its float attributes hold floats only): both write ``0``."""
+    return 0 if km == 0 else round(km, ndigits)
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
