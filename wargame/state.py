@@ -353,7 +353,7 @@ class CampaignState:
         return out
 
 
-def round_km(km: float, ndigits: int) -> float:
+def round_km(km: float, ndigits: int) -> int | float:  # not float: mypyc would make 0 0.0
     """``round(km, ndigits)``, but exactly 0 km as the int 0 however it is held. The road
     distance from a place to itself is networkx's int 0, which a pure-Python run keeps in
     ``closest_km`` (hashed and reported as ``0``); a mypyc build holds the same value as the
