@@ -27,7 +27,7 @@ SOURCES += ["scenarios"]
 
 def _missing() -> str | None:
     """Why the compiled build cannot be made here, or None."""
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(cc) is None:
         return f"no C compiler ({cc})"
     include = Path(sysconfig.get_paths()["include"])
