@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from wargame import BUILD
 from wargame.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +117,7 @@ def main() -> None:
         p, n, w, out = args.child
         child(Path(p), int(n), int(w), Path(out))
         return
+    print(f"wargame {BUILD}")  # the mypyc build or the pure package (see README, Speed)
     names = [
         n for n in ("west_hunan_1945", "tutorial") if (ROOT / "scenarios" / f"{n}.toml").exists()
     ]

@@ -13,6 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
+from wargame import BUILD
 from wargame.engine import Campaign
 from wargame.scenario import load_scenario
 from wargame.world import World
@@ -56,6 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
+    print(f"wargame {BUILD}")  # the mypyc build or the pure package (see README, Speed)
     for name in ("west_hunan_1945", "tutorial"):
         path = ROOT / "scenarios" / f"{name}.toml"
         if path.exists():

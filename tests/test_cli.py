@@ -23,7 +23,7 @@ from rich.console import Console
 
 import wargame.cli as cli
 import wargame.engine as engine
-from wargame import __version__, report
+from wargame import BUILD, __version__, report
 from wargame.engine import initial_state
 from wargame.scenario import content_digest, load_scenario, read_toml
 from wargame.turnlog import LOG_SCHEMA, read_log
@@ -145,7 +145,8 @@ def test_help_of_every_command_has_an_example(
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["--version"], capsys)
-    assert code == 0 and out.strip() == f"wargame {__version__}"
+    assert code == 0 and out.strip() == f"wargame {__version__} ({BUILD})"
+    assert BUILD in ("compiled with mypyc", "pure Python")
 
 
 def test_list_shows_both_bundled_scenarios_with_descriptions(

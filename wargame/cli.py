@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wargame import interrupts
+from wargame import BUILD, interrupts
 from wargame.bundled import DEFAULT_SCENARIO, SCENARIO_DIR
 from wargame.errors import (
     EXIT_FAILED,
@@ -1265,7 +1265,7 @@ def build_parser() -> ArgumentParser:
         epilog="Run 'wargame COMMAND --help' for examples. Exit status: 0 ok, 1 verification "
         "or simulation failed, 2 bad input, 130 interrupted.",
     )
-    parser.add_argument("--version", action="version", version=PROGRAM)
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} ({BUILD})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common = ArgumentParser(add_help=False)
     common.add_argument(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from wargame._mypyc import mypyc_attr
 from wargame.doctrine import Decision, Order, chinese, japanese
 from wargame.scenario import Side
 from wargame.state import AtPlace, CampaignState, OnRoad, Position, UnitState
@@ -25,6 +26,7 @@ STAFFS: dict[Side, Callable[[], Commander]] = {
 """The built-in staff of each side (its doctrine module's ``Staff``)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a test subclasses it
 @dataclass
 class SideView:
     """What one side may know on a day: its own units in full, enemy units only where they
@@ -40,9 +42,16 @@ class SideView:
     world: World
     state: CampaignState
     side: Side
-    _mine: set[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _fields: list[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _enemies: list[UnitState] | None = field(default=None, init=False, repr=False, compare=False)
+    # memories of the day, set in __post_init__ rather than as field defaults: a mypyc build
+    # leaves an ``init=False`` field with a default undefined
+    _mine: set[str] | None = field(init=False, repr=False, compare=False)
+    _fields: list[str] | None = field(init=False, repr=False, compare=False)
+    _enemies: list[UnitState] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._mine = None
+        self._fields = None
+        self._enemies = None
 
     @property
     def day(self) -> int:

@@ -16,6 +16,7 @@ order (units in scenario order, places and roads sorted by id).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -24,8 +25,10 @@ import numpy as np
 import simpy
 
 from wargame import air, ambush, attrition, combat, guerrilla, movement, rules, supply, weather
+from wargame._mypyc import mypyc_attr
 from wargame.commanders import Commander, SideView, staff
 from wargame.doctrine import Decision, Order
+from wargame.params import Params
 from wargame.scenario import Commitment, Feature, Scenario, Side
 from wargame.state import (
     ACTIVE,
@@ -50,6 +53,7 @@ from wargame.state import (
     NotArrived,
     OnRoad,
     UnitState,
+    round_km,
 )
 from wargame.world import World
 
@@ -122,6 +126,7 @@ class Summary:
         return self.data
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # benchmarks and tests subclass it
 class Campaign:
     """One campaign: world + state + generator, advanced day by day on a simpy clock."""
 
@@ -186,10 +191,10 @@ class Campaign:
         return self.summary()
 
     @property
-    def params(self):
+    def params(self) -> Params:
         return self.world.params
 
-    def today(self):
+    def today(self) -> dt.date:
         return self.world.date(self.state.day)
 
     def _event(self, kind: str, text: str, **extra: Any) -> None:
@@ -970,7 +975,9 @@ class Campaign:
             "zhijiang_captured_date": None
             if s.objective_captured_day is None
             else w.date(s.objective_captured_day).isoformat(),
-            "closest_approach_km": round(s.closest_km, 1) if s.closest_km != float("inf") else None,
+            "closest_approach_km": (
+                round_km(s.closest_km, 1) if s.closest_km != float("inf") else None
+            ),
             "closest_approach_date": w.date(s.closest_day).isoformat(),
             # the day the nearest point was reached; offensive_culminated_date is the day the
             # Japanese staff turned from attack to hold or withdrawal (often later)

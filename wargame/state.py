@@ -15,8 +15,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, ClassVar, Final
 
+from wargame._mypyc import mypyc_attr
 from wargame.formats import canonical_json
 from wargame.scenario import Side
 
@@ -74,9 +76,11 @@ LOSS_CATEGORIES: Final = ("killed", "wounded", "captured", "disease")
 
 
 # Each kind of position answers all four of place, origin, dest and km (the ones it has not
-# are class constants: None, or 0 km), so that the UnitState accessors are one lookup.
+# are class constants: None, or 0 km), so that the UnitState accessors are one lookup. A mypyc
+# build keeps them Python classes (native_class=False): a native frozen class cannot hold them.
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class NotArrived:
     """Not on the map yet (waiting for the airlift, or for its arrival day)."""
@@ -87,6 +91,7 @@ class NotArrived:
     km: ClassVar[float] = 0.0
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class AtPlace:
     """At a place (a node of the terrain graph)."""
@@ -97,6 +102,7 @@ class AtPlace:
     km: ClassVar[float] = 0.0
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class OnRoad:
     """On the road from ``origin`` to ``dest``, ``km`` km of marching along it (river-crossing
@@ -119,6 +125,7 @@ SIDES: Final = (JAPANESE, CHINESE)
 """Both sides, the attacker first, for the daily loops."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 @dataclass
 class UnitState:
     """Where one manoeuvre unit is and what is left of it. Men are whole numbers."""
@@ -223,9 +230,12 @@ class CampaignState:
     _occupancy: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
     _on_map: dict[str, list[UnitState]] | None = field(default=None, repr=False, compare=False)
     _all_on_map: tuple[UnitState, ...] = field(default=(), repr=False, compare=False)
-    _at: dict[str, list[UnitState]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )  # on-map units at each place, in scenario order (rebuilt after any move)
+    _at: dict[str, list[UnitState]] | None = field(init=False, repr=False, compare=False)
+    # on-map units at each place, in scenario order (rebuilt after any move); set in
+    # __post_init__ rather than as a field default, which a mypyc build leaves undefined
+
+    def __post_init__(self) -> None:
+        self._at = None
 
     # -- who is where: an index kept in step by set_position/set_status (not hashed)
 
@@ -312,11 +322,11 @@ class CampaignState:
             if f == "units":
                 v = [_unit_row(u) for u in v.values()]
             elif f == "air":
-                v = sorted((k, list(a.__dict__.values())) for k, a in v.items())
+                v = sorted((k, list(_air_values(a))) for k, a in v.items())
             elif isinstance(v, dict):
                 v = sorted(v.items())
-            elif isinstance(v, float):
-                v = None if v == float("inf") else round(v, 6)
+            elif isinstance(v, float):  # closest_km
+                v = None if v == float("inf") else round_km(v, 6)
             rows.append(v)
         rows.extend(memory)
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
@@ -363,9 +373,21 @@ class CampaignState:
         return out
 
 
+def round_km(km: float, ndigits: int) -> int | float:  # not float: mypyc would make 0 0.0
+    """``round(km, ndigits)``, but exactly 0 km as the int 0 however it is held. The road
+    distance from a place to itself is networkx's int 0, which a pure-Python run keeps in
+    ``closest_km`` (hashed and reported as ``0``); a mypyc build holds the same value as the
+    float ``0.0`` (its float attributes hold floats only): both write ``0``."""
+    return 0 if km == 0 else round(km, ndigits)
+
+
 _STATE_FIELDS: Final = tuple(f.name for f in fields(CampaignState) if not f.name.startswith("_"))
 _UNIT_FIELDS: Final = tuple(f.name for f in fields(UnitState))
 _POS: Final = _UNIT_FIELDS.index("pos")
+# the values of a unit's (an air state's) fields in declaration order, as ``__dict__`` held them
+# (a mypyc-compiled class has no ``__dict__``)
+_unit_values: Final = attrgetter(*_UNIT_FIELDS)
+_air_values: Final = attrgetter(*(f.name for f in fields(AirState)))
 _UNIT_FLOATS: Final = tuple(
     i + (3 if i > _POS else 0)  # the position takes four values in the row
     for i, name in enumerate(_UNIT_FIELDS)
@@ -377,7 +399,7 @@ def _unit_row(u: UnitState) -> list[Any]:
     """A unit as a row of values in field order, its position as the four values the row
     has always held (place, road from, road to, km along): the digest is unchanged by the
     :data:`Position` type."""
-    row = list(u.__dict__.values())
+    row = list(_unit_values(u))
     pos = row[_POS]
     if isinstance(pos, AtPlace):
         row[_POS : _POS + 1] = (pos.place, None, None, 0.0)
