@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from wargame._mypyc import mypyc_attr
 from wargame.formats import canonical_json
@@ -76,33 +76,30 @@ LOSS_CATEGORIES: Final = ("killed", "wounded", "captured", "disease")
 
 
 # Each kind of position answers all four of place, origin, dest and km (the ones it has not
-# are class constants: None, or 0 km), so that the UnitState accessors are one lookup. A mypyc
-# build keeps them Python classes (native_class=False): a native frozen class cannot hold them.
+# are fields fixed at None, or 0 km, left out of repr and comparison), so that the UnitState
+# accessors are one lookup.
 
 
-@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class NotArrived:
     """Not on the map yet (waiting for the airlift, or for its arrival day)."""
 
-    place: ClassVar[None] = None
-    origin: ClassVar[None] = None
-    dest: ClassVar[None] = None
-    km: ClassVar[float] = 0.0
+    place: None = field(default=None, repr=False, compare=False)
+    origin: None = field(default=None, repr=False, compare=False)
+    dest: None = field(default=None, repr=False, compare=False)
+    km: float = field(default=0.0, repr=False, compare=False)
 
 
-@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class AtPlace:
     """At a place (a node of the terrain graph)."""
 
     place: str
-    origin: ClassVar[None] = None
-    dest: ClassVar[None] = None
-    km: ClassVar[float] = 0.0
+    origin: None = field(default=None, repr=False, compare=False)
+    dest: None = field(default=None, repr=False, compare=False)
+    km: float = field(default=0.0, repr=False, compare=False)
 
 
-@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class OnRoad:
     """On the road from ``origin`` to ``dest``, ``km`` km of marching along it (river-crossing
@@ -111,7 +108,7 @@ class OnRoad:
     origin: str
     dest: str
     km: float = 0.0
-    place: ClassVar[None] = None
+    place: None = field(default=None, repr=False, compare=False)
 
 
 Position = NotArrived | AtPlace | OnRoad
