@@ -47,7 +47,8 @@ def bench(path: Path, repeat: int) -> None:
         med = statistics.median(times)
         print(
             f"  {label}: median {med * 1000:.1f} ms, min {min(times) * 1000:.1f} ms per "
-            f"campaign over {repeat} seeds (set-up included); "
+            f"campaign over {repeat} seeds (set-up included), {1 / med:.0f} campaigns a "
+            "second on one core; "
             f"{med / max(1, units * days) * 1e6:.1f} us per unit-day ({days} days, last run); "
             f"daily phases played per second {c.events_total / med:,.0f}"
         )
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     print(f"wargame {BUILD}")  # the mypyc build or the pure package (see README, Speed)
+    print("(1 and 2 worker processes and the speed-up: benchmarks/bench_batch.py)")
     for name in ("west_hunan_1945", "tutorial"):
         path = ROOT / "scenarios" / f"{name}.toml"
         if path.exists():
