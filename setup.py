@@ -6,12 +6,18 @@ nothing and the wheel is pure Python.
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+
+# the build backend's own checks (pip puts build_backend/ on the path; a direct
+# ``python setup.py`` does not)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "build_backend"))
+from wargame_build import HINT as PURE_HINT
+from wargame_build import compile_requested, refuse_editable
 
 # The modules compiled: the engine's daily loop and what it calls every day, chosen by
 # measurement (callgrind, instructions per West Hunan campaign as a batch worker; pure Python
@@ -38,11 +44,7 @@ COMPILED = [
 ]
 BUILDS = ("bdist_wheel", "build", "build_ext", "install", "develop", "editable_wheel")
 """The setup.py commands that build the extensions."""
-HINT = "wargame: the mypyc build failed; install without WARGAME_COMPILE for pure Python"
-
-
-def _requested() -> bool:
-    return os.environ.get("WARGAME_COMPILE", "").strip() not in ("", "0")
+HINT = f"wargame: the mypyc build failed; {PURE_HINT}"
 
 
 class LoudBuildExt(build_ext):
@@ -57,19 +59,16 @@ class LoudBuildExt(build_ext):
 
 
 def _ext_modules() -> list[Any]:
-    if not _requested():
+    if not compile_requested():
         return []
     if not any(cmd in sys.argv for cmd in BUILDS):
         return []  # metadata only (egg_info, dist_info: the backend asks before mypy is there)
     if any(cmd in sys.argv for cmd in ("develop", "editable_wheel")):
-        sys.exit(
-            "wargame: WARGAME_COMPILE=1 builds wheels only (an editable install would leave "
-            "compiled modules that shadow .py edits); unset it for an editable install"
-        )
+        refuse_editable()
     try:
         from mypyc.build import mypycify
     except ImportError:
-        sys.exit(f"wargame: WARGAME_COMPILE=1 needs mypy (mypyc) to build. {HINT}")
+        sys.exit(f"wargame: WARGAME_COMPILE=1 needs mypy (mypyc) to build; {PURE_HINT}")
     try:
         return mypycify(COMPILED, opt_level="3", group_name="wargame")
     except BaseException:

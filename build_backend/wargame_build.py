@@ -32,7 +32,8 @@ def _runtime_dependencies() -> list[str]:
         return list(tomllib.load(f)["project"]["dependencies"])
 
 
-def _refuse_editable() -> None:
+def refuse_editable() -> None:
+    """Stop an editable install that asks for the compiled build (setup.py checks it too)."""
     if compile_requested():
         raise SystemExit(
             "wargame: WARGAME_COMPILE=1 builds wheels only; an editable install would leave "
@@ -50,14 +51,14 @@ def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) 
 
 
 def get_requires_for_build_editable(config_settings: dict[str, Any] | None = None) -> list[str]:
-    _refuse_editable()
+    refuse_editable()
     return list(_setuptools.get_requires_for_build_editable(config_settings))
 
 
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: dict[str, Any] | None = None
 ) -> str:
-    _refuse_editable()
+    refuse_editable()
     return _setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings)
 
 
@@ -66,5 +67,5 @@ def build_editable(
     config_settings: dict[str, Any] | None = None,
     metadata_directory: str | None = None,
 ) -> str:
-    _refuse_editable()
+    refuse_editable()
     return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
