@@ -16,7 +16,7 @@ from wargame.params import AirParams
 from wargame.weather import is_rain
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, slots=True)
 class AirGroupState:
     """What an air group can put up today."""
 
@@ -24,6 +24,14 @@ class AirGroupState:
     aircraft: int  # aircraft on strength, minus those under repair
     role: str
     base_active: bool  # False if its airfield is captured or under enemy artillery
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17)
+    def __init__(self, group_id: str, aircraft: int, role: str, base_active: bool) -> None:
+        self.group_id = group_id
+        self.aircraft = aircraft
+        self.role = role
+        self.base_active = base_active
 
 
 def sorties(p: AirParams, group: AirGroupState, weather: str, rng: np.random.Generator) -> int:

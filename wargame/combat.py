@@ -13,7 +13,7 @@ All functions here are pure; the engine and the backtest of historical engagemen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -45,7 +45,7 @@ ROUTS: Final = (BREAKTHROUGH, ENCIRCLED)
 # (bound once, as state.py's members: a member read off its class is slow on Python 3.11)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, slots=True)
 class Force:
     """One unit's contribution to an engagement."""
 
@@ -53,7 +53,23 @@ class Force:
     men: int
     quality: float  # CEV
     supply_factor: float  # from :func:`supply_power_factor`
-    posture_factor: float = 1.0  # a defender's QJM posture factor; 1 for an attacker
+    posture_factor: float  # a defender's QJM posture factor; 1 for an attacker
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17)
+    def __init__(
+        self,
+        unit_id: str,
+        men: int,
+        quality: float,
+        supply_factor: float,
+        posture_factor: float = 1.0,
+    ) -> None:
+        self.unit_id = unit_id
+        self.men = men
+        self.quality = quality
+        self.supply_factor = supply_factor
+        self.posture_factor = posture_factor
 
     @property
     def base_power(self) -> float:
@@ -127,7 +143,10 @@ def in_line(forces: list[Force], room_men: float | None) -> list[Force]:
     if room_men is None or total <= room_men:
         return forces
     share = room_men / total
-    return [replace(f, men=int(f.men * share)) for f in forces]
+    return [
+        Force(f.unit_id, int(f.men * share), f.quality, f.supply_factor, f.posture_factor)
+        for f in forces
+    ]
 
 
 def size_effect(p: CombatParams, men: int) -> float:

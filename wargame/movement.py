@@ -71,17 +71,33 @@ Routes = Callable[[list[str], set[str]], "RouteTable"]
 """Shortest paths from sources around blocked places (:func:`wargame.supply.supply_routes`)."""
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class March:
     """A unit's day of marching (:func:`march`): where it ends up and what happened on the
     way. The engine applies it: the new position, each place entered in turn (control, the
     objective), the mission, and a reset of the unit's contact with the enemy."""
 
     pos: Position
-    entered: tuple[str, ...] = ()  # places reached on the way, in order
-    mission: Mission | None = None  # the mission after the march (None: unchanged)
-    moved: bool = False  # marched at all today (posture, days in place, the day's moves)
-    left_contact: bool = False  # left a place or turned back (contact days, assault km = 0)
+    entered: tuple[str, ...]  # places reached on the way, in order
+    mission: Mission | None  # the mission after the march (None: unchanged)
+    moved: bool  # marched at all today (posture, days in place, the day's moves)
+    left_contact: bool  # left a place or turned back (contact days, assault km = 0)
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17)
+    def __init__(
+        self,
+        pos: Position,
+        entered: tuple[str, ...] = (),
+        mission: Mission | None = None,
+        moved: bool = False,
+        left_contact: bool = False,
+    ) -> None:
+        self.pos = pos
+        self.entered = entered
+        self.mission = mission
+        self.moved = moved
+        self.left_contact = left_contact
 
 
 def next_hop(

@@ -21,13 +21,20 @@ import networkx as nx
 from wargame.params import SupplyParams
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class Demand:
     """One unit's need: where it draws supply (a place) and how much (tons/day)."""
 
     unit_id: str
     place: str
     tons: float
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17)
+    def __init__(self, unit_id: str, place: str, tons: float) -> None:
+        self.unit_id = unit_id
+        self.place = place
+        self.tons = tons
 
 
 def need_tons(p: SupplyParams, side: str, men: int, activity: str) -> float:

@@ -9,19 +9,47 @@ units, and events worth reporting. Rules are thresholds from the scenario's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from wargame.state import Mission
 
 
-@dataclass(frozen=True)
 class Order:
-    """An order to one unit: what to do and where."""
+    """An order to one unit: what to do and where (``days``, for CONSOLIDATE: days to halt and
+    regroup, 0 for just today).
 
-    unit_id: str
-    mission: Mission
-    target: str | None = None
-    days: int = 0  # for CONSOLIDATE: days to halt and regroup (0: just today)
+    A value: its attributes are Final (mypy refuses an assignment; the compiled build makes
+    them read-only), compared and hashed by what it says. Written out rather than as a frozen
+    dataclass, whose generated ``__init__`` runs interpreted even in the compiled build.
+    """
+
+    __slots__ = ("days", "mission", "target", "unit_id")
+
+    def __init__(
+        self, unit_id: str, mission: Mission, target: str | None = None, days: int = 0
+    ) -> None:
+        self.unit_id: Final[str] = unit_id
+        self.mission: Final[Mission] = mission
+        self.target: Final[str | None] = target
+        self.days: Final[int] = days
+
+    def __repr__(self) -> str:
+        return (
+            f"Order(unit_id={self.unit_id!r}, mission={self.mission!r}, "
+            f"target={self.target!r}, days={self.days!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Order)
+            and self.unit_id == other.unit_id
+            and self.mission == other.mission
+            and self.target == other.target
+            and self.days == other.days
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.unit_id, self.mission, self.target, self.days))
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
