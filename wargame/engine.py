@@ -774,7 +774,7 @@ class Campaign:
         for side in SIDES:
             blocked = w.enemy_held(s, side, controlled[side.enemy])
             depots = w.side_config(side).depots
-            routes, edges = w.supply_network(depots, blocked)
+            routes, roads = w.supply_network(depots, blocked)
             cut = air.interdiction_cut(p.air, s.air[side.enemy].interdiction)
             raided: list[str] = []
             capacity = w.road_capacities(rain, cut)  # shared: copied before a raid cuts it
@@ -799,7 +799,7 @@ class Campaign:
                 demands.append(
                     supply.Demand(u.id, place, supply.need_tons(ps, side, u.present, activity))
                 )
-            delivered = supply.deliveries(ps, side, demands, routes, capacity, edges)
+            delivered = supply.deliveries(ps, side, demands, routes, capacity, roads)
             foraged: dict[str, int] = {}
             for u, d in zip(units, demands, strict=True):
                 got = delivered[u.id]

@@ -12,7 +12,6 @@ can take from the country (foraging: food only, less as the area is stripped).
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -59,56 +58,85 @@ def supply_routes(graph: nx.Graph, depots: list[str], blocked: AbstractSet[str])
     return nx.multi_source_dijkstra(graph, sources, weight=weight)
 
 
+class RouteRoads:
+    """The roads of each route of one :data:`RouteTable`, remembered for :func:`deliveries`:
+    every road met so far (its sorted ends) in ``keys`` and, by place, the positions in
+    ``keys`` of the roads its route takes, in order. Filled in as places are asked for; kept
+    with the routes by the caller."""
+
+    __slots__ = ("by_place", "index", "keys")
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[str, str]] = []
+        self.index: dict[tuple[str, str], int] = {}
+        self.by_place: dict[str, list[int]] = {}
+
+    def route(self, path: list[str]) -> list[int]:
+        """The positions of the roads along ``path`` (places, depot first), added as met."""
+        out = []
+        for a, b in itertools.pairwise(path):
+            key = (a, b) if a < b else (b, a)
+            i = self.index.get(key)
+            if i is None:
+                i = self.index[key] = len(self.keys)
+                self.keys.append(key)
+            out.append(i)
+        return out
+
+
 def deliveries(
     p: SupplyParams,
     side: str,
     demands: list[Demand],
     routes: RouteTable,
     capacity: dict[tuple[str, str], float],
-    edges: dict[str, list[tuple[str, str]]] | None = None,
+    roads: RouteRoads | None = None,
 ) -> dict[str, float]:
     """Share of each unit's need delivered today (0..1), sharing road capacity pro rata.
 
     ``capacity`` maps each road (a, b) with a < b to its throughput today, tons/day.
-    ``edges``, if given, remembers each route's roads by place for these ``routes`` (filled
-    in here: the caller keeps it with the routes).
+    ``roads``, if given, remembers the roads of each route for these ``routes`` (filled in
+    here: the caller keeps it with the routes).
     """
     dist, paths = routes
-    if edges is None:
-        edges = {}
-    load: defaultdict[tuple[str, str], float] = defaultdict(float)
+    if roads is None:
+        roads = RouteRoads()
+    by_place = roads.by_place
+    # each demand's load on every road of its route, in demand order (roads by position)
+    loads: list[tuple[list[int], float]] = []
     for d in demands:
-        route = edges.get(d.place)
+        route = by_place.get(d.place)
         if route is None:
             if d.place not in paths:
                 continue
-            route = edges[d.place] = [
-                (a, b) if a < b else (b, a) for a, b in itertools.pairwise(paths[d.place])
-            ]
-        tons = d.tons
-        for e in route:
-            load[e] += tons
+            route = by_place[d.place] = roads.route(paths[d.place])
+        loads.append((route, d.tons))
+    load = [0.0] * len(roads.keys)
+    for route, tons in loads:
+        for i in route:
+            load[i] += tons
+    cap = [capacity.get(key, 0.0) for key in roads.keys]
     haul = p.haul_limit_km.get(side, 0.0)
     # a place's share depends only on its route: worked out once for every unit there
-    by_place: dict[str, float] = {}
+    got_at: dict[str, float] = {}
     out: dict[str, float] = {}
     for d in demands:
-        got = by_place.get(d.place)
+        got = got_at.get(d.place)
         if got is None:
-            route = edges.get(d.place) if d.place in paths else None
+            route = by_place.get(d.place) if d.place in paths else None
             if route is None:
                 got = 0.0
             else:
                 share = 1.0
-                for e in route:
-                    carried = load[e]
+                for i in route:
+                    carried = load[i]
                     if carried > 0:
-                        part = capacity.get(e, 0.0) / carried
+                        part = cap[i] / carried
                         if part < share:
                             share = part
                 distance_factor = max(0.0, 1.0 - dist[d.place] / haul) if haul > 0 else 0.0
                 got = max(0.0, min(1.0, share) * distance_factor)
-            by_place[d.place] = got
+            got_at[d.place] = got
         out[d.unit_id] = got
     return out
 

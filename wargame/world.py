@@ -18,7 +18,7 @@ from wargame.movement import march_rate_km, road_effort_km
 from wargame.params import Params
 from wargame.scenario import Feature, Scenario, Side, SideConfig, scenario_digest
 from wargame.state import AtPlace, CampaignState, OnRoad, Posture, UnitState
-from wargame.supply import RouteTable, road_capacity, supply_routes
+from wargame.supply import RouteRoads, RouteTable, road_capacity, supply_routes
 from wargame.terrain import TerrainMap, haversine_km
 
 CACHE_SIZE: Final = 4096
@@ -66,7 +66,7 @@ class World:
     _home_km: dict[tuple[Side, str], float] = field(default_factory=dict, repr=False, compare=False)
     _routes: dict[
         tuple[tuple[str, ...], frozenset[str]],
-        tuple[RouteTable, dict[str, list[tuple[str, str]]]],
+        tuple[RouteTable, RouteRoads],
     ] = field(default_factory=dict, repr=False, compare=False)
     _capacities: dict[tuple[bool, float], dict[tuple[str, str], float]] = field(
         default_factory=dict, repr=False, compare=False
@@ -182,7 +182,7 @@ class World:
 
     def supply_network(
         self, sources: list[str], blocked: set[str]
-    ) -> tuple[RouteTable, dict[str, list[tuple[str, str]]]]:
+    ) -> tuple[RouteTable, RouteRoads]:
         """:func:`wargame.supply.supply_routes` from ``sources`` around ``blocked`` places,
         and the roads of each route by place (a memory that
         :func:`wargame.supply.deliveries` fills in). Remembered: callers only read the routes;
@@ -192,7 +192,8 @@ class World:
         if hit is None:
             if len(self._routes) > CACHE_SIZE:
                 self._routes.clear()
-            hit = self._routes[key] = (supply_routes(self.tmap.graph, sources, key[1]), {})
+            routes = supply_routes(self.tmap.graph, sources, key[1])
+            hit = self._routes[key] = (routes, RouteRoads())
         return hit
 
     def supply_routes(self, sources: list[str], blocked: set[str]) -> RouteTable:
