@@ -1,4 +1,5 @@
-"""Builds the optional mypyc extensions when ``WARGAME_COMPILE=1`` (see build_backend/).
+"""Builds the optional mypyc extensions and the draws kernel when ``WARGAME_COMPILE=1`` (see
+build_backend/).
 
 Everything else about the package is in pyproject.toml; without ``WARGAME_COMPILE`` this adds
 nothing and the wheel is pure Python.
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # the build backend's own checks (pip puts build_backend/ on the path; a direct
@@ -70,10 +71,25 @@ def _ext_modules() -> list[Any]:
     except ImportError:
         sys.exit(f"wargame: WARGAME_COMPILE=1 needs mypy (mypyc) to build; {PURE_HINT}")
     try:
-        return mypycify(COMPILED, opt_level="3", group_name="wargame")
+        return [*mypycify(COMPILED, opt_level="3", group_name="wargame"), _draws_extension()]
     except BaseException:
         print(HINT, file=sys.stderr)
         raise
+
+
+def _draws_extension() -> Extension:
+    """wargame._draws (see wargame/draws.py): numpy's binomial and multinomial C functions from
+    numpy's static library for extensions (numpy/random/lib/libnpyrandom.a) and its headers."""
+    import numpy as np
+
+    random_lib = Path(np.__file__).resolve().parent / "random" / "lib"
+    return Extension(
+        "wargame._draws",
+        ["wargame/_draws.c"],
+        include_dirs=[np.get_include()],
+        library_dirs=[str(random_lib)],
+        libraries=["npyrandom"],
+    )
 
 
 setup(ext_modules=_ext_modules(), cmdclass={"build_ext": LoudBuildExt})

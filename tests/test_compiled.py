@@ -86,6 +86,38 @@ def test_compiled_engine_loads(sites: dict[str, Path], tmp_path: Path) -> None:
     assert out.strip().endswith("(compiled with mypyc)")
 
 
+DRAWS = """
+import numpy as np
+from wargame import draws
+assert draws.KERNEL, "the compiled draws are not in use"
+pick = np.random.default_rng(11)
+ours, theirs = np.random.default_rng(1945), np.random.default_rng(1945)
+for _ in range(20_000):
+    n = int(pick.integers(0, 20_000)) if pick.random() < 0.5 else int(pick.integers(0, 60))
+    p = float(pick.choice([0.0, 1.0, pick.random(), pick.random() / 100]))
+    assert draws.binomial(ours, n, p) == int(theirs.binomial(n, p)), (n, p)
+    k = pick.random()
+    w = (1 - k) * pick.random()
+    split = draws.multinomial3(ours, n, k, w, max(0.0, 1 - k - w))
+    assert split == tuple(int(x) for x in theirs.multinomial(n, [k, w, max(0.0, 1 - k - w)]))
+assert ours.bit_generator.state == theirs.bit_generator.state
+for bad in ((-1, 0.5), (10, 1.5), (10, float("nan"))):
+    try:
+        draws.binomial(ours, *bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(f"binomial{bad} was accepted")
+print("ok")
+"""
+
+
+def test_compiled_draws_are_numpys(sites: dict[str, Path], tmp_path: Path) -> None:
+    """The kernel is in use and gives numpy's numbers over 20,000 draws of each kind (both of
+    numpy's binomial paths, p = 0 and 1), leaving the generator as numpy would."""
+    assert _python(sites["compiled"], tmp_path, "-c", DRAWS).strip() == "ok"
+
+
 @pytest.mark.parametrize(
     "args", [["--seed", "1"], ["--seed", "7"], ["tutorial", "--seed", "3"]], ids=str
 )

@@ -12,6 +12,7 @@ import datetime as dt
 
 import numpy as np
 
+from wargame import draws
 from wargame.params import AttritionParams
 
 
@@ -40,9 +41,9 @@ def to_recovering(p: AttritionParams, wounded: int, sick: int, rng: np.random.Ge
     """How many of today's wounded and sick will eventually come back."""
     back = 0
     if wounded > 0:
-        back += int(rng.binomial(wounded, p.wounded_return_fraction))
+        back += draws.binomial(rng, wounded, p.wounded_return_fraction)
     if sick > 0:
-        back += int(rng.binomial(sick, p.sick_return_fraction))
+        back += draws.binomial(rng, sick, p.sick_return_fraction)
     return back
 
 
@@ -50,4 +51,4 @@ def returns_today(p: AttritionParams, recovering: int, rng: np.random.Generator)
     """Men from the recovering pool who rejoin their unit today."""
     if recovering <= 0:
         return 0
-    return int(rng.binomial(recovering, p.return_rate_per_day))
+    return draws.binomial(rng, recovering, p.return_rate_per_day)
