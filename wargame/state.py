@@ -373,21 +373,11 @@ class CampaignState:
         return {p for p, c in self.control.items() if c == side}
 
     def tally(self) -> tuple[dict[Side, int], dict[Side, dict[str, int]]]:
-        """:meth:`men` and :meth:`casualties` of both sides, in one pass over the units."""
-        sides = {side: [0, 0, 0, 0, 0] for side in SIDES}  # men, then the losses
-        for u in self.units.values():
-            t = sides[u.side]
-            t[0] += u.present
-            t[1] += u.killed
-            t[2] += u.wounded
-            t[3] += u.captured
-            t[4] += u.disease
-        men = {side: t[0] for side, t in sides.items()}
-        casualties = {}
-        for side, t in sides.items():
-            out = dict(zip(LOSS_CATEGORIES, t[1:], strict=True))
-            out["total"] = sum(out.values())
-            casualties[side] = out
+        """:meth:`men` and :meth:`casualties` of both sides."""
+        # (a pass per side and count, with whole-number locals: the compiled build adds them
+        # unboxed, where one pass adding into lists of counters boxed every sum; issue 17)
+        men = {side: self.men(side) for side in SIDES}
+        casualties = {side: self.casualties(side) for side in SIDES}
         return men, casualties
 
     def men(self, side: Side) -> int:
