@@ -1,8 +1,9 @@
 """Engine cost in deterministic units: Python function calls per campaign, by phase.
 
-Wall times on a shared machine are noisy; call counts are not (for a given Python). Plays a
-warm-up campaign on one World, then ``--campaigns`` seeds as a batch worker does (a shared
-World, no daily hash), and prints the calls (Python functions and builtins, as cProfile
+Wall times on a shared machine are noisy; call counts are not (for a given Python). Plays
+``--warm`` warm-up campaigns (1) on one World, then ``--campaigns`` seeds as a batch worker does
+(a shared World, no daily hash; a long batch's worker has met most blocked places before, as
+``--warm 50`` has), and prints the calls (Python functions and builtins, as cProfile
 counts them) per campaign in each engine phase. For instruction counts run the same loop
 under valgrind (``--play`` plays without counting):
 
@@ -32,10 +33,17 @@ def main() -> None:
     ap.add_argument("--campaigns", type=int, default=5)
     ap.add_argument("--scenario", default="west_hunan_1945")
     ap.add_argument("--play", action="store_true", help="play only (for valgrind)")
+    ap.add_argument(
+        "--warm",
+        type=int,
+        default=1,
+        help="warm-up campaigns first (a long batch's worker: its world's route memories full)",
+    )
     args = ap.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / f"{args.scenario}.toml")
     world = World.from_scenario(scenario)
-    Campaign(scenario, 100, world=world, daily_hash=False).run()  # warm the world's memories
+    for seed in range(100, 100 + args.warm):  # warm the world's memories
+        Campaign(scenario, seed, world=world, daily_hash=False).run()
     seeds = range(1, args.campaigns + 1)
     if args.play:
         for seed in seeds:
