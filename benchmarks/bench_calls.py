@@ -43,11 +43,11 @@ def main() -> None:
     scenario = load_scenario(ROOT / "scenarios" / f"{args.scenario}.toml")
     world = World.from_scenario(scenario)
     for seed in range(100, 100 + args.warm):  # warm the world's memories
-        Campaign(scenario, seed, world=world, daily_hash=False).run()
+        Campaign(scenario, seed, world=world, daily_hash=False, details=False).run()
     seeds = range(1, args.campaigns + 1)
     if args.play:
         for seed in seeds:
-            Campaign(scenario, seed, world=world, daily_hash=False).run()
+            Campaign(scenario, seed, world=world, daily_hash=False, details=False).run()
         return
 
     counts: Counter[str] = Counter()
@@ -75,7 +75,7 @@ def main() -> None:
     sys.setprofile(count)
     try:
         for seed in seeds:
-            Counted(scenario, seed, world=world, daily_hash=False).run()
+            Counted(scenario, seed, world=world, daily_hash=False, details=False).run()
     finally:
         sys.setprofile(None)
     n = max(1, args.campaigns)

@@ -23,13 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _timed(scenario, seeds, lean: bool) -> tuple[list[float], Campaign]:
     """Wall time (s) of each seed's campaign; ``lean`` as a batch worker plays it (one
-    World kept for every campaign, no daily state hash), else as ``wargame run --log``."""
+    World kept for every campaign, no daily state hash, no details in the day record), else as
+    ``wargame run --log``."""
     world = World.from_scenario(scenario) if lean else None
     times = []
     c = None
     for seed in seeds:
         t0 = time.perf_counter()
-        c = Campaign(scenario, seed, world=world, daily_hash=not lean)
+        c = Campaign(scenario, seed, world=world, daily_hash=not lean, details=not lean)
         c.run()
         times.append(time.perf_counter() - t0)
     assert c is not None

@@ -69,6 +69,29 @@ def test_without_the_daily_hash_the_record_has_no_hash_but_the_summary_does(west
     assert summary["final_hash"] == Campaign(west_hunan, 2).run().to_dict()["final_hash"]
 
 
+BATCH_KEYS = ("day", "date", "events", "losses", "weather", "air_superiority", "men", "casualties")
+"""What a day record holds without details: what a batch reads, and what is cheap."""
+DETAILS = ("decisions", "moves", "engagements", "air", "supply", "positions")
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_without_details_the_campaign_plays_the_same_and_the_record_is_lean(
+    west_hunan, seed: int
+) -> None:
+    full, lean = Campaign(west_hunan, seed), Campaign(west_hunan, seed, details=False)
+    records: dict[str, list[dict]] = {"full": [], "lean": []}
+    full.callbacks.append(lambda c, r: records["full"].append(r))
+    lean.callbacks.append(lambda c, r: records["lean"].append(r))
+    assert lean.run().to_dict() == full.run().to_dict()
+    assert len(records["lean"]) == len(records["full"]) > 40
+    for a, b in zip(records["full"], records["lean"], strict=True):
+        assert b["hash"] == a["hash"]  # the same state every day
+        assert sorted(b) == sorted([*BATCH_KEYS, "hash"])
+        assert {k: b[k] for k in BATCH_KEYS} == {k: a[k] for k in BATCH_KEYS}
+        assert all(k in a for k in DETAILS)
+    assert any(r["engagements"] for r in records["full"])  # there was fighting to leave out
+
+
 def test_a_world_from_another_scenario_is_refused(west_hunan) -> None:
     other = load_scenario(ROOT / "scenarios" / "tutorial.toml")
     with pytest.raises(ValueError, match="not built from this scenario"):

@@ -139,6 +139,7 @@ class Campaign:
         commanders: dict[Side, Commander] | None = None,
         world: World | None = None,
         daily_hash: bool = True,
+        details: bool = True,
     ) -> None:
         if world is not None and world.scenario is not scenario:
             raise ValueError("the world given is not built from this scenario")
@@ -148,6 +149,11 @@ class Campaign:
         self.daily_hash = daily_hash
         """Hash the state every day (the turn log's ``hash``). A batch, which writes no log,
         turns it off; the summary's ``final_hash`` is computed all the same."""
+        self.details = details
+        """Put the day's decisions, moves, engagements, air and supply reports and positions
+        in the day record, for the turn log, reports and displays. A batch, which reads only
+        the day, date, weather, men, casualties and losses, turns it off (the campaign plays
+        the same: the engine keeps what it needs of the day apart from the record)."""
         self.commanders: dict[Side, Commander] = {side: staff(side) for side in Side}
         """Who decides for each side: the built-in staff unless told otherwise."""
         self.commanders.update(commanders or {})
@@ -160,6 +166,8 @@ class Campaign:
         self.callbacks: list[DayCallback] = []
         self.events_total = 0
         self._day: dict[str, Any] = {}
+        self._marched: set[str] = set()  # today's: ids of the units that marched
+        self._engaged: set[str] = set()  # and of those in an engagement so far
         self.engaged_units: set[str] = set()
         """Ids of every unit that has fought in at least one engagement so far."""
         self._stop_after: int | None = None
@@ -210,17 +218,11 @@ class Campaign:
         if self.branch is not None and s.day == self.branch[0]:
             self.world = World.from_scenario(self.branch[1])
             self._reinforce_pending()
-        self._day = {
-            "day": s.day,
-            "date": self.today().isoformat(),
-            "events": [],
-            "decisions": {},
-            "moves": [],
-            "engagements": [],
-            "air": {},
-            "supply": {},
-            "losses": {},
-        }
+        self._day = {"day": s.day, "date": self.today().isoformat(), "events": []}
+        if self.details:
+            self._day.update(decisions={}, moves=[], engagements=[], air={}, supply={})
+        self._day["losses"] = {}
+        self._marched, self._engaged = set(), set()
         s.weather = weather.draw_weather(self.params.weather, self.today(), s.weather, self.rng)
         self._day["weather"] = s.weather
 
@@ -263,7 +265,8 @@ class Campaign:
         for side in SIDES:  # the attacker first
             decision = self.commanders[side].decide(SideView(self.world, self.state, side))
             self._apply(side, decision)
-            self._day["decisions"][str(side)] = decision.to_dict()
+            if self.details:
+                self._day["decisions"][str(side)] = decision.to_dict()
 
     def _apply(self, side: Side, decision: Decision) -> None:
         s = self.state
@@ -310,7 +313,13 @@ class Campaign:
             a.airfield_attack = missions["airfield_attack"]
             a.damaged_aircraft = day.damaged_aircraft[side]
             s.sorties_total[side] += day.sorties[side]
-        self._day["air"] = {
+        if self.details:
+            self._day["air"] = self._air_report()
+        self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
+
+    def _air_report(self) -> dict[str, Any]:
+        s = self.state
+        return {
             str(side): {
                 "sorties": s.air[side].sorties,
                 "interdiction": s.air[side].interdiction,
@@ -319,7 +328,6 @@ class Campaign:
             }
             for side in SIDES
         }
-        self._day["air_superiority"] = None if s.air_superiority is None else str(s.air_superiority)
 
     def _enemy_positions(self, side: Side) -> tuple[set[str], set[str]]:
         """The places where ``side``'s enemy has units, and the places its units on the
@@ -391,15 +399,17 @@ class Campaign:
         if m.moved:
             u.days_in_place = 0
             u.posture = MARCH_POSTURE.get(u.mission, HASTY)
+            self._marched.add(u.id)
             pos = m.pos
-            self._day["moves"].append(
-                {
-                    "unit": u.id,
-                    "at": pos.place,
-                    "road": None if pos.place else [pos.origin, pos.dest],
-                    "km": round(pos.km, 3),
-                }
-            )
+            if self.details:
+                self._day["moves"].append(
+                    {
+                        "unit": u.id,
+                        "at": pos.place,
+                        "road": None if pos.place else [pos.origin, pos.dest],
+                        "km": round(pos.km, 3),
+                    }
+                )
 
     def _enter(self, u: UnitState, place: str) -> None:
         s = self.state
@@ -486,8 +496,8 @@ class Campaign:
         ) * air.close_support_bonus(p.air, s.air[side].close_support / max(1, engagements))
 
     def _engaged_today(self) -> set[str]:
-        """Ids of every unit in one of today's engagements so far."""
-        return {uid for e in self._day["engagements"] for uid in (*e["attackers"], *e["defenders"])}
+        """Ids of every unit in one of today's engagements so far (a fresh set)."""
+        return set(self._engaged)
 
     def _pursuits(self, engaged: set[str], engagements: int) -> None:
         """Pursuit: a counter-attacking unit at the place a withdrawing enemy column has just
@@ -545,21 +555,24 @@ class Campaign:
                 self._battle_loss(e, r.attacker_losses[e.id], False)
                 engaged.add(e.id)
             engaged.add(u.id)
-            self._day["engagements"].append(
-                {
-                    "place": f"{a}>{b}",
-                    "attackers": [e.id for e in pursuers],
-                    "defenders": [u.id],
-                    "terrain": terrain,
-                    "surprise": 1.0,
-                    "att_power": round(r.att_power, 1),
-                    "def_power": round(r.def_power, 1),
-                    "ratio": round(r.ratio, 4),
-                    "att_losses": sum(r.attacker_losses.values()),
-                    "def_losses": r.defender_losses[u.id],
-                    "outcome": r.outcome,
-                }
-            )
+            self._engaged.update([e.id for e in pursuers])
+            self._engaged.add(u.id)
+            if self.details:
+                self._day["engagements"].append(
+                    {
+                        "place": f"{a}>{b}",
+                        "attackers": [e.id for e in pursuers],
+                        "defenders": [u.id],
+                        "terrain": terrain,
+                        "surprise": 1.0,
+                        "att_power": round(r.att_power, 1),
+                        "def_power": round(r.def_power, 1),
+                        "ratio": round(r.ratio, 4),
+                        "att_losses": sum(r.attacker_losses.values()),
+                        "def_losses": r.defender_losses[u.id],
+                        "outcome": r.outcome,
+                    }
+                )
             if r.routed:
                 self._event(
                     "combat",
@@ -651,24 +664,27 @@ class Campaign:
         for a in attackers:
             self._battle_loss(a, r.attacker_losses[a.id], False)
             a.contact_days += 1
-        record = {
-            "place": place,
-            "attackers": [a.id for a in attackers],
-            "defenders": [d.id for d in defenders],
-            "terrain": str(terrain),
-            "defender_env": round(r.defender_env, 4),
-            "surprise": round(surprise, 4),
-            "from_heights": field.from_heights,
-            "att_power": round(r.att_power, 1),
-            "def_power": round(r.def_power, 1),
-            "room_men": None if room is None else round(room),
-            "ratio": round(ratio, 4),
-            "assault_km": round(r.assault_km, 3),
-            "att_losses": sum(r.attacker_losses.values()),
-            "def_losses": sum(r.defender_losses.values()),
-            "outcome": outcome,
-        }
-        self._day["engagements"].append(record)
+        self._engaged.update([u.id for u in (*attackers, *defenders)])
+        if self.details:
+            self._day["engagements"].append(
+                {
+                    "place": place,
+                    "attackers": [a.id for a in attackers],
+                    "defenders": [d.id for d in defenders],
+                    "terrain": str(terrain),
+                    "defender_env": round(r.defender_env, 4),
+                    "surprise": round(surprise, 4),
+                    "from_heights": field.from_heights,
+                    "att_power": round(r.att_power, 1),
+                    "def_power": round(r.def_power, 1),
+                    "room_men": None if room is None else round(room),
+                    "ratio": round(ratio, 4),
+                    "assault_km": round(r.assault_km, 3),
+                    "att_losses": sum(r.attacker_losses.values()),
+                    "def_losses": sum(r.defender_losses.values()),
+                    "outcome": outcome,
+                }
+            )
         if outcome in (WITHDRAWS, BREAKTHROUGH):
             for d in defenders:
                 if d.present <= 0:
@@ -726,7 +742,7 @@ class Campaign:
         if total <= 0:
             return
         u.present -= total
-        losses = self._day["losses"]
+        losses: dict[str, dict[str, int]] = self._day["losses"]
         day_losses = losses.get(u.id)
         if day_losses is None:
             day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
@@ -746,7 +762,7 @@ class Campaign:
         once per unit)."""
         u.present -= sick
         u.disease += sick
-        losses = self._day["losses"]
+        losses: dict[str, dict[str, int]] = self._day["losses"]
         day_losses = losses.get(u.id)
         if day_losses is None:
             day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
@@ -769,7 +785,7 @@ class Campaign:
         rain = weather.is_rain(s.weather)
         report: dict[str, Any] = {}
         fought = self._engaged_today()
-        marched = {m["unit"] for m in self._day["moves"]}
+        marched = self._marched
         controlled = {side: s.held_by(side) for side in SIDES}
         for side in SIDES:
             blocked = w.enemy_held(s, side, controlled[side.enemy])
@@ -819,6 +835,8 @@ class Campaign:
             for place in sorted(foraged):
                 s.foraged[place] = s.foraged.get(place, 0.0) + foraged[place]
             self._guerrilla_losses(raided, routes, units)
+            if not self.details:
+                continue
             tons = sum([d.tons * delivered[d.unit_id] for d in demands])
             report[str(side)] = {
                 "tons": round(tons, 1),
@@ -826,7 +844,8 @@ class Campaign:
                 "raids": raided,
                 "cut_off": [u.id for u in units if u.supply_state <= 0],
             }
-        self._day["supply"] = report
+        if self.details:
+            self._day["supply"] = report
         for side in SIDES:
             # the night's supply reports reach each side's staff (its own memory)
             self.commanders[side].observe(SideView(self.world, s, side))
@@ -891,7 +910,7 @@ class Campaign:
 
     def _end_of_day(self) -> None:
         s, p = self.state, self.params
-        moved = {m["unit"] for m in self._day["moves"]}
+        moved = self._marched
         for u in s.on_map_units():
             if u.hold_days > 0:
                 u.hold_days -= 1
@@ -902,11 +921,14 @@ class Campaign:
         for side in SIDES:
             a = s.air[side]
             a.damaged_aircraft = air.repaired(p.air, a.damaged_aircraft)
-        positions: dict[str, str | None] = {}
-        for u in s.on_map_units():
-            pos = u.pos
-            positions[u.id] = pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
-        self._day["positions"] = positions
+        if self.details:
+            positions: dict[str, str | None] = {}
+            for u in s.on_map_units():
+                pos = u.pos
+                positions[u.id] = (
+                    pos.place if isinstance(pos, AtPlace) else f"{pos.origin}>{pos.dest}"
+                )
+            self._day["positions"] = positions
         men, casualties = s.tally()
         self._day["men"] = {str(side): men[side] for side in SIDES}
         self._day["casualties"] = {str(side): casualties[side] for side in SIDES}

@@ -183,7 +183,9 @@ def simulate(
 
     if point:
         scenario = with_params(scenario, point)
-    campaign = Campaign(scenario, seed, world=_world(key, scenario), daily_hash=False)
+    campaign = Campaign(
+        scenario, seed, world=_world(key, scenario), daily_hash=False, details=False
+    )
     series: list[tuple[int, int, int, int]] = []
     # ColumnReach comes with this module's imports: a module first imported inside a forked
     # worker made a batch whose worker was killed hang instead of failing (test_safety's
