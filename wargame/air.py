@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wargame import draws
+from wargame.draws import binomial
 from wargame.params import AirParams
 from wargame.weather import is_rain
 
@@ -39,10 +39,10 @@ def sorties(p: AirParams, group: AirGroupState, weather: str, rng: np.random.Gen
     """Sorties one group flies today: serviceable aircraft x rate x weather (binomial draws)."""
     if not group.base_active or group.aircraft <= 0:
         return 0
-    serviceable = draws.binomial(rng, group.aircraft, p.serviceability)
+    serviceable = binomial(rng, group.aircraft, p.serviceability)
     rate = p.sortie_rate.get(group.role, 0.0) * p.weather_factor.get(weather, 1.0)
     whole, frac = int(rate), rate - int(rate)
-    return serviceable * whole + draws.binomial(rng, serviceable, frac)
+    return serviceable * whole + binomial(rng, serviceable, frac)
 
 
 def superiority(p: AirParams, sorties_by_side: dict[str, int]) -> str | None:

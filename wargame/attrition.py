@@ -12,7 +12,7 @@ import datetime as dt
 
 import numpy as np
 
-from wargame import draws
+from wargame.draws import binomial
 from wargame.params import AttritionParams
 
 
@@ -41,9 +41,9 @@ def to_recovering(p: AttritionParams, wounded: int, sick: int, rng: np.random.Ge
     """How many of today's wounded and sick will eventually come back."""
     back = 0
     if wounded > 0:
-        back += draws.binomial(rng, wounded, p.wounded_return_fraction)
+        back += binomial(rng, wounded, p.wounded_return_fraction)
     if sick > 0:
-        back += draws.binomial(rng, sick, p.sick_return_fraction)
+        back += binomial(rng, sick, p.sick_return_fraction)
     return back
 
 
@@ -51,4 +51,4 @@ def returns_today(p: AttritionParams, recovering: int, rng: np.random.Generator)
     """Men from the recovering pool who rejoin their unit today."""
     if recovering <= 0:
         return 0
-    return draws.binomial(rng, recovering, p.return_rate_per_day)
+    return binomial(rng, recovering, p.return_rate_per_day)

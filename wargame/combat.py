@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 
-from wargame import draws
+from wargame.draws import binomial, multinomial3
 from wargame.params import CombatParams, SupplyParams
 from wargame.state import Posture
 
@@ -287,7 +287,7 @@ def split_losses(
     captured_share = (p.captured_fraction_routed if routed else p.captured_fraction).get(side, 0.0)
     killed_share = (1.0 - captured_share) * p.killed_fraction.get(side, 0.0)
     wounded_share = max(0.0, 1.0 - captured_share - killed_share)
-    k, w, c = draws.multinomial3(rng, casualties, killed_share, wounded_share, captured_share)
+    k, w, c = multinomial3(rng, casualties, killed_share, wounded_share, captured_share)
     return {"killed": k, "wounded": w, "captured": c}
 
 
@@ -295,7 +295,7 @@ def draw_casualties(men: int, rate: float, rng: np.random.Generator) -> int:
     """Whole men lost at a daily rate: a binomial draw around men x rate."""
     if men <= 0 or rate <= 0:
         return 0
-    return draws.binomial(rng, men, min(rate, 1.0))
+    return binomial(rng, men, min(rate, 1.0))
 
 
 def noisy_ratio(
