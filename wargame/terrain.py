@@ -83,6 +83,7 @@ class TerrainMap:
     paths: dict[str, dict[str, list[str]]] = field(init=False, repr=False)
     _straight: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
     _roads: dict[tuple[str, str], dict] = field(init=False, repr=False, default_factory=dict)
+    _road_km: dict[tuple[str, str], float] = field(init=False, repr=False, default_factory=dict)
     _terrain: dict[str, Terrain] = field(init=False, repr=False, default_factory=dict)
     _features: dict[str, frozenset[Feature]] = field(init=False, repr=False, default_factory=dict)
     _neighbours: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
@@ -99,6 +100,7 @@ class TerrainMap:
         self.places = frozenset(self.graph.nodes)
         for a, b, data in self.graph.edges(data=True):
             self._roads[a, b] = self._roads[b, a] = data  # networkx's own attribute dict
+            self._road_km[a, b] = self._road_km[b, a] = float(data["km"])
         for n, data in self.graph.nodes(data=True):
             self._terrain[n] = data["terrain"]
             self._features[n] = data["features"]
@@ -145,6 +147,11 @@ class TerrainMap:
     def roads(self) -> dict[tuple[str, str], dict]:
         """Every road's edge attributes, by (from, to) both ways (read only)."""
         return self._roads
+
+    def road_km(self, a: str, b: str) -> float:
+        """The length (km) of the road between two adjacent places (typed: read in the
+        daily loops)."""
+        return self._road_km[a, b]
 
     def road_kind(self, a: str, b: str) -> RoadKind:
         return self._roads[a, b]["kind"]

@@ -333,13 +333,13 @@ class World:
 
     def road_position_km(self, u: UnitState, target: str) -> float:
         """Road distance (km) from a unit's current position to a place."""
-        d = self.tmap.dist
+        d: dict[str, dict[str, float]] = self.tmap.dist
         pos = u.pos
         if isinstance(pos, AtPlace):
             return d[pos.place][target]
         assert isinstance(pos, OnRoad), u.id
         a, b = pos.origin, pos.dest
-        length = self.tmap.road(a, b)["km"]
+        length = self.tmap.road_km(a, b)
         effort = self.effort_km[a, b]
         if effort > 0:
             share = pos.km / effort

@@ -103,8 +103,8 @@ def enemy_reach(view: SideView) -> EnemyReach:
         if isinstance(pos, AtPlace):
             at.add(pos.place)
         elif isinstance(pos, OnRoad):
-            road = world.tmap.road(pos.origin, pos.dest)
-            if world.road_position_km(e, pos.dest) <= road["km"] / 2:
+            half = world.tmap.road_km(pos.origin, pos.dest) / 2
+            if world.road_position_km(e, pos.dest) <= half:
                 closing.append((pos.origin, pos.dest))
     return at, closing
 
@@ -283,7 +283,7 @@ def cut_roads(view: SideView, threatened: set[str], busy: set[str]) -> dict[str,
                 for u in free
                 if u.id not in orders
                 and place in world.tmap.neighbours(str(u.location))
-                and world.tmap.road(str(u.location), place)["km"] <= p.cut_road_max_km
+                and world.tmap.road_km(str(u.location), place) <= p.cut_road_max_km
             ),
             key=lambda u: (-u.present, u.id),
         )
