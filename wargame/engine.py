@@ -747,9 +747,12 @@ class Campaign:
         if day_losses is None:
             day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
         for cat, n in split.items():
-            setattr(u, cat, getattr(u, cat) + n)
             day_losses[cat] += n
         wounded, sick = split.get("wounded", 0), split.get("disease", 0)
+        u.killed += split.get("killed", 0)  # (by name, not setattr: typed in the compiled build)
+        u.wounded += wounded
+        u.captured += split.get("captured", 0)
+        u.disease += sick
         if wounded > 0 or sick > 0:  # (to_recovering draws nothing for neither)
             u.recovering += attrition.to_recovering(
                 self.world.params.attrition, wounded, sick, self.rng

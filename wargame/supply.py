@@ -150,7 +150,8 @@ def forage(
     if need <= 0 or men <= 0:
         return 0.0
     food = men / 1000 * p.forage_food_tons_per_1000_men.get(side, 0.0)
-    yields = p.forage_share.get(terrain, 0.0) * 0.5 ** (stripped_days / p.forage_halving_days)
+    left: float = 0.5 ** (stripped_days / p.forage_halving_days)  # (typed: float ** is Any)
+    yields = p.forage_share.get(terrain, 0.0) * left
     return min(1.0, food * yields / need)
 
 
