@@ -299,9 +299,9 @@ class Campaign:
         s, p = self.state, self.params.air
         groups: dict[str, list[air.AirGroupState]] = {side: [] for side in SIDES}
         near = {side: self._enemy_positions(side) for side in SIDES}
-        for g in self.world.scenario.air_groups:
-            active = self._airfield_active(g.base, g.side, *near[g.side])
-            groups[g.side].append(air.AirGroupState(g.id, g.committed_aircraft, g.role, active))
+        for gid, side, base, role, aircraft in self.world.air_groups:
+            active = self._airfield_active(base, side, *near[side])
+            groups[side].append(air.AirGroupState(gid, aircraft, role, active))
         damaged: dict[str, int] = {side: s.air[side].damaged_aircraft for side in SIDES}
         day = air.fly_day(p, groups, damaged, s.weather, self.rng)
         s.air_superiority = None if day.superiority is None else Side(day.superiority)

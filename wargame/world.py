@@ -53,6 +53,9 @@ class World:
     """(road id, (end, end) sorted, road kind) for every road, sorted by id."""
     road_ends: dict[str, frozenset[str]] = field(default_factory=dict)
     """The two places each road (by id) joins."""
+    air_groups: list[tuple[str, Side, str, str, int]] = field(default_factory=list)
+    """(id, side, base, role, aircraft committed) of every air group, in scenario order (read
+    every day: plain values rather than the scenario's models)."""
     _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
     _ways: dict[tuple[str, str, frozenset[str]], tuple[float, list[str]] | None] = field(
@@ -241,6 +244,9 @@ class World:
             for r in sorted(scenario.roads, key=lambda r: r.id)
         ]
         world.road_ends = {r.id: frozenset((r.a, r.b)) for r in scenario.roads}
+        world.air_groups = [
+            (g.id, g.side, g.base, g.role, g.committed_aircraft) for g in scenario.air_groups
+        ]
         return world
 
     def reparametrised(self, scenario: Scenario) -> World:
@@ -266,6 +272,7 @@ class World:
             start_control=self.start_control,
             roads_by_id=self.roads_by_id,
             road_ends=self.road_ends,
+            air_groups=self.air_groups,
         )
         for name in MAP_MEMORIES:
             setattr(world, name, getattr(self, name))
