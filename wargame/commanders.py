@@ -27,7 +27,7 @@ STAFFS: dict[Side, Callable[[], Commander]] = {
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # a test subclasses it
-@dataclass
+@dataclass(init=False)
 class SideView:
     """What one side may know on a day: its own units in full, enemy units only where they
     are seen (see :meth:`seen`), and what is common knowledge (the world: terrain, roads,
@@ -42,13 +42,16 @@ class SideView:
     world: World
     state: CampaignState
     side: Side
-    # memories of the day, set in __post_init__ rather than as field defaults: a mypyc build
-    # leaves an ``init=False`` field with a default undefined
     _mine: set[str] | None = field(init=False, repr=False, compare=False)
     _fields: list[str] | None = field(init=False, repr=False, compare=False)
     _enemies: list[UnitState] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17; the day's memories start empty)
+    def __init__(self, world: World, state: CampaignState, side: Side) -> None:
+        self.world = world
+        self.state = state
+        self.side = side
         self._mine = None
         self._fields = None
         self._enemies = None

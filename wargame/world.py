@@ -34,8 +34,9 @@ MAP_MEMORIES: Final = (
     "_unit_paths",
     "_airfields",
     "_start_held",
+    "_dates",
 )
-"""The memories of a world that read its map, sides and units alone, no parameter: a world
+"""The memories of a world that read its map, sides, units and dates alone, no parameter: a world
 for the same scenario with other parameters shares them (:meth:`World.reparametrised`).
 The others read a parameter: contact (``intel``), artillery zones (``air``), road
 capacities (``supply``), march rates and road effort (``movement``), postures
@@ -57,6 +58,7 @@ class World:
     """(id, side, base, role, aircraft committed) of every air group, in scenario order (read
     every day: plain values rather than the scenario's models)."""
     _contact: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _dates: dict[int, dt.date] = field(default_factory=dict, repr=False, compare=False)
     _recon: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
     _ways: dict[tuple[str, str, frozenset[str]], tuple[float, list[str]] | None] = field(
         default_factory=dict, repr=False, compare=False
@@ -326,7 +328,11 @@ class World:
         return self.oob.formations[unit_id]  # type: ignore[return-value]
 
     def date(self, day: int) -> dt.date:
-        return self.scenario.meta.start_date + dt.timedelta(days=day)
+        """The calendar date of a campaign day (remembered: read several times a day)."""
+        date = self._dates.get(day)
+        if date is None:
+            date = self._dates[day] = self.scenario.meta.start_date + dt.timedelta(days=day)
+        return date
 
     def column_path(self, u: UnitState) -> list[str] | None:
         """The route of the unit's attack column, or None (remembered by unit)."""
