@@ -107,7 +107,7 @@ def repaired(p: AirParams, damaged_aircraft: int) -> int:
     return damaged_aircraft - int(damaged_aircraft * p.repair_rate)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class AirDay:
     """One day of the air war, per side: sorties flown, how they were used, and the aircraft
     under repair after the day's airfield attacks; plus the side that held superiority."""
@@ -116,6 +116,20 @@ class AirDay:
     superiority: str | None
     missions: dict[str, dict[str, int]]
     damaged_aircraft: dict[str, int]
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17)
+    def __init__(
+        self,
+        sorties: dict[str, int],
+        superiority: str | None,
+        missions: dict[str, dict[str, int]],
+        damaged_aircraft: dict[str, int],
+    ) -> None:
+        self.sorties = sorties
+        self.superiority = superiority
+        self.missions = missions
+        self.damaged_aircraft = damaged_aircraft
 
 
 def fly_day(

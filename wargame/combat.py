@@ -317,7 +317,7 @@ PURSUIT_ROUT: Final = "pursuit_rout"
 breakthrough ratio it is routed (more of its losses are men captured)."""
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class Battlefield:
     """Where and how an engagement is fought: everything about it except the forces.
 
@@ -345,8 +345,36 @@ class Battlefield:
     by_night: bool = False
     from_heights: bool = False
 
+    # (``__init__`` written out, not frozen: a dataclass's generated one runs interpreted in
+    # the compiled build, issue 17; treat it as a value all the same)
+    def __init__(
+        self,
+        terrain: str,
+        defender_posture: str = "hasty",
+        town: bool = False,
+        river_crossings: int = 0,
+        weather: str = NEUTRAL,
+        surprise: float = 1.0,
+        attacker_air: float = 1.0,
+        defender_air: float = 1.0,
+        on_the_march: bool = False,
+        by_night: bool = False,
+        from_heights: bool = False,
+    ) -> None:
+        self.terrain = terrain
+        self.defender_posture = defender_posture
+        self.town = town
+        self.river_crossings = river_crossings
+        self.weather = weather
+        self.surprise = surprise
+        self.attacker_air = attacker_air
+        self.defender_air = defender_air
+        self.on_the_march = on_the_march
+        self.by_night = by_night
+        self.from_heights = from_heights
 
-@dataclass(frozen=True)
+
+@dataclass(init=False)
 class Environment:
     """The table factors of a battlefield: the defender's strength factor (terrain), the
     attacker's (weather), both sides' casualty factor and the attacker's mobility."""
@@ -355,6 +383,14 @@ class Environment:
     attacker: float
     casualty: float
     mobility: float
+
+    # (``__init__`` written out, not frozen: a dataclass's generated one runs interpreted in
+    # the compiled build, issue 17; treat it as a value all the same)
+    def __init__(self, defender: float, attacker: float, casualty: float, mobility: float) -> None:
+        self.defender = defender
+        self.attacker = attacker
+        self.casualty = casualty
+        self.mobility = mobility
 
 
 def environment(p: CombatParams, field: Battlefield) -> Environment:
@@ -380,7 +416,7 @@ def power_ratio(
     return att_power, def_power, env
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class Stakes:
     """What decides whether the defender gives ground (men; km)."""
 
@@ -389,8 +425,22 @@ class Stakes:
     defender_prior_losses: int = 0  # men it lost before today
     assault_km: float = 0.0  # ground the attackers already hold in the defended zone
 
+    # (``__init__`` written out, not frozen: a dataclass's generated one runs interpreted in
+    # the compiled build, issue 17; treat it as a value all the same)
+    def __init__(
+        self,
+        can_retreat: bool = True,
+        defender_initial_men: int = 0,
+        defender_prior_losses: int = 0,
+        assault_km: float = 0.0,
+    ) -> None:
+        self.can_retreat = can_retreat
+        self.defender_initial_men = defender_initial_men
+        self.defender_prior_losses = defender_prior_losses
+        self.assault_km = assault_km
 
-@dataclass(frozen=True)
+
+@dataclass(init=False)
 class Result:
     """What an engagement did: powers, ratio, each unit's losses (men), ground and outcome."""
 
@@ -404,6 +454,32 @@ class Result:
     assault_km: float
     outcome: str
     routed: bool
+
+    # (``__init__`` written out, not frozen: a dataclass's generated one runs interpreted in
+    # the compiled build, issue 17; treat it as a value all the same)
+    def __init__(
+        self,
+        att_power: float,
+        def_power: float,
+        defender_env: float,
+        ratio: float,
+        attacker_losses: dict[str, int],
+        defender_losses: dict[str, int],
+        gained_km: float,
+        assault_km: float,
+        outcome: str,
+        routed: bool,
+    ) -> None:
+        self.att_power = att_power
+        self.def_power = def_power
+        self.defender_env = defender_env
+        self.ratio = ratio
+        self.attacker_losses = attacker_losses
+        self.defender_losses = defender_losses
+        self.gained_km = gained_km
+        self.assault_km = assault_km
+        self.outcome = outcome
+        self.routed = routed
 
 
 def fires_from_heights(p: CombatParams, terrain: str, posture: str, through_pass: bool) -> bool:

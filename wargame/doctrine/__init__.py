@@ -80,7 +80,7 @@ class Order:
         return cls(d["unit"], mission, target, days)
 
 
-@dataclass
+@dataclass(init=False)
 class Decision:
     """A side's decision for one day: its operational phase, its orders, the reserves it
     commits and the held-back formations it releases, and two typed flags the engine reads
@@ -93,6 +93,26 @@ class Decision:
     release: list[str] = field(default_factory=list)  # uncommitted formations released
     culminated: bool = False  # the attacker's offensive ends today
     counteroffensive: bool = False  # the defender's counteroffensive begins today
+
+    # (``__init__`` written out: a dataclass's generated one runs interpreted in the compiled
+    # build, issue 17; each list a fresh one unless given)
+    def __init__(
+        self,
+        phase: str,
+        orders: list[Order] | None = None,
+        events: list[str] | None = None,
+        commit: list[str] | None = None,
+        release: list[str] | None = None,
+        culminated: bool = False,
+        counteroffensive: bool = False,
+    ) -> None:
+        self.phase = phase
+        self.orders = [] if orders is None else orders
+        self.events = [] if events is None else events
+        self.commit = [] if commit is None else commit
+        self.release = [] if release is None else release
+        self.culminated = culminated
+        self.counteroffensive = counteroffensive
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as the turn log records it, every order included."""
