@@ -51,6 +51,37 @@ bitgen_of(PyObject *rng)
     return bitgen;
 }
 
+/* A whole number of trials n >= 0 (-1 with the error set otherwise). */
+static long long
+trials(PyObject *o)
+{
+    long long n = PyLong_AsLongLong(o);
+    if (n == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "n < 0");
+        return -1;
+    }
+    return n;
+}
+
+/* A chance 0 <= p <= 1 into *p (0 on success; -1 with the error set, NaN refused as numpy
+ * refuses it, with numpy's message). */
+static int
+chance(PyObject *o, double *p, const char *refusal)
+{
+    *p = PyFloat_AsDouble(o);
+    if (*p == -1.0 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (!(*p >= 0.0 && *p <= 1.0)) {
+        PyErr_SetString(PyExc_ValueError, refusal);
+        return -1;
+    }
+    return 0;
+}
+
 /* binomial(rng, n, p) -> int: rng.binomial(n, p) for whole n >= 0 and 0 <= p <= 1. */
 static PyObject *
 binomial(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -59,20 +90,9 @@ binomial(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "binomial(rng, n, p) takes 3 arguments");
         return NULL;
     }
-    long long n = PyLong_AsLongLong(args[1]);
-    if (n == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    double p = PyFloat_AsDouble(args[2]);
-    if (p == -1.0 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "n < 0");
-        return NULL;
-    }
-    if (!(p >= 0.0 && p <= 1.0)) { /* also refuses nan, as numpy does */
-        PyErr_SetString(PyExc_ValueError, "p < 0, p > 1 or p is NaN");
+    double p;
+    long long n = trials(args[1]);
+    if (n < 0 || chance(args[2], &p, "p < 0, p > 1 or p is NaN") < 0) {
         return NULL;
     }
     bitgen_t *bitgen = bitgen_of(args[0]);
@@ -91,24 +111,15 @@ multinomial3(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "multinomial3(rng, n, p0, p1, p2) takes 5 arguments");
         return NULL;
     }
-    long long n = PyLong_AsLongLong(args[1]);
-    if (n == -1 && PyErr_Occurred()) {
+    long long n = trials(args[1]);
+    if (n < 0) {
         return NULL;
     }
     double pix[3];
     for (int j = 0; j < 3; j++) {
-        pix[j] = PyFloat_AsDouble(args[2 + j]);
-        if (pix[j] == -1.0 && PyErr_Occurred()) {
+        if (chance(args[2 + j], &pix[j], "pvals < 0, pvals > 1 or pvals contains NaNs") < 0) {
             return NULL;
         }
-        if (!(pix[j] >= 0.0 && pix[j] <= 1.0)) {
-            PyErr_SetString(PyExc_ValueError, "pvals < 0, pvals > 1 or pvals contains NaNs");
-            return NULL;
-        }
-    }
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "n < 0");
-        return NULL;
     }
     bitgen_t *bitgen = bitgen_of(args[0]);
     if (bitgen == NULL) {
