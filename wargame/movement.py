@@ -115,7 +115,7 @@ def next_hop(
         return None
     if u.mission == ADVANCE:
         path = w.column_path(u)
-        if path is not None and u.target != w.scenario.objective.place and u.target in path:
+        if path is not None and u.target != w.tmap.objective and u.target in path:
             # going round a defended place (the staff's way round): avoid the enemy's units
             occupied = {e.location for e in state.units_of(u.side.enemy) if e.location}
             _dist, paths = routes([here], occupied - {here, u.target})
@@ -188,7 +188,7 @@ def march(
         if (
             mission == ADVANCE
             and state.occupant(b) == enemy
-            and u.target not in (None, b, world.scenario.objective.place)
+            and u.target not in (None, b, world.tmap.objective)
             and next_hop(world, state, u, a, routes) not in (None, b)
         ):
             # going round: turn back from the defended place's gates to take the way round

@@ -363,7 +363,7 @@ class World:
         return ahead if ahead < back else back  # (min(back, ahead), inline)
 
     def distance_to_objective(self, u: UnitState) -> float:
-        return self.road_position_km(u, self.scenario.objective.place)
+        return self.road_position_km(u, self.tmap.objective)
 
     def nearest(self, origin: str, places: list[str]) -> str | None:
         """The place of ``places`` closest by road to ``origin`` (ties: list order)."""

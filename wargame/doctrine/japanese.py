@@ -129,7 +129,7 @@ def waiting_for_main_body(
     path = world.column_path(u)
     if path is None or u.road_to not in path:
         return False
-    here = world.road_position_km(u, world.scenario.objective.place)
+    here = world.road_position_km(u, world.tmap.objective)
     limit = world.params.doctrine.concentrate_km
     if mates is None:
         column = column_of(world, u)
@@ -143,7 +143,7 @@ def waiting_for_main_body(
             if mate.hold_days > 0:
                 return True  # a column-mate at the same gates is regrouping: wait for it
             continue  # already at (or on) the same approach
-        behind = world.road_position_km(mate, world.scenario.objective.place) - here
+        behind = world.road_position_km(mate, world.tmap.objective) - here
         if 0 < behind <= limit:
             return True
     return False
