@@ -460,7 +460,7 @@ class Campaign:
         engagements = len(sites)
         for place in sorted(sites):
             self._engage(place, sites[place], engagements)
-        self._pursuits(self._engaged_today(), max(1, engagements))
+        self._pursuits(max(1, engagements))
         for u in s.on_map_units():
             if isinstance(u.pos, OnRoad) and u.pos.dest not in sites:
                 u.contact_days = 0
@@ -499,12 +499,14 @@ class Campaign:
         """Ids of every unit in one of today's engagements so far (a fresh set)."""
         return set(self._engaged)
 
-    def _pursuits(self, engaged: set[str], engagements: int) -> None:
+    def _pursuits(self, engagements: int) -> None:
         """Pursuit: a counter-attacking unit at the place a withdrawing enemy column has just
         left, or on the same road, attacks it on the march (models.md §3: attackers whose
         attack failed fall back under pressure; a withdrawing defender fights at QJM's
-        withdrawal posture). The column keeps going; a rout costs it men captured."""
+        withdrawal posture). The column keeps going; a rout costs it men captured. A unit
+        fights once a day: none already engaged today pursues or is pursued."""
         s, w, p = self.state, self.world, self.params
+        engaged = self._engaged
         cp = p.combat
         # missions and positions do not change here; strength and status are checked as
         # each withdrawing column's turn comes
@@ -555,8 +557,6 @@ class Campaign:
                 self._battle_loss(e, r.attacker_losses[e.id], False)
                 engaged.add(e.id)
             engaged.add(u.id)
-            self._engaged.update([e.id for e in pursuers])
-            self._engaged.add(u.id)
             if self.details:
                 self._day["engagements"].append(
                     {
@@ -742,10 +742,7 @@ class Campaign:
         if total <= 0:
             return
         u.present -= total
-        losses: dict[str, dict[str, int]] = self._day["losses"]
-        day_losses = losses.get(u.id)
-        if day_losses is None:
-            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+        day_losses = self._day_losses(u.id)
         for cat, n in split.items():
             day_losses[cat] += n
         wounded, sick = split.get("wounded", 0), split.get("disease", 0)
@@ -760,15 +757,21 @@ class Campaign:
         if u.present <= 0:
             self._destroyed(u)
 
+    def _day_losses(self, unit_id: str) -> dict[str, int]:
+        """The day record's losses of one unit by category (men), started at 0 when first
+        asked for."""
+        losses: dict[str, dict[str, int]] = self._day["losses"]
+        day_losses = losses.get(unit_id)
+        if day_losses is None:
+            day_losses = losses[unit_id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+        return day_losses
+
     def _fall_sick(self, u: UnitState, sick: int) -> None:
         """:meth:`_lose` for ``sick`` (> 0) men lost to disease alone (the day's attrition,
         once per unit)."""
         u.present -= sick
         u.disease += sick
-        losses: dict[str, dict[str, int]] = self._day["losses"]
-        day_losses = losses.get(u.id)
-        if day_losses is None:
-            day_losses = losses[u.id] = dict.fromkeys(LOSS_CATEGORIES, 0)
+        day_losses = self._day_losses(u.id)
         day_losses["disease"] += sick
         u.recovering += attrition.to_recovering(self.world.params.attrition, 0, sick, self.rng)
         if u.present <= 0:
